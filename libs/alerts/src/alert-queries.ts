@@ -1,0 +1,54 @@
+import { bool, duration, normalizeScope, range, readQuery, text, wholeNumber } from '@lapi/common';
+import { AlertFilter } from '@lapi/db';
+
+const ago = (ms: number | undefined) => (ms === undefined ? undefined : new Date(Date.now() - ms));
+
+function common(maxLimit: number) {
+  return {
+    scope: text, value: text, scenario: text, ip: range, range, contains: bool, since: duration, until: duration,
+    created_before: duration, has_active_decision: bool, decision_type: text, origin: text, simulated: bool,
+    include_capi: bool, limit: wholeNumber(maxLimit), sort: text,
+  };
+}
+
+/** GET|HEAD /v1/alerts query → filter (upstream's parameters; unknown ones are refused as upstream does). */
+export function readAlertsQuery(raw: Record<string, unknown> | undefined, maxLimit: number): AlertFilter {
+  const q = readQuery(raw, common(maxLimit));
+  return {
+    scope: q.scope !== undefined ? normalizeScope(q.scope) : undefined,
+    value: q.value,
+    scenario: q.scenario,
+    ip: q.ip ?? q.range,
+    contains: q.contains ?? true,
+    since: ago(q.since),
+    until: ago(q.until),
+    createdBefore: ago(q.created_before),
+    excludeSimulated: q.simulated === false,
+    hasActiveDecision: q.has_active_decision,
+    decisionType: q.decision_type,
+    origin: q.origin,
+    includeCapi: q.origin !== undefined ? true : q.include_capi,
+    limit: q.limit === 0 ? maxLimit : (q.limit ?? 50),
+  };
+}
+
+/** DELETE /v1/alerts query → filter. */
+export function readDeleteAlertsQuery(raw: Record<string, unknown> | undefined): AlertFilter {
+  const q = readQuery(raw, { ...common(Number.MAX_SAFE_INTEGER), alert_source: text });
+  return {
+    scope: q.scope !== undefined ? normalizeScope(q.scope) : undefined,
+    value: q.value,
+    scenario: q.scenario,
+    ip: q.ip ?? q.range,
+    contains: q.contains ?? true,
+    since: ago(q.since),
+    until: ago(q.until),
+    createdBefore: ago(q.created_before),
+    excludeSimulated: q.simulated === false,
+    hasActiveDecision: q.has_active_decision,
+    decisionType: q.decision_type,
+    origin: q.origin,
+    alertSource: q.alert_source,
+    includeCapi: q.include_capi,
+  };
+}

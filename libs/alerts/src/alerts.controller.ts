@@ -1,0 +1,59 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseArrayPipe, Post, Query, Req } from '@nestjs/common';
+import { LapiRequest, MachineAuth, badRequest } from '@lapi/common';
+import { AppConfig } from '@lapi/config';
+import { readAlertsQuery, readDeleteAlertsQuery } from './alert-queries';
+import { toAlertView } from './alert-view';
+import { AlertsService } from './alerts.service';
+import { AlertDto } from './dto/alert.dto';
+
+const alertsBody = new ParseArrayPipe({
+  items: AlertDto,
+  whitelist: true,
+  forbidUnknownValues: true,
+  exceptionFactory: (message: string) => badRequest(`invalid alerts: ${message}`),
+});
+
+function alertId(id: string): string {
+  if (!/^\d{1,18}$/.test(id)) throw badRequest(`alert id '${id}' is not a number`);
+  return id;
+}
+
+/** /v1/alerts: machines (agents, cscli) push, search and delete alerts. */
+@Controller('v1/alerts')
+@MachineAuth()
+export class AlertsController {
+  constructor(
+    private readonly alerts: AlertsService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  create(@Body(alertsBody) body: AlertDto[], @Req() req: LapiRequest): Promise<string[]> {
+    return this.alerts.create(req.machine!, body);
+  }
+
+  @Get()
+  async search(@Query() query: Record<string, unknown>) {
+    const found = await this.alerts.search(readAlertsQuery(query, this.config.maxAlertsLimit));
+    const now = Date.now();
+    return found.map((a) => toAlertView(a, now));
+  }
+
+
+  @Delete()
+  async deleteByFilter(@Query() query: Record<string, unknown>) {
+    return { nbDeleted: String(await this.alerts.deleteByFilter(readDeleteAlertsQuery(query))) };
+  }
+
+  @Get(':id')
+  async get(@Param('id') id: string) {
+    return toAlertView(await this.alerts.get(alertId(id)));
+  }
+
+
+  @Delete(':id')
+  async deleteById(@Param('id') id: string) {
+    return { nbDeleted: String(await this.alerts.deleteById(alertId(id))) };
+  }
+}

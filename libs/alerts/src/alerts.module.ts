@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { DecisionsModule } from '@lapi/decisions';
+import { AlertsController } from './alerts.controller';
+import { AlertsService } from './alerts.service';
+import { RetentionService } from './retention.service';
+
+@Module({
+  imports: [DecisionsModule],
+  controllers: [AlertsController],
+  providers: [AlertsService, RetentionService],
+  exports: [AlertsService, RetentionService],
+})
+export class AlertsModule {}

@@ -1,0 +1,129 @@
+import { Injectable } from '@nestjs/common';
+import { badRequest, normalizeScope, notFound, parseCidr, parseDuration, parseIp } from '@lapi/common';
+import { AppConfig } from '@lapi/config';
+import { AlertFilter, AlertsRepository, MachinesRepository, NewAlert, NewDecision, StoredAlert } from '@lapi/db';
+import { DecisionsService } from '@lapi/decisions';
+import { randomUUID } from 'node:crypto';
+import { parseAlertTime } from './alert-time';
+import { defaultProfileDecisions } from './default-profile';
+import { AlertDto, DecisionDto } from './dto/alert.dto';
+
+/** The longest decision accepted (about 100 years): durations beyond it are typos. */
+const MAX_DURATION_MS = 100 * 365 * 86_400_000;
+
+@Injectable()
+export class AlertsService {
+  constructor(
+    private readonly alerts: AlertsRepository,
+    private readonly machines: MachinesRepository,
+    private readonly decisions: DecisionsService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Stores alerts and their decisions in one transaction, then tells every replica. Returns the new ids. */
+  async create(machine: { id: number; machineId: string }, dtos: AlertDto[]): Promise<string[]> {
+    if (dtos.length === 0) return [];
+    const now = Date.now();
+    const alerts = dtos.map((a, i) => toNewAlert(a, machine.machineId, `alert ${i}`));
+    const decisions = dtos.map((a, i) => {
+      const wanted = a.decisions?.length ? a.decisions : defaultProfileDecisions(a, this.config.defaultBanDurationMs);
+      return wanted.map((d, j) => toNewDecision(d, a.simulated, now, `alert ${i} decision ${j}`));
+    });
+    const { alertIds, changes } = await this.alerts.insertWithDecisions(alerts, decisions);
+    await this.decisions.publish(changes);
+    await this.machines.recordPush(machine.id);
+    return alertIds;
+  }
+
+  search(filter: AlertFilter): Promise<StoredAlert[]> {
+    return this.alerts.search(filter);
+  }
+
+  async get(id: string): Promise<StoredAlert> {
+    const found = await this.alerts.findById(id);
+    if (!found) throw notFound('object not found');
+    return found;
+  }
+
+  async deleteByFilter(filter: AlertFilter): Promise<number> {
+    const { deleted, changes } = await this.alerts.deleteByFilter(filter);
+    await this.decisions.publish(changes);
+    return deleted;
+  }
+
+  async deleteById(id: string): Promise<number> {
+    const { deleted, changes } = await this.alerts.deleteById(id);
+    if (deleted === 0) throw notFound('object not found');
+    await this.decisions.publish(changes);
+    return deleted;
+  }
+}
+
+function time(text: string, where: string): Date {
+  const d = parseAlertTime(text);
+  if (!d) throw badRequest(`${where}: '${text}' is not a valid time (RFC 3339 expected)`);
+  return d;
+}
+
+function toNewAlert(a: AlertDto, machineId: string, where: string): NewAlert {
+  return {
+    uuid: isUuid(a.uuid) ? a.uuid! : randomUUID(),
+    machineId,
+    scenario: a.scenario,
+    scenarioHash: a.scenario_hash,
+    scenarioVersion: a.scenario_version,
+    message: a.message,
+    eventsCount: a.events_count,
+    startedAt: time(a.start_at, `${where} start_at`),
+    stoppedAt: time(a.stop_at, `${where} stop_at`),
+    capacity: a.capacity,
+    leakSpeed: a.leakspeed,
+    simulated: a.simulated,
+    remediation: a.remediation ?? false,
+    sourceScope: normalizeScope(a.source.scope),
+    sourceValue: a.source.value,
+    sourceIp: a.source.ip ?? '',
+    sourceRange: a.source.range ?? '',
+    sourceAsNumber: a.source.as_number ?? '',
+    sourceAsName: a.source.as_name ?? '',
+    sourceCountry: a.source.cn ?? '',
+    sourceLatitude: a.source.latitude ?? 0,
+    sourceLongitude: a.source.longitude ?? 0,
+    labels: a.labels ?? [],
+    events: (a.events ?? []).map((e) => ({ timestamp: e.timestamp, meta: e.meta ?? [] })),
+    meta: a.meta ?? [],
+  };
+}
+
+function toNewDecision(d: DecisionDto, simulated: boolean, now: number, where: string): NewDecision {
+  const scope = normalizeScope(d.scope);
+  const ms = parseDuration(d.duration);
+  if (ms === undefined || ms <= 0 || ms > MAX_DURATION_MS) {
+    throw badRequest(`${where}: duration '${d.duration}' is not a positive duration such as 4h`);
+  }
+  let ipRange: string | null = null;
+  if (scope === 'Ip') {
+    const span = parseIp(d.value);
+    if (!span) throw badRequest(`${where}: '${d.value}' is not a valid IP address for scope Ip`);
+    ipRange = span.cidr;
+  } else if (scope === 'Range') {
+    const span = parseCidr(d.value);
+    if (!span || !d.value.includes('/')) throw badRequest(`${where}: '${d.value}' is not a valid CIDR range for scope Range`);
+    ipRange = span.cidr;
+  }
+  return {
+    uuid: isUuid(d.uuid) ? d.uuid! : randomUUID(),
+    until: new Date(now + ms),
+    scenario: d.scenario,
+    type: d.type,
+    scope,
+    value: d.value,
+    origin: d.origin,
+    simulated: simulated || (d.simulated ?? false),
+    ipRange,
+  };
+}
+
+function isUuid(v: string | undefined): boolean {
+  return !!v && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v);
+}

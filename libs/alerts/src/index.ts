@@ -1,0 +1,5 @@
+export * from './alert-view';
+export * from './alerts.module';
+export * from './alerts.service';
+export * from './retention.service';
+export * from './dto/alert.dto';

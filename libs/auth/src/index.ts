@@ -1,0 +1,4 @@
+export * from './auth.module';
+export * from './jwt.service';
+export * from './login-throttle';
+export * from './machine-sessions';

@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { BouncersService } from './bouncers.service';
+
+@Module({ providers: [BouncersService], exports: [BouncersService] })
+export class BouncersModule {}

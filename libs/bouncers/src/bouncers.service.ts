@@ -1,0 +1,78 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Bus } from '@lapi/bus';
+import { BouncerIdentity, conflict, notFound } from '@lapi/common';
+import { BouncerEntity, BouncersRepository } from '@lapi/db';
+import { hashApiKey, newApiKey } from './api-key';
+
+/** How long a key lookup is trusted before the database is asked again (deletions by other processes). */
+const KEY_CACHE_MS = 1000;
+
+interface CachedKey {
+  rows: BouncerEntity[];
+  at: number;
+}
+
+@Injectable()
+export class BouncersService implements OnModuleInit {
+  private readonly cache = new Map<string, CachedKey>();
+
+  constructor(
+    private readonly bouncers: BouncersRepository,
+    private readonly bus: Bus,
+  ) {}
+
+  onModuleInit(): void {
+    this.bus.onRevocation((r) => {
+      if (r.kind === 'bouncer') this.cache.delete(r.id);
+    });
+  }
+
+  /** Registers a bouncer and returns its key, which is shown once and stored only hashed. */
+  async add(name: string, key = newApiKey()): Promise<string> {
+    if (!(await this.bouncers.create(name, hashApiKey(key)))) throw conflict(`bouncer ${name} already exists`);
+    return key;
+  }
+
+  list(): Promise<BouncerEntity[]> {
+    return this.bouncers.list();
+  }
+
+  async delete(name: string): Promise<void> {
+    const row = await this.bouncers.findByName(name);
+    if (!row) throw notFound(`bouncer ${name} not found`);
+    const [withKey] = await this.bouncers.findByKeyHashOf(name);
+    await this.bouncers.deleteByName(name);
+    if (withKey) await this.bus.publishRevocation({ kind: 'bouncer', id: withKey });
+  }
+
+  /**
+   * The bouncer (per host) that this key identifies, or undefined when the key is unknown.
+   * A key first used from a new host gets its own `name@ip` row, and so its own stream cursor.
+   */
+  async authenticate(key: string, ip: string): Promise<BouncerIdentity | undefined> {
+    const hash = hashApiKey(key);
+    const rows = await this.rowsFor(hash);
+    if (rows.length === 0) return undefined;
+    const row = rows.find((r) => r.ipAddress === ip) ?? (await this.rowForNewHost(hash, rows, ip));
+    return { id: row.id, name: row.name, lastSeq: row.lastSeq };
+  }
+
+  private async rowsFor(hash: string): Promise<BouncerEntity[]> {
+    const hit = this.cache.get(hash);
+    if (hit && Date.now() - hit.at < KEY_CACHE_MS) return hit.rows;
+    const rows = await this.bouncers.findByKeyHash(hash);
+    this.cache.set(hash, { rows, at: Date.now() });
+    return rows;
+  }
+
+  private async rowForNewHost(hash: string, rows: BouncerEntity[], ip: string): Promise<BouncerEntity> {
+    this.cache.delete(hash);
+    const base = rows[0];
+    if (base.ipAddress === '' && (await this.bouncers.claimForHost(base.id, ip))) return { ...base, ipAddress: ip };
+    const name = `${base.name.split('@')[0]}@${ip}`;
+    await this.bouncers.create(name, hash, ip);
+    const created = await this.bouncers.findByName(name);
+    if (!created) throw notFound(`bouncer ${name} vanished`);
+    return created;
+  }
+}

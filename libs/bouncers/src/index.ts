@@ -1,0 +1,3 @@
+export * from './api-key';
+export * from './bouncers.module';
+export * from './bouncers.service';

@@ -1,0 +1,30 @@
+import { DecisionChanges } from '@lapi/db';
+
+/** Subjects of every message on the bus. */
+export const SUBJECTS = {
+  decisionChanges: 'lapi.decisions.changes',
+  revocations: 'lapi.identities.revoked',
+} as const;
+
+export type { DecisionChanges };
+
+/** A bouncer key or machine that was deleted: every node must refuse it from now on. */
+export interface Revocation {
+  kind: 'bouncer' | 'machine';
+  /** Bouncer: SHA-512 of its key; machine: its machine_id. */
+  id: string;
+}
+
+export type Unsubscribe = () => void;
+
+/**
+ * How nodes tell each other about changes. Decision changes carry full records and contiguous
+ * sequence numbers, so a receiver can apply them without a database read and can tell when
+ * it has missed some.
+ */
+export abstract class Bus {
+  abstract publishDecisionChanges(changes: DecisionChanges): Promise<void>;
+  abstract onDecisionChanges(handler: (changes: DecisionChanges) => void): Unsubscribe;
+  abstract publishRevocation(revocation: Revocation): Promise<void>;
+  abstract onRevocation(handler: (revocation: Revocation) => void): Unsubscribe;
+}

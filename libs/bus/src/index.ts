@@ -1,0 +1,3 @@
+export * from './bus.module';
+export * from './contracts';
+export * from './in-process-bus';

@@ -1,0 +1,27 @@
+/** Every domain failure the API can report; the exception filter maps each to an HTTP status. */
+export enum ErrorCode {
+  BadRequest = 'bad_request',
+  Unauthorized = 'unauthorized',
+  Forbidden = 'forbidden',
+  NotFound = 'not_found',
+  Conflict = 'conflict',
+  PayloadTooLarge = 'payload_too_large',
+  TooManyRequests = 'too_many_requests',
+  Unavailable = 'unavailable',
+}
+
+/** A failure the client can act on; its message is sent as `{"message": ...}`. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (message: string) => new DomainError(ErrorCode.BadRequest, message);
+export const unauthorized = (message: string) => new DomainError(ErrorCode.Unauthorized, message);
+export const forbidden = (message: string) => new DomainError(ErrorCode.Forbidden, message);
+export const notFound = (message: string) => new DomainError(ErrorCode.NotFound, message);
+export const conflict = (message: string) => new DomainError(ErrorCode.Conflict, message);

@@ -1,0 +1,75 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DomainError, ErrorCode } from './errors';
+
+/** The HTTP status of each domain error; `satisfies` makes an unmapped code a compile error. */
+export const STATUS_OF = {
+  [ErrorCode.BadRequest]: 400,
+  [ErrorCode.Unauthorized]: 401,
+  [ErrorCode.Forbidden]: 403,
+  [ErrorCode.NotFound]: 404,
+  [ErrorCode.Conflict]: 409,
+  [ErrorCode.PayloadTooLarge]: 413,
+  [ErrorCode.TooManyRequests]: 429,
+  [ErrorCode.Unavailable]: 503,
+} satisfies Record<ErrorCode, number>;
+
+interface ReplyLike {
+  code(status: number): ReplyLike;
+  header(name: string, value: string): ReplyLike;
+  send(body: unknown): unknown;
+}
+
+/** Errors raised by Fastify itself (body parsing, limits) carry a statusCode and a code. */
+interface FastifyLikeError {
+  statusCode?: number;
+  code?: string;
+  message?: string;
+}
+
+export interface ErrorReply {
+  status: number;
+  body: { message: string };
+}
+
+const logger = new Logger('Errors');
+
+/** Maps anything thrown while serving a request to a status and a `{"message"}` body. */
+export function toErrorReply(error: unknown): ErrorReply {
+  if (error instanceof DomainError) return { status: STATUS_OF[error.code], body: { message: error.message } };
+  if (error instanceof HttpException) {
+    const res = error.getResponse();
+    const raw = typeof res === 'string' ? res : (res as { message?: unknown }).message;
+    const message = Array.isArray(raw) ? raw.join(', ') : String(raw ?? error.message);
+    return { status: error.getStatus(), body: { message } };
+  }
+  const fe = error as FastifyLikeError;
+  if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return { status: fe.statusCode, body: { message: fastifyMessage(fe) } };
+  }
+  const id = randomUUID();
+  logger.error(`unexpected error ${id}: ${(error as Error)?.stack ?? String(error)}`);
+  return { status: 500, body: { message: `internal error (id ${id})` } };
+}
+
+function fastifyMessage(e: FastifyLikeError): string {
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'request body too large';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'unsupported content type: send application/json';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'empty JSON body';
+    default:
+      return e.message ?? 'bad request';
+  }
+}
+
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  catch(error: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<ReplyLike>();
+    const { status, body } = toErrorReply(error);
+    reply.code(status).header('content-type', 'application/json; charset=utf-8').send(body);
+  }
+}

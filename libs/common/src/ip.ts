@@ -1,0 +1,79 @@
+import { isIP } from 'node:net';
+import * as ipaddr from 'ipaddr.js';
+
+/** An IP address or CIDR range as an inclusive span of integers, one family at a time. */
+export interface IpSpan {
+  family: 4 | 6;
+  /** First and last address of the span. */
+  start: bigint;
+  end: bigint;
+  prefix: number;
+  /** Canonical text: the network address with its prefix (`10.0.0.0/8`, `1.2.3.4/32`). */
+  cidr: string;
+}
+
+function toBigInt(bytes: number[]): bigint {
+  let n = 0n;
+  for (const b of bytes) n = (n << 8n) | BigInt(b);
+  return n;
+}
+
+function span(addr: ipaddr.IPv4 | ipaddr.IPv6, prefix: number): IpSpan {
+  const family = addr.kind() === 'ipv4' ? 4 : 6;
+  const bits = family === 4 ? 32 : 128;
+  const value = toBigInt(addr.toByteArray());
+  const hostBits = BigInt(bits - prefix);
+  const start = (value >> hostBits) << hostBits;
+  const end = start | ((1n << hostBits) - 1n);
+  return { family, start, end, prefix, cidr: `${spanAddress(family, start)}/${prefix}` };
+}
+
+/** The text form of an address held as an integer. */
+export function spanAddress(family: 4 | 6, n: bigint): string {
+  const len = family === 4 ? 4 : 16;
+  const bytes: number[] = new Array(len);
+  for (let i = len - 1; i >= 0; i--) {
+    bytes[i] = Number(n & 0xffn);
+    n >>= 8n;
+  }
+  return ipaddr.fromByteArray(bytes).toString();
+}
+
+function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+  // net.isIP is strict (no "127.1" or octal forms), ipaddr.js then gives the bytes.
+  if (!isIP(text)) return undefined;
+  const addr = ipaddr.parse(text);
+  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) return (addr as ipaddr.IPv6).toIPv4Address();
+  return addr;
+}
+
+/** A single address, as a one-address span; undefined when not an IP. */
+export function parseIp(text: string): IpSpan | undefined {
+  const addr = parseAddress(text);
+  return addr && span(addr, addr.kind() === 'ipv4' ? 32 : 128);
+}
+
+/** A CIDR range (a bare address counts as its /32 or /128); undefined when invalid. */
+export function parseCidr(text: string): IpSpan | undefined {
+  const slash = text.indexOf('/');
+  if (slash < 0) return parseIp(text);
+  const prefixText = text.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(prefixText)) return undefined;
+  let prefix = Number(prefixText);
+  const addrText = text.slice(0, slash);
+  const raw = isIP(addrText) ? ipaddr.parse(addrText) : undefined;
+  if (!raw) return undefined;
+  const max = raw.kind() === 'ipv4' ? 32 : 128;
+  if (prefix > max) return undefined;
+  const addr = parseAddress(addrText)!;
+  if (raw.kind() === 'ipv6' && addr.kind() === 'ipv4') {
+    if (prefix < 96) return undefined;
+    prefix -= 96;
+  }
+  return span(addr, prefix);
+}
+
+/** True when `inner` lies wholly inside `outer`. */
+export function spanContains(outer: IpSpan, inner: IpSpan): boolean {
+  return outer.family === inner.family && outer.start <= inner.start && inner.end <= outer.end;
+}

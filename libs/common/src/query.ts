@@ -1,0 +1,67 @@
+import { DomainError, badRequest } from './errors';
+import { IpSpan, parseCidr, parseIp } from './ip';
+import { parseDuration } from './duration';
+
+type Raw = Record<string, unknown>;
+type Parser<T> = (value: string, name: string) => T;
+
+/** Each allowed query parameter and how to read it; anything else is refused. */
+export type QuerySchema = Record<string, Parser<unknown>>;
+export type ParsedQuery<S extends QuerySchema> = { [K in keyof S]?: ReturnType<S[K]> };
+
+/** Reads a query string against a schema: unknown or repeated parameters and bad values are 400s. */
+export function readQuery<S extends QuerySchema>(raw: Raw | undefined, schema: S): ParsedQuery<S> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(raw ?? {})) {
+    const parse = schema[name];
+    if (!parse) throw badRequest(`unknown parameter '${name}'`);
+    if (Array.isArray(value)) throw badRequest(`parameter '${name}' given more than once`);
+    out[name] = parse(String(value), name);
+  }
+  return out as ParsedQuery<S>;
+}
+
+export const text: Parser<string> = (v, name) => {
+  if (v.length > 1024) throw badRequest(`parameter '${name}' is too long`);
+  return v;
+};
+
+/** Go's strconv.ParseBool spellings. */
+export const bool: Parser<boolean> = (v, name) => {
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(v)) return false;
+  throw badRequest(`parameter '${name}' must be true or false, not '${v}'`);
+};
+
+export const list: Parser<string[]> = (v, name) =>
+  text(v, name).split(',').map((s) => s.trim()).filter(Boolean);
+
+export const ip: Parser<IpSpan> = (v, name) => {
+  const s = parseIp(v);
+  if (!s) throw badRequest(`parameter '${name}': '${v}' is not a valid IP address`);
+  return s;
+};
+
+export const range: Parser<IpSpan> = (v, name) => {
+  const s = parseCidr(v);
+  if (!s) throw badRequest(`parameter '${name}': '${v}' is not a valid IP range`);
+  return s;
+};
+
+/** A duration such as `4h`, as milliseconds. */
+export const duration: Parser<number> = (v, name) => {
+  const ms = parseDuration(v);
+  if (ms === undefined) throw badRequest(`parameter '${name}': '${v}' is not a valid duration (e.g. 4h, 30m)`);
+  return ms;
+};
+
+export function wholeNumber(max: number): Parser<number> {
+  return (v, name) => {
+    if (!/^\d+$/.test(v)) throw badRequest(`parameter '${name}' must be a whole number`);
+    const n = Number(v);
+    if (n > max) throw badRequest(`parameter '${name}' must be at most ${max}`);
+    return n;
+  };
+}
+
+export type { DomainError };

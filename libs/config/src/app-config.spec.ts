@@ -1,0 +1,32 @@
+import { ConfigError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('defaults to the embedded database and in-process bus on 127.0.0.1:8080', () => {
+    const c = loadConfig({});
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.natsUrl).toBeUndefined();
+    expect(`${c.listenAddr}:${c.listenPort}`).toBe('127.0.0.1:8080');
+  });
+
+  it('reads durations and CIDR lists', () => {
+    const c = loadConfig({ LAPI_FLUSH_MAX_AGE: '1h30m', LAPI_TRUSTED_PROXIES: '10.0.0.0/8, ::1' });
+    expect(c.flushMaxAgeMs).toBe(90 * 60_000);
+    expect(c.trustedProxies).toEqual(['10.0.0.0/8', '::1']);
+  });
+
+  it.each([
+    ['LAPI_PORT', 'eighty', /LAPI_PORT="eighty"/],
+    ['LAPI_PORT', '70000', /LAPI_PORT/],
+    ['LAPI_FLUSH_MAX_AGE', '7 days', /LAPI_FLUSH_MAX_AGE/],
+    ['LAPI_TRUSTED_PROXIES', '10.0.0.0/33', /LAPI_TRUSTED_PROXIES/],
+    ['DATABASE_URL', 'mysql://x', /DATABASE_URL=<redacted>/],
+    ['LAPI_JWT_SECRET', 'short', /LAPI_JWT_SECRET=<redacted>/],
+  ])('stops on a bad %s and names it', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('requires allowed ranges with an auto-registration token', () => {
+    expect(() => loadConfig({ LAPI_AUTO_REGISTRATION_TOKEN: 'x'.repeat(32) })).toThrow(/LAPI_AUTO_REGISTRATION_RANGES/);
+  });
+});

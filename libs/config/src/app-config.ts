@@ -1,0 +1,129 @@
+import { isIP } from 'node:net';
+import { parseDuration } from '@lapi/common';
+import { parseCidr } from '@lapi/common';
+
+/** Every setting the LAPI reads, typed. Built once by `loadConfig` and injected as `AppConfig`. */
+export class AppConfig {
+  /** Address and port the HTTP API listens on. */
+  listenAddr = '127.0.0.1';
+  listenPort = 8080;
+  /** Postgres connection string; unset means the embedded database under `dataDir`. */
+  databaseUrl?: string;
+  /** Where the embedded database lives. */
+  dataDir = './data';
+  /** NATS server URL; unset means the in-process bus. */
+  natsUrl?: string;
+  /** HS256 secret shared by every node; unset means one generated once and kept in the database. */
+  jwtSecret?: string;
+  jwtTtlSeconds = 3600;
+  /** CIDRs whose X-Forwarded-For / X-Real-Ip headers are believed. */
+  trustedProxies: string[] = [];
+  /** Auto-registration: machines that present this token from these ranges are validated at once. */
+  autoRegistrationToken?: string;
+  autoRegistrationRanges: string[] = [];
+  /** The default profile's remediation for alerts that carry no decisions. */
+  defaultBanDurationMs = 4 * 3600_000;
+  /** Retention, as upstream's db_config.flush. */
+  flushMaxItems = 5000;
+  flushMaxAgeMs = 7 * 24 * 3600_000;
+  /** Failed logins one address may make per window before it is refused with 429. */
+  loginMaxFailures = 5;
+  loginFailureWindowMs = 60_000;
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes = 10 * 1024 * 1024;
+  /** Largest `limit` accepted on alert searches. */
+  maxAlertsLimit = 10_000;
+  logLevel: 'error' | 'warn' | 'info' | 'debug' = 'info';
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+const SECRET_VARS = new Set(['LAPI_JWT_SECRET', 'LAPI_AUTO_REGISTRATION_TOKEN', 'DATABASE_URL']);
+
+function fail(name: string, value: string, why: string): never {
+  const shown = SECRET_VARS.has(name) ? '<redacted>' : JSON.stringify(value);
+  throw new ConfigError(`invalid ${name}=${shown}: ${why}`);
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) fail(name, raw, 'expected a whole number');
+  const n = Number(raw);
+  if (n < min || n > max) fail(name, raw, `expected a number from ${min} to ${max}`);
+  return n;
+}
+
+function duration(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const ms = parseDuration(raw);
+  if (ms === undefined || ms <= 0) fail(name, raw, 'expected a positive duration such as 4h or 30m');
+  return ms;
+}
+
+function cidrList(env: Env, name: string): string[] {
+  const raw = env[name];
+  if (!raw) return [];
+  return raw.split(',').map((s) => s.trim()).filter(Boolean).map((c) => {
+    const parsed = parseCidr(c);
+    if (!parsed) fail(name, raw, `${JSON.stringify(c)} is not an IP address or CIDR range`);
+    return c;
+  });
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    fail(name, raw, 'not a URL');
+  }
+  if (!protocols.includes(parsed.protocol)) fail(name, raw, `expected a ${protocols.join(' or ')} URL`);
+  return raw;
+}
+
+/** Reads the environment once; a bad value throws a ConfigError naming the variable. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const c = new AppConfig();
+  const addr = env.LAPI_LISTEN_ADDR;
+  if (addr !== undefined && addr !== '') {
+    if (!isIP(addr) && addr !== 'localhost') fail('LAPI_LISTEN_ADDR', addr, 'expected an IP address');
+    c.listenAddr = addr;
+  }
+  c.listenPort = int(env, 'LAPI_PORT', c.listenPort, 0, 65535);
+  c.databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  if (env.LAPI_DATA_DIR) c.dataDir = env.LAPI_DATA_DIR;
+  c.natsUrl = url(env, 'NATS_URL', ['nats:', 'tls:', 'ws:', 'wss:']);
+  const secret = env.LAPI_JWT_SECRET;
+  if (secret !== undefined && secret !== '') {
+    if (secret.length < 32) fail('LAPI_JWT_SECRET', secret, 'must be at least 32 characters');
+    c.jwtSecret = secret;
+  }
+  c.trustedProxies = cidrList(env, 'LAPI_TRUSTED_PROXIES');
+  const token = env.LAPI_AUTO_REGISTRATION_TOKEN;
+  if (token !== undefined && token !== '') {
+    if (token.length < 32) fail('LAPI_AUTO_REGISTRATION_TOKEN', token, 'must be at least 32 characters');
+    c.autoRegistrationToken = token;
+  }
+  c.autoRegistrationRanges = cidrList(env, 'LAPI_AUTO_REGISTRATION_RANGES');
+  if (c.autoRegistrationToken && c.autoRegistrationRanges.length === 0) {
+    fail('LAPI_AUTO_REGISTRATION_RANGES', '', 'required when LAPI_AUTO_REGISTRATION_TOKEN is set');
+  }
+  c.defaultBanDurationMs = duration(env, 'LAPI_DEFAULT_BAN_DURATION', c.defaultBanDurationMs);
+  c.flushMaxItems = int(env, 'LAPI_FLUSH_MAX_ITEMS', c.flushMaxItems, 0, 1e9);
+  c.flushMaxAgeMs = duration(env, 'LAPI_FLUSH_MAX_AGE', c.flushMaxAgeMs);
+  c.loginMaxFailures = int(env, 'LAPI_LOGIN_MAX_FAILURES', c.loginMaxFailures, 1, 1e6);
+  c.loginFailureWindowMs = duration(env, 'LAPI_LOGIN_FAILURE_WINDOW', c.loginFailureWindowMs);
+  c.maxBodyBytes = int(env, 'LAPI_MAX_BODY_BYTES', c.maxBodyBytes, 1024, 1 << 30);
+  const level = env.LAPI_LOG_LEVEL;
+  if (level !== undefined && level !== '') {
+    if (!['error', 'warn', 'info', 'debug'].includes(level)) fail('LAPI_LOG_LEVEL', level, 'expected error, warn, info or debug');
+    c.logLevel = level as AppConfig['logLevel'];
+  }
+  return c;
+}

@@ -1,0 +1,41 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+/** One row per bouncer and, for a key used from several hosts, one `name@ip` row per host. */
+@Entity('bouncers')
+export class BouncerEntity {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ type: 'text', unique: true })
+  name: string;
+
+  /** SHA-512 hex of the API key, as upstream stores it. */
+  @Index('bouncers_api_key_hash_idx')
+  @Column({ name: 'api_key_hash', type: 'text', select: false })
+  apiKeyHash: string;
+
+  @Column({ name: 'ip_address', type: 'text', default: '' })
+  ipAddress: string;
+
+  @Column({ type: 'text', default: '' })
+  type: string;
+
+  @Column({ type: 'text', default: '' })
+  version: string;
+
+  @Column({ name: 'auth_type', type: 'text', default: 'api-key' })
+  authType: string;
+
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
+  createdAt: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  updatedAt: Date;
+
+  @Column({ name: 'last_pull', type: 'timestamptz', nullable: true })
+  lastPull: Date | null;
+
+  /** Stream cursor: the last change sequence number this bouncer was sent (bigint as text). */
+  @Column({ name: 'last_seq', type: 'bigint', default: 0 })
+  lastSeq: string;
+}

@@ -1,0 +1,11 @@
+export * from './alert.entity';
+export * from './bouncer.entity';
+export * from './decision.entity';
+export * from './machine.entity';
+export * from './setting.entity';
+import { AlertEntity } from './alert.entity';
+import { BouncerEntity } from './bouncer.entity';
+import { DecisionEntity } from './decision.entity';
+import { MachineEntity } from './machine.entity';
+import { SettingEntity } from './setting.entity';
+export const ENTITIES = [AlertEntity, BouncerEntity, DecisionEntity, MachineEntity, SettingEntity];

@@ -1,0 +1,4 @@
+import { Initial1763800000000 } from './1763800000000-Initial';
+
+/** Every migration, oldest first. Never edit one that has landed: add a new one. */
+export const MIGRATIONS = [Initial1763800000000];

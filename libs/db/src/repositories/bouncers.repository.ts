@@ -1,0 +1,80 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, Repository } from 'typeorm';
+import { BouncerEntity } from '../entities';
+
+@Injectable()
+export class BouncersRepository {
+  private readonly repo: Repository<BouncerEntity>;
+
+  constructor(dataSource: DataSource) {
+    this.repo = dataSource.getRepository(BouncerEntity);
+  }
+
+  /** Creates a bouncer; false when the name is taken. */
+  async create(name: string, apiKeyHash: string, ipAddress = ''): Promise<boolean> {
+    const rows = await this.repo.query(
+      `INSERT INTO bouncers (name, api_key_hash, ip_address) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING id`,
+      [name, apiKeyHash, ipAddress],
+    );
+    return rows.length > 0;
+  }
+
+  /** Every row (the bouncer and its per-host `name@ip` rows) that holds this key. */
+  findByKeyHash(apiKeyHash: string): Promise<BouncerEntity[]> {
+    return this.repo.find({ where: { apiKeyHash }, order: { id: 'ASC' } });
+  }
+
+  findByName(name: string): Promise<BouncerEntity | null> {
+    return this.repo.findOne({ where: { name } });
+  }
+
+  list(): Promise<BouncerEntity[]> {
+    return this.repo.find({ order: { id: 'ASC' } });
+  }
+
+  /** The key hash of a bouncer, by name (to tell other nodes which key to forget). */
+  async findByKeyHashOf(name: string): Promise<string[]> {
+    const rows = await this.repo.query('SELECT api_key_hash FROM bouncers WHERE name = $1', [name]);
+    return rows.map((r: { api_key_hash: string }) => r.api_key_hash);
+  }
+
+  /** Deletes a bouncer and every per-host row sharing its key; returns how many rows went. */
+  async deleteByName(name: string): Promise<number> {
+    const rows = await this.repo.query(
+      `DELETE FROM bouncers WHERE api_key_hash IN (SELECT api_key_hash FROM bouncers WHERE name = $1) RETURNING id`,
+      [name],
+    );
+    return Array.isArray(rows[0]) ? rows[0].length : rows.length;
+  }
+
+  /** Claims a fresh bouncer row for a first use (no IP yet); false when another host claimed it first. */
+  async claimForHost(id: number, ipAddress: string): Promise<boolean> {
+    const res = await this.repo
+      .createQueryBuilder()
+      .update()
+      .set({ ipAddress, updatedAt: () => 'now()' })
+      .where('id = :id AND ip_address = :empty', { id, empty: '' })
+      .execute();
+    return (res.affected ?? 0) > 0;
+  }
+
+  async recordPull(id: number, meta: { type?: string; version?: string }): Promise<void> {
+    const set: Record<string, unknown> = { lastPull: () => 'now()' };
+    if (meta.type) set.type = meta.type;
+    if (meta.version) set.version = meta.version;
+    await this.repo.createQueryBuilder().update().set(set).where('id = :id', { id }).execute();
+  }
+
+  async readCursor(id: number): Promise<number | undefined> {
+    const [row] = await this.repo.query('SELECT last_seq FROM bouncers WHERE id = $1', [id]);
+    return row ? Number(row.last_seq) : undefined;
+  }
+
+  /** Moves the stream cursor forward only: a replica that is behind never rewinds it. */
+  async advanceCursor(id: number, seq: number): Promise<void> {
+    await this.repo.query(
+      'UPDATE bouncers SET last_seq = GREATEST(last_seq, $2), last_pull = now() WHERE id = $1',
+      [id, seq],
+    );
+  }
+}

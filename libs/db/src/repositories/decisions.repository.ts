@@ -1,0 +1,211 @@
+import { Injectable } from '@nestjs/common';
+import { DecisionRecord } from '@lapi/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { DecisionFilter, decisionFilterSql } from './decision-filter';
+
+/** A decision to create; its alert id is filled in by the alert insert. */
+export interface NewDecision {
+  uuid: string;
+  until: Date;
+  scenario: string;
+  type: string;
+  scope: string;
+  value: string;
+  origin: string;
+  simulated: boolean;
+  /** Canonical CIDR for Ip and Range scopes, null for the others. */
+  ipRange: string | null;
+}
+
+/** A batch of changes with contiguous sequence numbers `fromSeq..toSeq`. */
+export interface DecisionChanges {
+  fromSeq: number;
+  toSeq: number;
+  decisions: DecisionRecord[];
+}
+
+interface DecisionRow {
+  id: string;
+  uuid: string;
+  alert_id: string | null;
+  created_at: Date;
+  until: Date;
+  scenario: string;
+  type: string;
+  scope: string;
+  value: string;
+  origin: string;
+  simulated: boolean;
+  seq: string;
+  ended: boolean;
+}
+
+const COLUMNS = 'd.id, d.uuid, d.alert_id, d.created_at, d.until, d.scenario, d.type, d.scope, d.value, d.origin, d.simulated, d.seq, d.ended';
+
+export function toRecord(r: DecisionRow): DecisionRecord {
+  return {
+    id: Number(r.id),
+    uuid: r.uuid,
+    alertId: r.alert_id === null ? null : Number(r.alert_id),
+    createdAt: r.created_at.getTime(),
+    until: r.until.getTime(),
+    scenario: r.scenario,
+    type: r.type,
+    scope: r.scope,
+    value: r.value,
+    origin: r.origin,
+    simulated: r.simulated,
+    seq: Number(r.seq),
+    ended: r.ended,
+  };
+}
+
+/**
+ * Decisions and the change log. Every write that creates or ends decisions locks the single
+ * `change_head` row for the rest of its transaction and numbers its changes from it, so
+ * numbers are contiguous and a reader that sees number N has already been able to see every
+ * number below it. Bouncer cursors rely on that.
+ */
+@Injectable()
+export class DecisionsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** The highest committed change number. */
+  async head(): Promise<number> {
+    const [row] = await this.dataSource.query('SELECT seq FROM change_head WHERE id = 1');
+    return Number(row.seq);
+  }
+
+  /** Inserts decisions for alerts inside the caller's transaction; returns them numbered. */
+  async insertInTransaction(em: EntityManager, alertIds: string[], perAlert: NewDecision[][]): Promise<DecisionChanges | undefined> {
+    const flat: { alertId: string; d: NewDecision }[] = [];
+    perAlert.forEach((list, i) => list.forEach((d) => flat.push({ alertId: alertIds[i], d })));
+    if (flat.length === 0) return undefined;
+    const base = await this.lockHead(em);
+    const rows: DecisionRow[] = await em.query(
+      `INSERT INTO decisions (uuid, alert_id, until, scenario, type, scope, value, origin, simulated, ip_range, seq)
+       SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[],
+                            $8::text[], $9::boolean[], $10::cidr[], $11::bigint[])
+       RETURNING ${COLUMNS.replace(/d\./g, '')}`,
+      [
+        flat.map((x) => x.d.uuid),
+        flat.map((x) => x.alertId),
+        flat.map((x) => x.d.until.toISOString()),
+        flat.map((x) => x.d.scenario),
+        flat.map((x) => x.d.type),
+        flat.map((x) => x.d.scope),
+        flat.map((x) => x.d.value),
+        flat.map((x) => x.d.origin),
+        flat.map((x) => x.d.simulated),
+        flat.map((x) => x.d.ipRange),
+        flat.map((_, i) => base + i + 1),
+      ],
+    );
+    await this.setHead(em, base + rows.length);
+    return { fromSeq: base + 1, toSeq: base + rows.length, decisions: rows.map(toRecord) };
+  }
+
+  /** Ends (expires now) the active decisions matching `where`, numbering each end. */
+  async endInTransaction(em: EntityManager, where: string[], params: unknown[]): Promise<DecisionChanges | undefined> {
+    const base = await this.lockHead(em);
+    params.push(base);
+    const baseParam = `$${params.length}`;
+    const rows: DecisionRow[] = await em.query(
+      `WITH hit AS (
+         SELECT d.id, row_number() OVER (ORDER BY d.id) AS n FROM decisions d
+         WHERE NOT d.ended AND d.until > now() ${where.map((w) => `AND ${w}`).join(' ')})
+       UPDATE decisions d SET until = now(), ended = true, seq = ${baseParam}::bigint + hit.n
+       FROM hit WHERE d.id = hit.id RETURNING ${COLUMNS}`,
+      params,
+    );
+    if (rows.length === 0) return undefined;
+    await this.setHead(em, base + rows.length);
+    rows.sort((a, b) => Number(a.seq) - Number(b.seq));
+    return { fromSeq: base + 1, toSeq: base + rows.length, decisions: rows.map(toRecord) };
+  }
+
+  /** Ends the active decisions that match a filter (DELETE /v1/decisions). */
+  endByFilter(filter: DecisionFilter): Promise<DecisionChanges | undefined> {
+    const params: unknown[] = [];
+    const where = decisionFilterSql({ ...filter, includeSimulated: true }, params);
+    return this.dataSource.transaction((em) => this.endInTransaction(em, where, params));
+  }
+
+  endById(id: number): Promise<DecisionChanges | undefined> {
+    return this.dataSource.transaction((em) => this.endInTransaction(em, ['d.id = $1'], [id]));
+  }
+
+  /** Ends the active decisions of some alerts, inside the caller's transaction. */
+  endByAlertIds(em: EntityManager, alertIds: string[]): Promise<DecisionChanges | undefined> {
+    return this.endInTransaction(em, ['d.alert_id = ANY($1::bigint[])'], [alertIds]);
+  }
+
+  /** Records the end of decisions whose time ran out, so bouncers are told. */
+  sweepExpired(): Promise<DecisionChanges | undefined> {
+    return this.dataSource.transaction(async (em) => {
+      const [due] = await em.query('SELECT 1 FROM decisions WHERE NOT ended AND until <= now() LIMIT 1');
+      if (!due) return undefined;
+      const base = await this.lockHead(em);
+      const rows: DecisionRow[] = await em.query(
+        `WITH hit AS (
+           SELECT d.id, row_number() OVER (ORDER BY d.id) AS n FROM decisions d WHERE NOT d.ended AND d.until <= now())
+         UPDATE decisions d SET ended = true, seq = $1::bigint + hit.n FROM hit WHERE d.id = hit.id RETURNING ${COLUMNS}`,
+        [base],
+      );
+      if (rows.length === 0) return undefined;
+      await this.setHead(em, base + rows.length);
+      rows.sort((a, b) => Number(a.seq) - Number(b.seq));
+      return { fromSeq: base + 1, toSeq: base + rows.length, decisions: rows.map(toRecord) };
+    });
+  }
+
+  /**
+   * A consistent snapshot for building an index: the head, every decision changed after
+   * `afterSeq` that is still active or ended less than `keepEndedMs` ago, and the highest
+   * number among the ended ones left out (the index cannot answer for cursors below it).
+   */
+  async snapshot(afterSeq: number, keepEndedMs: number): Promise<{ head: number; decisions: DecisionRecord[]; droppedUpTo: number }> {
+    return this.dataSource.transaction('REPEATABLE READ', async (em) => {
+      const [h] = await em.query('SELECT seq FROM change_head WHERE id = 1');
+      const rows: DecisionRow[] = await em.query(
+        `SELECT ${COLUMNS} FROM decisions d
+         WHERE d.seq > $1 AND (NOT d.ended OR d.until > now() - ($2::bigint * interval '1 millisecond'))
+         ORDER BY d.seq`,
+        [afterSeq, keepEndedMs],
+      );
+      const [dropped] = await em.query(
+        `SELECT coalesce(max(seq), 0) AS seq FROM decisions d
+         WHERE d.seq > $1 AND d.ended AND d.until <= now() - ($2::bigint * interval '1 millisecond')`,
+        [afterSeq, keepEndedMs],
+      );
+      return { head: Number(h.seq), decisions: rows.map(toRecord), droppedUpTo: Number(dropped.seq) };
+    });
+  }
+
+  /** Decisions whose latest change is in (afterSeq, upToSeq]: a stream delta the index cannot serve. */
+  async changedBetween(afterSeq: number, upToSeq: number): Promise<DecisionRecord[]> {
+    const rows: DecisionRow[] = await this.dataSource.query(
+      `SELECT ${COLUMNS} FROM decisions d WHERE d.seq > $1 AND d.seq <= $2 ORDER BY d.seq`,
+      [afterSeq, upToSeq],
+    );
+    return rows.map(toRecord);
+  }
+
+  /** Removes ended decisions older than `maxAgeMs` that no alert holds any more. */
+  async purgeEnded(maxAgeMs: number): Promise<number> {
+    const res = await this.dataSource.query(
+      `DELETE FROM decisions WHERE ended AND until < now() - ($1::bigint * interval '1 millisecond') AND alert_id IS NULL`,
+      [maxAgeMs],
+    );
+    return Array.isArray(res) ? Number(res[1] ?? 0) : 0;
+  }
+
+  private async lockHead(em: EntityManager): Promise<number> {
+    const [row] = await em.query('SELECT seq FROM change_head WHERE id = 1 FOR UPDATE');
+    return Number(row.seq);
+  }
+
+  private async setHead(em: EntityManager, seq: number): Promise<void> {
+    await em.query('UPDATE change_head SET seq = $1 WHERE id = 1', [seq]);
+  }
+}

@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, Repository } from 'typeorm';
+import { MachineEntity } from '../entities';
+
+export type MachineWithPassword = MachineEntity & { passwordHash: string | null };
+
+@Injectable()
+export class MachinesRepository {
+  private readonly repo: Repository<MachineEntity>;
+
+  constructor(dataSource: DataSource) {
+    this.repo = dataSource.getRepository(MachineEntity);
+  }
+
+  findByMachineId(machineId: string): Promise<MachineEntity | null> {
+    return this.repo.findOne({ where: { machineId } });
+  }
+
+  findById(id: number): Promise<MachineEntity | null> {
+    return this.repo.findOne({ where: { id } });
+  }
+
+  /** The machine with its password hash, for login only. */
+  findWithPassword(machineId: string): Promise<MachineWithPassword | null> {
+    return this.repo
+      .createQueryBuilder('m')
+      .addSelect('m.passwordHash')
+      .where('m.machineId = :machineId', { machineId })
+      .getOne() as Promise<MachineWithPassword | null>;
+  }
+
+  list(): Promise<MachineEntity[]> {
+    return this.repo.find({ order: { id: 'ASC' } });
+  }
+
+  /** Creates the machine, or with `overwrite` replaces its password; false when it exists already. */
+  async create(m: { machineId: string; passwordHash: string; ipAddress: string; isValidated: boolean; authType?: string }, overwrite = false): Promise<boolean> {
+    const rows = await this.repo.query(
+      `INSERT INTO machines (machine_id, password_hash, ip_address, is_validated, auth_type) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (machine_id) DO ${overwrite ? 'UPDATE SET password_hash = EXCLUDED.password_hash, ip_address = EXCLUDED.ip_address, is_validated = machines.is_validated OR EXCLUDED.is_validated, updated_at = now()' : 'NOTHING'}
+       RETURNING id`,
+      [m.machineId, m.passwordHash, m.ipAddress, m.isValidated, m.authType ?? 'password'],
+    );
+    return rows.length > 0;
+  }
+
+  async validate(machineId: string): Promise<boolean> {
+    const res = await this.repo.update({ machineId }, { isValidated: true, updatedAt: new Date() });
+    return (res.affected ?? 0) > 0;
+  }
+
+  async delete(machineId: string): Promise<boolean> {
+    const res = await this.repo.delete({ machineId });
+    return (res.affected ?? 0) > 0;
+  }
+
+  async recordLogin(id: number, ipAddress: string, scenarios: string | undefined): Promise<void> {
+    const set: Partial<MachineEntity> = { ipAddress, updatedAt: new Date() };
+    if (scenarios !== undefined) set.scenarios = scenarios;
+    await this.repo.update({ id }, set);
+  }
+
+  async recordHeartbeat(id: number): Promise<void> {
+    await this.repo.update({ id }, { lastHeartbeat: new Date() });
+  }
+
+  async recordPush(id: number): Promise<void> {
+    await this.repo.update({ id }, { lastPush: new Date() });
+  }
+}

@@ -1,0 +1,30 @@
+import { DecisionRecord, formatDuration } from '@lapi/common';
+
+/** A decision as the swagger's Decision model: duration is the time left (negative once ended). */
+export interface DecisionView {
+  duration: string;
+  id: number;
+  origin: string;
+  scenario: string;
+  scope: string;
+  simulated: boolean;
+  type: string;
+  until: string;
+  uuid: string;
+  value: string;
+}
+
+export function toDecisionView(d: DecisionRecord, now: number): DecisionView {
+  return {
+    duration: formatDuration(d.until - now),
+    id: d.id,
+    origin: d.origin,
+    scenario: d.scenario,
+    scope: d.scope,
+    simulated: d.simulated,
+    type: d.type,
+    until: new Date(d.until).toISOString(),
+    uuid: d.uuid,
+    value: d.value,
+  };
+}

@@ -1,0 +1,80 @@
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Bus } from '@lapi/bus';
+import { DecisionsRepository } from '@lapi/db';
+import { DecisionIndex } from './decision-index';
+
+/** Ended decisions kept in memory so stream deltas rarely need the database. */
+export const KEEP_ENDED_MS = 3_600_000;
+/** How long a gap in the change sequence may stay open before the database is asked. */
+const GAP_GRACE_MS = 100;
+/** How often the database head is compared with ours (catches changes made by other processes). */
+const HEAD_CHECK_MS = 1000;
+const EVICT_EVERY_MS = 60_000;
+
+/**
+ * Keeps this replica's DecisionIndex equal to the database: built from a snapshot at start,
+ * fed by the bus, and reconciled from the database whenever it notices it missed something.
+ */
+@Injectable()
+export class IndexSync implements OnModuleInit, OnApplicationShutdown {
+  readonly index = new DecisionIndex();
+  private readonly logger = new Logger('DecisionIndex');
+  private timers: NodeJS.Timeout[] = [];
+  private gapTimer?: NodeJS.Timeout;
+  private reconciling?: Promise<void>;
+  private unsubscribe?: () => void;
+  ready = false;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly decisions: DecisionsRepository,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    // Subscribe first: whatever arrives while the snapshot loads queues behind it.
+    this.unsubscribe = this.bus.onDecisionChanges((c) => {
+      if (this.index.apply(c) === 'gap') this.scheduleGapCheck();
+    });
+    await this.reconcile();
+    this.ready = true;
+    this.logger.log(`loaded ${this.index.size} active decisions at change ${this.index.head}`);
+    this.timers.push(setInterval(() => void this.checkHead(), HEAD_CHECK_MS));
+    this.timers.push(setInterval(() => this.index.evictEnded(Date.now(), KEEP_ENDED_MS), EVICT_EVERY_MS));
+    for (const t of this.timers) t.unref();
+  }
+
+  onApplicationShutdown(): void {
+    this.unsubscribe?.();
+    for (const t of this.timers) clearInterval(t);
+    if (this.gapTimer) clearTimeout(this.gapTimer);
+  }
+
+  /** Loads from the database everything after our head; concurrent calls share one run. */
+  reconcile(): Promise<void> {
+    this.reconciling ??= (async () => {
+      try {
+        const snapshot = await this.decisions.snapshot(this.index.head, KEEP_ENDED_MS);
+        this.index.loadSnapshot(snapshot);
+      } finally {
+        this.reconciling = undefined;
+      }
+    })();
+    return this.reconciling;
+  }
+
+  private scheduleGapCheck(): void {
+    if (this.gapTimer) return;
+    this.gapTimer = setTimeout(() => {
+      this.gapTimer = undefined;
+      if (this.index.hasGap) void this.reconcile().catch((e) => this.logger.warn(`reconcile failed: ${e.message}`));
+    }, GAP_GRACE_MS);
+  }
+
+  private async checkHead(): Promise<void> {
+    try {
+      if ((await this.decisions.head()) > this.index.head) await this.reconcile();
+    } catch (e) {
+      this.logger.warn(`head check failed: ${(e as Error).message}`);
+    }
+  }
+}

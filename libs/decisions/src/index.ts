@@ -1,0 +1,6 @@
+export * from './decision-index';
+export * from './decision-queries';
+export * from './decision-view';
+export * from './decisions.module';
+export * from './decisions.service';
+export * from './index-sync';

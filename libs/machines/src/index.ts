@@ -1,0 +1,2 @@
+export * from './machines.module';
+export * from './machines.service';

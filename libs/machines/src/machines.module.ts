@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '@lapi/auth';
+import { HeartbeatController } from './heartbeat.controller';
+import { MachinesService } from './machines.service';
+import { WatchersController } from './watchers.controller';
+
+@Module({
+  imports: [AuthModule],
+  controllers: [WatchersController, HeartbeatController],
+  providers: [MachinesService],
+  exports: [MachinesService],
+})
+export class MachinesModule {}

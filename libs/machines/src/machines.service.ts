@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService, LoginThrottle, MachineSessions } from '@lapi/auth';
+import { Bus } from '@lapi/bus';
+import { DomainError, ErrorCode, forbidden, notFound, parseIp, spanContains, parseCidr, unauthorized } from '@lapi/common';
+import { AppConfig } from '@lapi/config';
+import { MachineEntity, MachinesRepository } from '@lapi/db';
+import * as bcrypt from 'bcryptjs';
+import { timingSafeEqual } from 'node:crypto';
+
+/** bcrypt cost, as upstream's DefaultCost. */
+const BCRYPT_COST = 10;
+
+export type Registration = 'created' | 'validated';
+
+@Injectable()
+export class MachinesService {
+  constructor(
+    private readonly machines: MachinesRepository,
+    private readonly jwt: JwtService,
+    private readonly throttle: LoginThrottle,
+    private readonly sessions: MachineSessions,
+    private readonly bus: Bus,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** A watcher registering itself: pending validation, or validated at once with a good auto-registration token. */
+  async register(machineId: string, password: string, ip: string, token?: string): Promise<Registration> {
+    const autoValidate = token !== undefined && this.checkAutoRegistration(token, ip);
+    const created = await this.machines.create({ machineId, passwordHash: await bcrypt.hash(password, BCRYPT_COST), ipAddress: ip, isValidated: autoValidate });
+    if (!created) throw forbidden(`user '${machineId}': user already exist`);
+    return autoValidate ? 'validated' : 'created';
+  }
+
+  private checkAutoRegistration(token: string, ip: string): boolean {
+    const expected = this.config.autoRegistrationToken;
+    if (!expected) throw forbidden('auto registration is not enabled');
+    const a = Buffer.from(token);
+    const b = Buffer.from(expected);
+    if (a.length !== b.length || !timingSafeEqual(a, b)) throw forbidden('invalid registration token');
+    const addr = parseIp(ip);
+    const allowed = addr && this.config.autoRegistrationRanges.some((r) => spanContains(parseCidr(r)!, addr));
+    if (!allowed) throw forbidden(`IP ${ip} is not in the auto registration allowed ranges`);
+    return true;
+  }
+
+  /** Checks credentials and hands out a token; every failure is a 401, repeated ones from one address a 429. */
+  async login(machineId: string, password: string, ip: string, scenarios?: string[]) {
+    const wait = this.throttle.retryAfter(ip);
+    if (wait > 0) throw new DomainError(ErrorCode.TooManyRequests, `too many failed logins from ${ip}, retry in ${Math.ceil(wait / 1000)}s`);
+    const machine = await this.machines.findWithPassword(machineId);
+    const ok = machine?.passwordHash ? await bcrypt.compare(password, machine.passwordHash) : false;
+    if (!machine || !ok) {
+      this.throttle.recordFailure(ip);
+      throw unauthorized('incorrect Username or Password');
+    }
+    if (!machine.isValidated) throw unauthorized(`machine ${machineId} not validated`);
+    this.throttle.recordSuccess(ip);
+    await this.machines.recordLogin(machine.id, ip, scenarios?.join(','));
+    return this.jwt.issue(machineId);
+  }
+
+  async heartbeat(id: number): Promise<void> {
+    await this.machines.recordHeartbeat(id);
+  }
+
+  /** Adds a machine directly (lapictl): validated unless asked otherwise; `force` replaces its password. */
+  async add(machineId: string, password: string, opts: { validated?: boolean; force?: boolean } = {}): Promise<void> {
+    const hash = await bcrypt.hash(password, BCRYPT_COST);
+    const created = await this.machines.create({ machineId, passwordHash: hash, ipAddress: '', isValidated: opts.validated ?? true }, opts.force);
+    if (!created) throw forbidden(`machine ${machineId} already exists (use --force to replace its password)`);
+  }
+
+  list(): Promise<MachineEntity[]> {
+    return this.machines.list();
+  }
+
+  async validate(machineId: string): Promise<void> {
+    if (!(await this.machines.validate(machineId))) throw notFound(`machine ${machineId} not found`);
+    this.sessions.forget(machineId);
+  }
+
+  async delete(machineId: string): Promise<void> {
+    if (!(await this.machines.delete(machineId))) throw notFound(`machine ${machineId} not found`);
+    this.sessions.forget(machineId);
+    await this.bus.publishRevocation({ kind: 'machine', id: machineId });
+  }
+}

@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// npm start: the standalone LAPI (embedded database and bus unless DATABASE_URL / NATS_URL are set).
+require('./run-compiled')('apps/standalone/src/main.js');
