@@ -17,6 +17,7 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
+    if (!this.config.serveDecisions) return;
     this.timer = setInterval(() => void this.flush().catch((e) => this.logger.warn(`flush failed: ${e.message}`)), FLUSH_EVERY_MS);
     this.timer.unref();
   }

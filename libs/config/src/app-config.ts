@@ -34,6 +34,8 @@ export class AppConfig {
   /** Largest `limit` accepted on alert searches. */
   maxAlertsLimit = 10_000;
   logLevel: 'error' | 'warn' | 'info' | 'debug' = 'info';
+  /** Whether this process serves decisions (loads the index, sweeps expiries); lapictl does not. */
+  serveDecisions = true;
 }
 
 export class ConfigError extends Error {}

@@ -163,42 +163,46 @@ export class DecisionIndex {
    * and ended ones whose key has nothing active left. Undefined when memory does not reach back
    * to the cursor; the caller then asks the database.
    */
-  delta(cursor: number, filter: DecisionFilter, now: number): { created: IndexedDecision[]; ended: IndexedDecision[] } | undefined {
+  delta(cursor: number, upTo: number, filter: DecisionFilter, now: number): { created: IndexedDecision[]; ended: IndexedDecision[] } | undefined {
     if (cursor < this._coveredFrom) return undefined;
-    const created: IndexedDecision[] = [];
-    const ended: IndexedDecision[] = [];
-    const endedKeys = new Set<string>();
-    for (let i = firstAfter(this.log, cursor); i < this.log.length; i++) {
+    const changed: IndexedDecision[] = [];
+    for (let i = firstAfter(this.log, cursor); i < this.log.length && this.log[i].seq <= upTo; i++) {
       const entry = this.log[i];
       const d = this.byId.get(entry.id);
-      if (!d || d.seq !== entry.seq || !matches(d, filter)) continue;
+      if (d && d.seq === entry.seq) changed.push(d);
+    }
+    return this.split(changed, filter, now);
+  }
+
+  /**
+   * Sorts changed decisions into what a bouncer must add and remove. An ended decision whose
+   * key still has an active twin is not a removal: the longest twin is (re)sent instead, so the
+   * bouncer keeps blocking for exactly as long as something still says so.
+   */
+  private split(changed: IndexedDecision[], filter: DecisionFilter, now: number): { created: IndexedDecision[]; ended: IndexedDecision[] } {
+    const created = new Set<IndexedDecision>();
+    const ended: IndexedDecision[] = [];
+    const endedKeys = new Set<string>();
+    for (const d of changed) {
+      if (!matches(d, filter)) continue;
       if (!isEnded(d, now)) {
-        if (this.isLongest(d, filter, now)) created.push(d);
-      } else if (!endedKeys.has(d.key) && !this.hasActiveTwin(d, filter, now)) {
+        if (this.isLongest(d, filter, now)) created.add(d);
+        continue;
+      }
+      const twin = this.longestActive(d.key, filter, now);
+      if (twin) created.add(twin);
+      else if (!endedKeys.has(d.key)) {
         endedKeys.add(d.key);
         ended.push(d);
       }
     }
-    return { created, ended };
+    return { created: [...created], ended };
   }
 
   /** Splits database rows (a delta from before the memory window) the way `delta` would. */
-  classify(rows: DecisionRecord[], filter: DecisionFilter, now: number): { created: DecisionRecord[]; ended: DecisionRecord[] } {
-    const created: DecisionRecord[] = [];
-    const ended: DecisionRecord[] = [];
-    const endedKeys = new Set<string>();
-    for (const r of rows) {
-      const d = { ...r, key: dedupKey(r) };
-      if (!matches(d, filter)) continue;
-      if (!isEnded(d, now)) {
-        const current = this.byId.get(d.id);
-        if (current && !isEnded(current, now) && this.isLongest(current, filter, now)) created.push(current);
-      } else if (!endedKeys.has(d.key) && !this.hasActiveTwin(d, filter, now)) {
-        endedKeys.add(d.key);
-        ended.push(d);
-      }
-    }
-    return { created, ended };
+  classify(rows: DecisionRecord[], filter: DecisionFilter, now: number): { created: IndexedDecision[]; ended: IndexedDecision[] } {
+    // Prefer our copy of a decision: it may have changed since the rows were read.
+    return this.split(rows.map((r) => this.byId.get(r.id) ?? { ...r, key: dedupKey(r) }), filter, now);
   }
 
   /** Drops ended decisions older than `keepEndedMs`; cursors below the newest dropped one fall back to the database. */
@@ -250,6 +254,14 @@ export class DecisionIndex {
       if (t.until > d.until || (t.until === d.until && t.id > d.id)) return false;
     }
     return true;
+  }
+
+  private longestActive(key: string, filter: DecisionFilter, now: number): IndexedDecision | undefined {
+    let best: IndexedDecision | undefined;
+    for (const t of this.byKey.get(key) ?? []) {
+      if (t.until > now && matches(t, filter) && (!best || t.until > best.until || (t.until === best.until && t.id > best.id))) best = t;
+    }
+    return best;
   }
 
   private hasActiveTwin(d: IndexedDecision, filter: DecisionFilter, now: number): boolean {

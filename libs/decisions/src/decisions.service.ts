@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Bus } from '@lapi/bus';
 import { BouncerIdentity, DecisionRecord, notFound } from '@lapi/common';
+import { AppConfig } from '@lapi/config';
 import { BouncersRepository, DecisionChanges, DecisionFilter, DecisionsRepository } from '@lapi/db';
 import { DecisionView, toDecisionView } from './decision-view';
 import { IndexSync } from './index-sync';
@@ -24,9 +25,11 @@ export class DecisionsService implements OnModuleInit, OnApplicationShutdown {
     private readonly decisions: DecisionsRepository,
     private readonly bouncers: BouncersRepository,
     private readonly bus: Bus,
+    private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
+    if (!this.config.serveDecisions) return;
     this.sweeper = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
     this.sweeper.unref();
   }
@@ -48,18 +51,20 @@ export class DecisionsService implements OnModuleInit, OnApplicationShutdown {
    * replicas neither lose nor repeat a decision.
    */
   async stream(bouncer: BouncerIdentity, startup: boolean, filter: DecisionFilter): Promise<StreamReply> {
-    const now = Date.now();
     const index = this.sync.index;
+    const cursor = startup ? 0 : ((await this.bouncers.readCursor(bouncer.id)) ?? Number(bouncer.lastSeq));
+    // From here to the delta nothing awaits, so the delta and the head it runs to agree.
+    const now = Date.now();
     const head = index.head;
     let created: DecisionRecord[];
     let ended: DecisionRecord[];
-    if (startup) {
+    if (cursor === 0) {
+      // First poll of a bouncer (or startup=true): everything active, plus recent ends.
       created = index.findActive(filter, now, true);
       ended = index.findRecentlyEnded(filter, now);
     } else {
-      const cursor = (await this.bouncers.readCursor(bouncer.id)) ?? Number(bouncer.lastSeq);
-      const fromMemory = index.delta(cursor, filter, now);
-      ({ created, ended } = fromMemory ?? index.classify(await this.decisions.changedBetween(cursor, head), filter, now));
+      const fromMemory = index.delta(cursor, head, filter, now);
+      ({ created, ended } = fromMemory ?? index.classify(await this.decisions.changedBetween(cursor, head), filter, Date.now()));
     }
     await this.bouncers.advanceCursor(bouncer.id, head);
     return {

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Bus } from '@lapi/bus';
+import { AppConfig } from '@lapi/config';
 import { DecisionsRepository } from '@lapi/db';
 import { DecisionIndex } from './decision-index';
 
@@ -28,9 +29,11 @@ export class IndexSync implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly bus: Bus,
     private readonly decisions: DecisionsRepository,
+    private readonly config: AppConfig,
   ) {}
 
   async onModuleInit(): Promise<void> {
+    if (!this.config.serveDecisions) return;
     // Subscribe first: whatever arrives while the snapshot loads queues behind it.
     this.unsubscribe = this.bus.onDecisionChanges((c) => {
       if (this.index.apply(c) === 'gap') this.scheduleGapCheck();

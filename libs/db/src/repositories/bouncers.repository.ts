@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, Repository } from 'typeorm';
 import { BouncerEntity } from '../entities';
+import { returnedRows } from './decisions.repository';
 
 @Injectable()
 export class BouncersRepository {
@@ -44,7 +45,7 @@ export class BouncersRepository {
       `DELETE FROM bouncers WHERE api_key_hash IN (SELECT api_key_hash FROM bouncers WHERE name = $1) RETURNING id`,
       [name],
     );
-    return Array.isArray(rows[0]) ? rows[0].length : rows.length;
+    return returnedRows(rows).length;
   }
 
   /** Claims a fresh bouncer row for a first use (no IP yet); false when another host claimed it first. */

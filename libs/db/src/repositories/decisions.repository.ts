@@ -42,6 +42,11 @@ interface DecisionRow {
 
 const COLUMNS = 'd.id, d.uuid, d.alert_id, d.created_at, d.until, d.scenario, d.type, d.scope, d.value, d.origin, d.simulated, d.seq, d.ended';
 
+/** TypeORM answers UPDATE/DELETE ... RETURNING with [rows, count], INSERT and SELECT with rows. */
+export function returnedRows<T>(result: unknown): T[] {
+  return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as T[];
+}
+
 export function toRecord(r: DecisionRow): DecisionRecord {
   return {
     id: Number(r.id),
@@ -110,13 +115,15 @@ export class DecisionsRepository {
     const base = await this.lockHead(em);
     params.push(base);
     const baseParam = `$${params.length}`;
-    const rows: DecisionRow[] = await em.query(
-      `WITH hit AS (
-         SELECT d.id, row_number() OVER (ORDER BY d.id) AS n FROM decisions d
-         WHERE NOT d.ended AND d.until > now() ${where.map((w) => `AND ${w}`).join(' ')})
-       UPDATE decisions d SET until = now(), ended = true, seq = ${baseParam}::bigint + hit.n
-       FROM hit WHERE d.id = hit.id RETURNING ${COLUMNS}`,
-      params,
+    const rows = returnedRows<DecisionRow>(
+      await em.query(
+        `WITH hit AS (
+           SELECT d.id, row_number() OVER (ORDER BY d.id) AS n FROM decisions d
+           WHERE NOT d.ended AND d.until > now() ${where.map((w) => `AND ${w}`).join(' ')})
+         UPDATE decisions d SET until = now(), ended = true, seq = ${baseParam}::bigint + hit.n
+         FROM hit WHERE d.id = hit.id RETURNING ${COLUMNS}`,
+        params,
+      ),
     );
     if (rows.length === 0) return undefined;
     await this.setHead(em, base + rows.length);
@@ -146,11 +153,13 @@ export class DecisionsRepository {
       const [due] = await em.query('SELECT 1 FROM decisions WHERE NOT ended AND until <= now() LIMIT 1');
       if (!due) return undefined;
       const base = await this.lockHead(em);
-      const rows: DecisionRow[] = await em.query(
-        `WITH hit AS (
-           SELECT d.id, row_number() OVER (ORDER BY d.id) AS n FROM decisions d WHERE NOT d.ended AND d.until <= now())
-         UPDATE decisions d SET ended = true, seq = $1::bigint + hit.n FROM hit WHERE d.id = hit.id RETURNING ${COLUMNS}`,
-        [base],
+      const rows = returnedRows<DecisionRow>(
+        await em.query(
+          `WITH hit AS (
+             SELECT d.id, row_number() OVER (ORDER BY d.id) AS n FROM decisions d WHERE NOT d.ended AND d.until <= now())
+           UPDATE decisions d SET ended = true, seq = $1::bigint + hit.n FROM hit WHERE d.id = hit.id RETURNING ${COLUMNS}`,
+          [base],
+        ),
       );
       if (rows.length === 0) return undefined;
       await this.setHead(em, base + rows.length);

@@ -1,0 +1,4 @@
+export * from './factories';
+export * from './poll-until';
+export * from './test-database';
+export * from './test-env';
