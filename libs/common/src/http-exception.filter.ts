@@ -33,6 +33,7 @@ export interface ErrorReply {
 }
 
 const logger = new Logger('Errors');
+const UNSUPPORTED_TYPE = 'unsupported content type: send application/json';
 
 /** Maps anything thrown while serving a request to a status and a `{"message"}` body. */
 export function toErrorReply(error: unknown): ErrorReply {
@@ -41,7 +42,8 @@ export function toErrorReply(error: unknown): ErrorReply {
     const res = error.getResponse();
     const raw = typeof res === 'string' ? res : (res as { message?: unknown }).message;
     const message = Array.isArray(raw) ? raw.join(', ') : String(raw ?? error.message);
-    return { status: error.getStatus(), body: { message } };
+    const status = error.getStatus();
+    return { status, body: { message: status === 415 ? UNSUPPORTED_TYPE : message } };
   }
   const fe = error as FastifyLikeError;
   if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
@@ -57,7 +59,7 @@ function fastifyMessage(e: FastifyLikeError): string {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return 'request body too large';
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return 'unsupported content type: send application/json';
+      return UNSUPPORTED_TYPE;
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return 'empty JSON body';
     default:

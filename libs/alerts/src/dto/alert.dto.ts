@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, MaxLength, Min, ValidateNested,
+  ArrayMaxSize, IsArray, IsDefined, IsObject, IsBoolean, IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, MaxLength, Min, ValidateNested,
 } from 'class-validator';
 
 const TEXT = 4096;
@@ -55,7 +55,7 @@ export class AlertDto {
   @IsOptional() @IsBoolean() remediation?: boolean;
   @IsOptional() @IsArray() @ArrayMaxSize(10_000) @ValidateNested({ each: true }) @Type(() => EventDto) events?: EventDto[] | null;
   @IsOptional() @IsArray() @ArrayMaxSize(1_000_000) @ValidateNested({ each: true }) @Type(() => DecisionDto) decisions?: DecisionDto[] | null;
-  @ValidateNested() @Type(() => SourceDto) source: SourceDto;
+  @IsDefined() @IsObject() @ValidateNested() @Type(() => SourceDto) source: SourceDto;
   @IsOptional() @IsArray() @ArrayMaxSize(1000) @ValidateNested({ each: true }) @Type(() => MetaItemDto) meta?: MetaItemDto[] | null;
   @IsOptional() @IsArray() @ArrayMaxSize(1000) @IsString({ each: true }) labels?: string[] | null;
   @IsOptional() @IsString() @MaxLength(64) uuid?: string;

@@ -179,7 +179,11 @@ export function alertFilterSql(f: AlertFilter, params: unknown[]): string[] {
   if (f.excludeSimulated) where.push('NOT a.simulated');
   if (f.scope !== undefined) where.push(`a.source_scope = ${p(f.scope)}`);
   if (f.value !== undefined) where.push(`a.source_value = ${p(f.value)}`);
-  if (f.scenario !== undefined) where.push(hasDecision(`d.scenario = ${p(f.scenario)}`));
+  if (f.scenario !== undefined) {
+    // Upstream matches the decisions' scenario only; an operator also means the alert's own.
+    const s = p(f.scenario);
+    where.push(`(a.scenario = ${s} OR ${hasDecision(`d.scenario = ${s}`)})`);
+  }
   if (f.ip) {
     const op = f.contains === false ? '<<=' : '>>=';
     where.push(hasDecision(`d.ip_range ${op} ${p(f.ip.cidr)}::cidr`));

@@ -1,0 +1,64 @@
+import { gzipSync } from 'node:zlib';
+import { newAlert, newDecision } from '@lapi/testing';
+import { call, startTestLapi, TestLapi } from './support/test-lapi';
+
+/** Every malformed request gets a 4xx with a JSON message: never a 500, a crash or a partial write. */
+describe('bad input', () => {
+  let lapi: TestLapi;
+  let token: string;
+  let key: string;
+
+  beforeAll(async () => {
+    lapi = await startTestLapi({ maxBodyBytes: 64 * 1024 });
+    token = await lapi.machineToken();
+    key = await lapi.bouncerKey();
+  });
+  afterAll(() => lapi.close());
+
+  const alertWith = (patch: Record<string, unknown>) => [{ ...newAlert({ decisions: [newDecision()] }), ...patch }];
+  const decisionWith = (patch: Record<string, unknown>) => [newAlert({ decisions: [{ ...newDecision(), ...patch }] })];
+
+  const cases: [string, () => Parameters<typeof call>, number, RegExp][] = [
+    ['malformed JSON', () => [lapi, 'POST', '/v1/alerts', { token, rawBody: '[{"scenario": ' }], 400, /invalid JSON/],
+    ['a gzip header on plain JSON', () => [lapi, 'POST', '/v1/alerts', { token, rawBody: '[]', headers: { 'content-encoding': 'gzip' } }], 400, /gzip/],
+    ['truncated gzip', () => [lapi, 'POST', '/v1/alerts', { token, rawBody: gzipSync('[1,2,3]').subarray(0, 12), headers: { 'content-encoding': 'gzip' } }], 400, /gzip/],
+    ['an empty body', () => [lapi, 'POST', '/v1/alerts', { token, rawBody: '' }], 400, /empty/],
+    ['an object instead of an array of alerts', () => [lapi, 'POST', '/v1/alerts', { token, body: { scenario: 'x' } }], 400, /array/],
+    ['a wrong type (events_count as text)', () => [lapi, 'POST', '/v1/alerts', { token, body: alertWith({ events_count: 'six' }) }], 400, /events_count/],
+    ['a missing required field (source)', () => [lapi, 'POST', '/v1/alerts', { token, body: alertWith({ source: undefined }) }], 400, /source/],
+    ['an invalid IP in an Ip decision', () => [lapi, 'POST', '/v1/alerts', { token, body: decisionWith({ value: '300.1.2.3' }) }], 400, /300\.1\.2\.3/],
+    ['an invalid CIDR in a Range decision', () => [lapi, 'POST', '/v1/alerts', { token, body: decisionWith({ scope: 'Range', value: '10.0.0.0/40' }) }], 400, /CIDR/],
+    ['an invalid duration', () => [lapi, 'POST', '/v1/alerts', { token, body: decisionWith({ duration: '4 hours' }) }], 400, /duration/],
+    ['a negative duration', () => [lapi, 'POST', '/v1/alerts', { token, body: decisionWith({ duration: '-4h' }) }], 400, /duration/],
+    ['an invalid start_at', () => [lapi, 'POST', '/v1/alerts', { token, body: alertWith({ start_at: 'yesterday' }) }], 400, /start_at/],
+    ['an oversized body', () => [lapi, 'POST', '/v1/alerts', { token, rawBody: JSON.stringify([newAlert({ decisions: null })]).padEnd(70 * 1024, ' ') }], 413, /too large/],
+    ['a gzip bomb', () => [lapi, 'POST', '/v1/alerts', { token, rawBody: gzipSync(Buffer.alloc(2 * 1024 * 1024, 32)), headers: { 'content-encoding': 'gzip' } }], 413, /too large/],
+    ['an unknown decisions filter', () => [lapi, 'GET', '/v1/decisions?colour=red', { apiKey: key }], 400, /unknown parameter 'colour'/],
+    ['an invalid ip filter', () => [lapi, 'GET', '/v1/decisions?ip=1.2.3', { apiKey: key }], 400, /not a valid IP/],
+    ['an invalid range filter', () => [lapi, 'GET', '/v1/decisions?range=10.0.0.0/99', { apiKey: key }], 400, /not a valid IP range/],
+    ['a non-boolean contains', () => [lapi, 'GET', '/v1/decisions?ip=1.2.3.4&contains=maybe', { apiKey: key }], 400, /true or false/],
+    ['a repeated parameter', () => [lapi, 'GET', '/v1/decisions?ip=1.2.3.4&ip=1.2.3.5', { apiKey: key }], 400, /more than once/],
+    ['a non-boolean startup', () => [lapi, 'GET', '/v1/decisions/stream?startup=yes', { apiKey: key }], 400, /startup/],
+    ['an unknown alerts filter', () => [lapi, 'GET', '/v1/alerts?foo=bar', { token }], 400, /unknown parameter/],
+    ['a huge limit', () => [lapi, 'GET', '/v1/alerts?limit=100000000', { token }], 400, /limit/],
+    ['a negative limit', () => [lapi, 'GET', '/v1/alerts?limit=-1', { token }], 400, /limit/],
+    ['an invalid since', () => [lapi, 'GET', '/v1/alerts?since=last-week', { token }], 400, /since/],
+    ['a non-numeric alert id', () => [lapi, 'GET', '/v1/alerts/abc', { token }], 400, /not a number/],
+    ['a non-numeric decision id', () => [lapi, 'DELETE', '/v1/decisions/1;drop', { token }], 400, /not a number/],
+    ['an invalid delete filter', () => [lapi, 'DELETE', '/v1/decisions?ip=banana', { token }], 400, /not a valid IP/],
+    ['a registration without password', () => [lapi, 'POST', '/v1/watchers', { body: { machine_id: 'x' } }], 400, /password/],
+    ['a registration with a numeric machine_id', () => [lapi, 'POST', '/v1/watchers', { body: { machine_id: 42, password: 'p' } }], 400, /machine_id/],
+    ['an unknown route', () => [lapi, 'GET', '/v1/nothing-here', { token }], 404, /./],
+    ['a wrong content type', () => [lapi, 'POST', '/v1/watchers', { rawBody: 'machine_id=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }], 415, /content type/],
+  ];
+
+  it.each(cases)('answers %s with a clear 4xx', async (_name, args, status, message) => {
+    const res = await call(...args());
+    expect({ status: res.status, message: res.body?.message }).toEqual({ status, message: expect.stringMatching(message) });
+  });
+
+  it('is still healthy and has written nothing after all of that', async () => {
+    expect((await call(lapi, 'GET', '/health')).body).toEqual({ status: 'up' });
+    expect((await call(lapi, 'GET', '/v1/alerts', { token })).body).toEqual([]);
+  });
+});
