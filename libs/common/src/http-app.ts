@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { DomainError, ErrorCode, badRequest } from './errors';
-import { HttpExceptionFilter, toErrorReply } from './http-exception.filter';
+import { HttpExceptionFilter } from './http-exception.filter';
 
 export interface HttpAppOptions {
   maxBodyBytes: number;
@@ -46,7 +46,7 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, optio
     trustProxy: options.trustedProxies.length ? options.trustedProxies : false,
     routerOptions: { maxParamLength: 200 },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { logger: LEVELS[options.logLevel], bodyParser: false });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { logger: LEVELS[options.logLevel], bodyParser: false, abortOnError: false });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: options.maxBodyBytes }, (req, body, done) => {
@@ -56,10 +56,7 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, optio
       done(e as Error, undefined);
     }
   });
-  fastify.setErrorHandler((error, _req, reply) => {
-    const { status, body } = toErrorReply(error);
-    void reply.code(status).send(body);
-  });
+  // Nest routes Fastify's own errors (parsing, limits, 404) through this filter too.
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
   return app;
