@@ -91,6 +91,13 @@ describe('decisions stream: cursors, startup, dedup, deletions and expiry', () =
     expect(await poll(key)).toEqual({ new: [expect.objectContaining({ value: '10.6.0.1' })], deleted: [] });
   });
 
+  it('with dedup=false sends every duplicate', async () => {
+    const key = await lapi.bouncerKey();
+    await poll(key, '?startup=true');
+    await push(newDecision({ value: '10.6.1.1', duration: '1h' }), newDecision({ value: '10.6.1.1', duration: '2h' }));
+    expect((await poll(key, '?dedup=false')).new).toHaveLength(2);
+  });
+
   it('filters by scopes (ip,range by default), origins and scenarios', async () => {
     const key = await lapi.bouncerKey();
     await push(newDecision({ value: 'DE', scope: 'Country' }), newDecision({ value: '10.7.0.1', origin: 'crowdsec', scenario: 'crowdsecurity/http-probing' }));

@@ -163,7 +163,7 @@ export class DecisionIndex {
    * and ended ones whose key has nothing active left. Undefined when memory does not reach back
    * to the cursor; the caller then asks the database.
    */
-  delta(cursor: number, upTo: number, filter: DecisionFilter, now: number): { created: IndexedDecision[]; ended: IndexedDecision[] } | undefined {
+  delta(cursor: number, upTo: number, filter: DecisionFilter, now: number, dedup = true): { created: IndexedDecision[]; ended: IndexedDecision[] } | undefined {
     if (cursor < this._coveredFrom) return undefined;
     const changed: IndexedDecision[] = [];
     for (let i = firstAfter(this.log, cursor); i < this.log.length && this.log[i].seq <= upTo; i++) {
@@ -171,7 +171,7 @@ export class DecisionIndex {
       const d = this.byId.get(entry.id);
       if (d && d.seq === entry.seq) changed.push(d);
     }
-    return this.split(changed, filter, now);
+    return this.split(changed, filter, now, dedup);
   }
 
   /**
@@ -179,12 +179,17 @@ export class DecisionIndex {
    * key still has an active twin is not a removal: the longest twin is (re)sent instead, so the
    * bouncer keeps blocking for exactly as long as something still says so.
    */
-  private split(changed: IndexedDecision[], filter: DecisionFilter, now: number): { created: IndexedDecision[]; ended: IndexedDecision[] } {
+  private split(changed: IndexedDecision[], filter: DecisionFilter, now: number, dedup: boolean): { created: IndexedDecision[]; ended: IndexedDecision[] } {
     const created = new Set<IndexedDecision>();
     const ended: IndexedDecision[] = [];
     const endedKeys = new Set<string>();
     for (const d of changed) {
       if (!matches(d, filter)) continue;
+      if (!dedup) {
+        if (isEnded(d, now)) ended.push(d);
+        else created.add(d);
+        continue;
+      }
       if (!isEnded(d, now)) {
         if (this.isLongest(d, filter, now)) created.add(d);
         continue;
@@ -200,9 +205,9 @@ export class DecisionIndex {
   }
 
   /** Splits database rows (a delta from before the memory window) the way `delta` would. */
-  classify(rows: DecisionRecord[], filter: DecisionFilter, now: number): { created: IndexedDecision[]; ended: IndexedDecision[] } {
+  classify(rows: DecisionRecord[], filter: DecisionFilter, now: number, dedup = true): { created: IndexedDecision[]; ended: IndexedDecision[] } {
     // Prefer our copy of a decision: it may have changed since the rows were read.
-    return this.split(rows.map((r) => this.byId.get(r.id) ?? { ...r, key: dedupKey(r) }), filter, now);
+    return this.split(rows.map((r) => this.byId.get(r.id) ?? { ...r, key: dedupKey(r) }), filter, now, dedup);
   }
 
   /** Drops ended decisions older than `keepEndedMs`; cursors below the newest dropped one fall back to the database. */

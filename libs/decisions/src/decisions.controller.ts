@@ -19,8 +19,8 @@ export class DecisionsController {
   @BouncerAuth()
   @Get('stream')
   stream(@Query() query: Record<string, unknown>, @Req() req: LapiRequest) {
-    const { startup, filter } = readStreamQuery(query);
-    return this.decisions.stream(req.bouncer!, startup, filter);
+    const { startup, filter, dedup } = readStreamQuery(query);
+    return this.decisions.stream(req.bouncer!, startup, filter, dedup);
   }
 
 

@@ -50,7 +50,7 @@ export class DecisionsService implements OnModuleInit, OnApplicationShutdown {
    * this replica's head, and the cursor only moves forward, so polls landing on different
    * replicas neither lose nor repeat a decision.
    */
-  async stream(bouncer: BouncerIdentity, startup: boolean, filter: DecisionFilter): Promise<StreamReply> {
+  async stream(bouncer: BouncerIdentity, startup: boolean, filter: DecisionFilter, dedup = true): Promise<StreamReply> {
     const index = this.sync.index;
     const cursor = startup ? 0 : ((await this.bouncers.readCursor(bouncer.id)) ?? Number(bouncer.lastSeq));
     // From here to the delta nothing awaits, so the delta and the head it runs to agree.
@@ -60,11 +60,11 @@ export class DecisionsService implements OnModuleInit, OnApplicationShutdown {
     let ended: DecisionRecord[];
     if (cursor === 0) {
       // First poll of a bouncer (or startup=true): everything active, plus recent ends.
-      created = index.findActive(filter, now, true);
+      created = index.findActive(filter, now, dedup);
       ended = index.findRecentlyEnded(filter, now);
     } else {
-      const fromMemory = index.delta(cursor, head, filter, now);
-      ({ created, ended } = fromMemory ?? index.classify(await this.decisions.changedBetween(cursor, head), filter, Date.now()));
+      const fromMemory = index.delta(cursor, head, filter, now, dedup);
+      ({ created, ended } = fromMemory ?? index.classify(await this.decisions.changedBetween(cursor, head), filter, Date.now(), dedup));
     }
     await this.bouncers.advanceCursor(bouncer.id, head);
     return {
