@@ -1,22 +1,26 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@lapi/config';
 import { Bus } from './contracts';
 import { InProcessBus } from './in-process-bus';
+import { connectNats, NatsBus } from './nats-bus';
 
+/** NATS when NATS_URL is set (cluster mode), otherwise the in-process bus. */
 @Global()
 @Module({
   providers: [
     {
       provide: Bus,
       inject: [AppConfig],
-      useFactory: (config: AppConfig): Bus => {
-        if (config.natsUrl) {
-          throw new Error('invalid NATS_URL: cluster mode over NATS is not available in this build yet; unset it to run standalone');
-        }
-        return new InProcessBus();
-      },
+      useFactory: async (config: AppConfig): Promise<Bus> =>
+        config.natsUrl ? new NatsBus(await connectNats(config.natsUrl, `lapi-${process.pid}`)) : new InProcessBus(),
     },
   ],
   exports: [Bus],
 })
-export class BusModule {}
+export class BusModule implements OnApplicationShutdown {
+  constructor(@Inject(Bus) private readonly bus: Bus) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.bus instanceof NatsBus) await this.bus.close();
+  }
+}

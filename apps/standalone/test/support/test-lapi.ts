@@ -25,11 +25,11 @@ let counter = 0;
  * The standalone LAPI on a loopback port: on a fresh Postgres database copied from the test
  * template, or with `embeddedDir`, on the embedded database in that directory.
  */
-export async function startTestLapi(overrides: Partial<AppConfig> & { embeddedDir?: string } = {}): Promise<TestLapi> {
-  const { embeddedDir, ...rest } = overrides;
-  const db = embeddedDir ? undefined : await createTestDatabase();
+export async function startTestLapi(overrides: Partial<AppConfig> & { embeddedDir?: string; sharedDatabaseUrl?: string } = {}): Promise<TestLapi> {
+  const { embeddedDir, sharedDatabaseUrl, ...rest } = overrides;
+  const db = embeddedDir || sharedDatabaseUrl ? undefined : await createTestDatabase();
   const config = Object.assign(loadConfig({}), { logLevel: 'warn', listenPort: 0 }, rest, {
-    databaseUrl: db?.url,
+    databaseUrl: sharedDatabaseUrl ?? db?.url,
     dataDir: embeddedDir ?? './data',
   }) as AppConfig;
   const app = await createHttpApp(StandaloneModule.with(config), config);
