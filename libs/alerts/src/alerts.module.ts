@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
-import { DecisionsModule } from '@lapi/decisions';
+import { DecisionWritesModule } from '@lapi/decisions';
 import { AlertsController } from './alerts.controller';
 import { AlertsService } from './alerts.service';
 import { RetentionService } from './retention.service';
 
 @Module({
-  imports: [DecisionsModule],
+  imports: [DecisionWritesModule],
   controllers: [AlertsController],
   providers: [AlertsService, RetentionService],
   exports: [AlertsService, RetentionService],

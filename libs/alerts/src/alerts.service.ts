@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { badRequest, normalizeScope, notFound, parseCidr, parseDuration, parseIp } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
 import { AlertFilter, AlertsRepository, MachinesRepository, NewAlert, NewDecision, StoredAlert } from '@lapi/db';
-import { DecisionsService } from '@lapi/decisions';
+import { DecisionWriter } from '@lapi/decisions';
 import { randomUUID } from 'node:crypto';
 import { parseAlertTime } from './alert-time';
 import { defaultProfileDecisions } from './default-profile';
@@ -16,7 +16,7 @@ export class AlertsService {
   constructor(
     private readonly alerts: AlertsRepository,
     private readonly machines: MachinesRepository,
-    private readonly decisions: DecisionsService,
+    private readonly decisions: DecisionWriter,
     private readonly config: AppConfig,
   ) {}
 

@@ -17,7 +17,7 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    if (!this.config.serveDecisions) return;
+    if (!this.config.backgroundJobs) return;
     this.timer = setInterval(() => void this.flush().catch((e) => this.logger.warn(`flush failed: ${e.message}`)), FLUSH_EVERY_MS);
     this.timer.unref();
   }

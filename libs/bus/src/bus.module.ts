@@ -1,4 +1,5 @@
-import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { HealthRegistry } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
 import { Bus } from './contracts';
 import { InProcessBus } from './in-process-bus';
@@ -18,7 +19,12 @@ import { connectNats, NatsBus } from './nats-bus';
   exports: [Bus],
 })
 export class BusModule implements OnApplicationShutdown {
-  constructor(@Inject(Bus) private readonly bus: Bus) {}
+  constructor(
+    @Inject(Bus) private readonly bus: Bus,
+    @Optional() health?: HealthRegistry,
+  ) {
+    health?.register('bus', () => bus.isConnected());
+  }
 
   async onApplicationShutdown(): Promise<void> {
     if (this.bus instanceof NatsBus) await this.bus.close();

@@ -27,4 +27,6 @@ export abstract class Bus {
   abstract onDecisionChanges(handler: (changes: DecisionChanges) => void): Unsubscribe;
   abstract publishRevocation(revocation: Revocation): Promise<void>;
   abstract onRevocation(handler: (revocation: Revocation) => void): Unsubscribe;
+  /** False while the connection to the other nodes is down. */
+  abstract isConnected(): boolean;
 }

@@ -26,6 +26,10 @@ export class InProcessBus extends Bus {
     return () => this.revocationHandlers.delete(handler);
   }
 
+  isConnected(): boolean {
+    return true;
+  }
+
   private deliver<T>(handlers: Set<(m: T) => void>, message: T): void {
     for (const h of handlers) {
       try {

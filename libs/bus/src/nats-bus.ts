@@ -19,8 +19,23 @@ export class NatsBus extends Bus {
   private readonly codec = JSONCodec<unknown>();
   private readonly subscriptions = new Set<Subscription>();
 
+  private reconnecting = false;
+  private readonly reconnectHandlers = new Set<() => void>();
+
   constructor(private readonly nc: NatsConnection) {
     super();
+    void this.watchStatus();
+  }
+
+  private async watchStatus(): Promise<void> {
+    for await (const s of this.nc.status()) {
+      if (s.type === 'disconnect' || s.type === 'reconnecting') this.reconnecting = true;
+      if (s.type === 'reconnect') {
+        this.reconnecting = false;
+        this.logger.warn('reconnected to NATS: messages may have been missed');
+        for (const h of this.reconnectHandlers) h();
+      }
+    }
   }
 
   async publishDecisionChanges(changes: DecisionChanges): Promise<void> {
@@ -41,6 +56,15 @@ export class NatsBus extends Bus {
     return this.subscribe(SUBJECTS.revocations, (m) => {
       if (isRevocation(m)) handler(m);
     });
+  }
+
+  isConnected(): boolean {
+    return !this.nc.isClosed() && !this.reconnecting;
+  }
+
+  /** Resolves when the connection is lost and regained: the caller should then reconcile. */
+  onReconnect(handler: () => void): void {
+    this.reconnectHandlers.add(handler);
   }
 
   async close(): Promise<void> {

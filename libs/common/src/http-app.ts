@@ -1,14 +1,35 @@
-import { DynamicModule, INestApplication, LogLevel, Type } from '@nestjs/common';
+import { DynamicModule, INestApplication, LogLevel, Logger, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { DomainError, ErrorCode, badRequest } from './errors';
 import { HttpExceptionFilter } from './http-exception.filter';
+import { JsonLogger } from './json-logger';
+import { bouncerRequests, machineRequests, requestDuration, routeRequests } from './metrics/metrics';
+import { startMetricsServer } from './metrics/metrics-server';
+import { LapiRequest } from './auth-kinds';
+
+type CountedRequest = LapiRequest & { method: string; routeOptions?: { url?: string } };
+
+function countRequest(req: CountedRequest, elapsedMs: number): void {
+  const route = req.routeOptions?.url ?? 'unmatched';
+  routeRequests.inc({ route, method: req.method });
+  requestDuration.observe({ endpoint: route, method: req.method }, elapsedMs / 1000);
+  if (req.machine) machineRequests.inc({ machine: req.machine.machineId, route, method: req.method });
+  if (req.bouncer) bouncerRequests.inc({ bouncer: req.bouncer.name, route, method: req.method });
+}
 
 export interface HttpAppOptions {
   maxBodyBytes: number;
   trustedProxies: string[];
   logLevel: 'error' | 'warn' | 'info' | 'debug';
+  logFormat: 'json' | 'text';
+}
+
+export interface ServeOptions extends HttpAppOptions {
+  listenAddr: string;
+  listenPort: number;
+  metricsPort: number;
 }
 
 const LEVELS: Record<HttpAppOptions['logLevel'], LogLevel[]> = {
@@ -46,7 +67,8 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, optio
     trustProxy: options.trustedProxies.length ? options.trustedProxies : false,
     routerOptions: { maxParamLength: 200 },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { logger: LEVELS[options.logLevel], bodyParser: false, abortOnError: false });
+  const logger = options.logFormat === 'json' ? new JsonLogger(options.logLevel) : LEVELS[options.logLevel];
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { logger, bodyParser: false, abortOnError: false });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: options.maxBodyBytes }, (req, body, done) => {
@@ -56,8 +78,40 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, optio
       done(e as Error, undefined);
     }
   });
+  fastify.addHook('onResponse', (req, reply, done) => {
+    countRequest(req as unknown as CountedRequest, reply.elapsedTime);
+    done();
+  });
   // Nest routes Fastify's own errors (parsing, limits, 404) through this filter too.
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
   return app;
+}
+
+/** Creates the app, listens, and starts the metrics listener: what every service's main.ts does. */
+export async function serve(module: Type<unknown> | DynamicModule, options: ServeOptions, name: string): Promise<INestApplication> {
+  const app = await createHttpApp(module, options);
+  await app.listen(options.listenPort, options.listenAddr);
+  const logger = new Logger(name);
+  if (options.metricsPort > 0) {
+    const metrics = await startMetricsServer(options.metricsPort, options.listenAddr);
+    app.getHttpServer().once('close', () => metrics.close());
+    logger.log(`metrics on http://${options.listenAddr}:${options.metricsPort}/metrics`);
+  }
+  logger.log(`listening on http://${options.listenAddr}:${options.listenPort}`);
+  return app;
+}
+
+/**
+ * A service's main(): builds its module from the configuration and serves it. A configuration
+ * error stops the process with the message naming the bad variable; anything else with its stack.
+ */
+export function runService(name: string, build: () => { module: DynamicModule; options: ServeOptions }): void {
+  (async () => {
+    const { module, options } = build();
+    await serve(module, options, name);
+  })().catch((e: Error) => {
+    console.error(e?.name === 'ConfigError' ? `configuration error: ${e.message}` : e);
+    process.exit(1);
+  });
 }

@@ -30,15 +30,21 @@ export class AppConfig {
   loginMaxFailures = 5;
   loginFailureWindowMs = 60_000;
   /** Largest request body accepted, in bytes. */
-  maxBodyBytes = 10 * 1024 * 1024;
+  maxBodyBytes = 32 * 1024 * 1024;
   /** Largest `limit` accepted on alert searches. */
   maxAlertsLimit = 10_000;
   logLevel: 'error' | 'warn' | 'info' | 'debug' = 'info';
-  /** Whether this process serves decisions (loads the index, sweeps expiries); lapictl does not. */
-  serveDecisions = true;
+  /** One JSON object per line (for log shippers) or Nest's coloured text; text when stdout is a terminal. */
+  logFormat: 'json' | 'text' = process.stdout.isTTY ? 'text' : 'json';
+  /** Whether this process runs the periodic jobs (expiry sweeps, retention); lapictl does not. */
+  backgroundJobs = true;
+  /** Port of the Prometheus /metrics listener; 0 turns it off. */
+  metricsPort = 6060;
 }
 
-export class ConfigError extends Error {}
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
 
 type Env = Record<string, string | undefined>;
 
@@ -121,11 +127,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
   c.flushMaxAgeMs = duration(env, 'LAPI_FLUSH_MAX_AGE', c.flushMaxAgeMs);
   c.loginMaxFailures = int(env, 'LAPI_LOGIN_MAX_FAILURES', c.loginMaxFailures, 1, 1e6);
   c.loginFailureWindowMs = duration(env, 'LAPI_LOGIN_FAILURE_WINDOW', c.loginFailureWindowMs);
+  c.metricsPort = int(env, 'LAPI_METRICS_PORT', c.metricsPort, 0, 65535);
   c.maxBodyBytes = int(env, 'LAPI_MAX_BODY_BYTES', c.maxBodyBytes, 1024, 1 << 30);
   const level = env.LAPI_LOG_LEVEL;
   if (level !== undefined && level !== '') {
     if (!['error', 'warn', 'info', 'debug'].includes(level)) fail('LAPI_LOG_LEVEL', level, 'expected error, warn, info or debug');
     c.logLevel = level as AppConfig['logLevel'];
+  }
+  const format = env.LAPI_LOG_FORMAT;
+  if (format !== undefined && format !== '') {
+    if (format !== 'json' && format !== 'text') fail('LAPI_LOG_FORMAT', format, 'expected json or text');
+    c.logFormat = format;
   }
   return c;
 }

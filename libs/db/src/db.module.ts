@@ -1,4 +1,5 @@
-import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Logger, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { HealthRegistry } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
 import { DataSource } from 'typeorm';
 import { Database, openDatabase, runMigrations } from './data-source';
@@ -28,7 +29,12 @@ const REPOSITORIES = [AlertsRepository, BouncersRepository, DecisionsRepository,
   exports: [DATABASE, DataSource, ...REPOSITORIES],
 })
 export class DbModule implements OnApplicationShutdown {
-  constructor(@Inject(DATABASE) private readonly db: Database) {}
+  constructor(
+    @Inject(DATABASE) private readonly db: Database,
+    @Optional() health?: HealthRegistry,
+  ) {
+    health?.register('database', () => db.dataSource.query('SELECT 1').then(() => true));
+  }
 
   async onApplicationShutdown(): Promise<void> {
     await this.db.close();

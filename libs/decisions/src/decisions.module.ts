@@ -1,11 +1,22 @@
 import { Module } from '@nestjs/common';
+import { DecisionWriter } from './decision-writer';
 import { DecisionsController } from './decisions.controller';
 import { DecisionsService } from './decisions.service';
 import { IndexSync } from './index-sync';
+import { MachineDecisionsController } from './machine-decisions.controller';
 
+/** Serving bouncers: the in-memory index and GET /v1/decisions(/stream). */
 @Module({
   controllers: [DecisionsController],
   providers: [DecisionsService, IndexSync],
   exports: [DecisionsService, IndexSync],
 })
 export class DecisionsModule {}
+
+/** Changing decisions: DELETE /v1/decisions, expiry sweeps, publishing changes. */
+@Module({
+  controllers: [MachineDecisionsController],
+  providers: [DecisionWriter],
+  exports: [DecisionWriter],
+})
+export class DecisionWritesModule {}

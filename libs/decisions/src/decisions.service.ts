@@ -1,42 +1,22 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { Bus } from '@lapi/bus';
-import { BouncerIdentity, DecisionRecord, notFound } from '@lapi/common';
-import { AppConfig } from '@lapi/config';
-import { BouncersRepository, DecisionChanges, DecisionFilter, DecisionsRepository } from '@lapi/db';
+import { Injectable } from '@nestjs/common';
+import { BouncerIdentity, DecisionRecord } from '@lapi/common';
+import { BouncersRepository, DecisionFilter, DecisionsRepository } from '@lapi/db';
 import { DecisionView, toDecisionView } from './decision-view';
 import { IndexSync } from './index-sync';
-
-/** How often decisions whose time ran out are recorded as ended. */
-const SWEEP_EVERY_MS = 1000;
 
 export interface StreamReply {
   new: DecisionView[] | null;
   deleted: DecisionView[] | null;
 }
 
+/** What bouncers read: lookups and the stream, from this replica's in-memory index. */
 @Injectable()
-export class DecisionsService implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger('Decisions');
-  private sweeper?: NodeJS.Timeout;
-  private sweeping = false;
-
+export class DecisionsService {
   constructor(
     private readonly sync: IndexSync,
     private readonly decisions: DecisionsRepository,
     private readonly bouncers: BouncersRepository,
-    private readonly bus: Bus,
-    private readonly config: AppConfig,
   ) {}
-
-  onModuleInit(): void {
-    if (!this.config.serveDecisions) return;
-    this.sweeper = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
-    this.sweeper.unref();
-  }
-
-  onApplicationShutdown(): void {
-    if (this.sweeper) clearInterval(this.sweeper);
-  }
 
   /** GET /v1/decisions: active decisions from memory; upstream answers null for none. */
   find(filter: DecisionFilter, dedup: boolean): DecisionView[] | null {
@@ -71,36 +51,5 @@ export class DecisionsService implements OnModuleInit, OnApplicationShutdown {
       new: created.map((d) => toDecisionView(d, now)),
       deleted: ended.map((d) => toDecisionView(d, now)),
     };
-  }
-
-  /** DELETE /v1/decisions: ends matching decisions; returns how many. */
-  async deleteByFilter(filter: DecisionFilter): Promise<number> {
-    const changes = await this.decisions.endByFilter(filter);
-    await this.publish(changes);
-    return changes?.decisions.length ?? 0;
-  }
-
-  async deleteById(id: number): Promise<number> {
-    const changes = await this.decisions.endById(id);
-    if (!changes) throw notFound(`decision ${id} not found or already expired`);
-    await this.publish(changes);
-    return changes.decisions.length;
-  }
-
-  async publish(changes: DecisionChanges | undefined): Promise<void> {
-    if (changes) await this.bus.publishDecisionChanges(changes);
-  }
-
-  /** Records the end of decisions whose time ran out, so bouncers hear of them. */
-  async sweep(): Promise<void> {
-    if (this.sweeping) return;
-    this.sweeping = true;
-    try {
-      await this.publish(await this.decisions.sweepExpired());
-    } catch (e) {
-      this.logger.warn(`expiry sweep failed: ${(e as Error).message}`);
-    } finally {
-      this.sweeping = false;
-    }
   }
 }

@@ -1,7 +1,7 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { Bus } from '@lapi/bus';
-import { AppConfig } from '@lapi/config';
-import { DecisionsRepository } from '@lapi/db';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
+import { Bus, NatsBus } from '@lapi/bus';
+import { HealthRegistry, fanoutLag, indexHead, indexSize, reconciles } from '@lapi/common';
+import { DecisionChanges, DecisionsRepository } from '@lapi/db';
 import { DecisionIndex } from './decision-index';
 
 /** Ended decisions kept in memory so stream deltas rarely need the database. */
@@ -29,15 +29,15 @@ export class IndexSync implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly bus: Bus,
     private readonly decisions: DecisionsRepository,
-    private readonly config: AppConfig,
-  ) {}
+    @Optional() health?: HealthRegistry,
+  ) {
+    health?.register('index', () => this.ready && !this.index.hasGap);
+  }
 
   async onModuleInit(): Promise<void> {
-    if (!this.config.serveDecisions) return;
     // Subscribe first: whatever arrives while the snapshot loads queues behind it.
-    this.unsubscribe = this.bus.onDecisionChanges((c) => {
-      if (this.index.apply(c) === 'gap') this.scheduleGapCheck();
-    });
+    this.unsubscribe = this.bus.onDecisionChanges((c) => this.receive(c));
+    if (this.bus instanceof NatsBus) this.bus.onReconnect(() => void this.reconcile());
     await this.reconcile();
     this.ready = true;
     this.logger.log(`loaded ${this.index.size} active decisions at change ${this.index.head}`);
@@ -52,12 +52,29 @@ export class IndexSync implements OnModuleInit, OnApplicationShutdown {
     if (this.gapTimer) clearTimeout(this.gapTimer);
   }
 
+  private receive(changes: DecisionChanges): void {
+    const result = this.index.apply(changes);
+    if (result === 'gap') this.scheduleGapCheck();
+    if (result === 'applied') {
+      const now = Date.now();
+      for (const d of changes.decisions) if (!d.ended) fanoutLag.observe(Math.max(0, now - d.createdAt) / 1000);
+      this.updateGauges();
+    }
+  }
+
+  private updateGauges(): void {
+    indexSize.set(this.index.size);
+    indexHead.set(this.index.head);
+  }
+
   /** Loads from the database everything after our head; concurrent calls share one run. */
   reconcile(): Promise<void> {
     this.reconciling ??= (async () => {
       try {
         const snapshot = await this.decisions.snapshot(this.index.head, KEEP_ENDED_MS);
         this.index.loadSnapshot(snapshot);
+        reconciles.inc();
+        this.updateGauges();
       } finally {
         this.reconciling = undefined;
       }

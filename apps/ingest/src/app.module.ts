@@ -1,0 +1,20 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AlertsModule } from '@lapi/alerts';
+import { AuthModule } from '@lapi/auth';
+import { BusModule } from '@lapi/bus';
+import { HealthModule } from '@lapi/common';
+import { AppConfig, ConfigModule } from '@lapi/config';
+import { DbModule } from '@lapi/db';
+import { DecisionWritesModule } from '@lapi/decisions';
+import { MachinesModule } from '@lapi/machines';
+
+/** Agents and cscli: login, heartbeat, alerts, decision deletions; also runs expiry sweeps and retention. */
+@Module({})
+export class IngestModule {
+  static with(config?: AppConfig): DynamicModule {
+    return {
+      module: IngestModule,
+      imports: [ConfigModule.forRoot(config), DbModule, BusModule, HealthModule, AuthModule, MachinesModule, DecisionWritesModule, AlertsModule],
+    };
+  }
+}

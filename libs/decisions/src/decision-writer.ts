@@ -1,0 +1,63 @@
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Bus } from '@lapi/bus';
+import { notFound } from '@lapi/common';
+import { AppConfig } from '@lapi/config';
+import { DecisionChanges, DecisionFilter, DecisionsRepository } from '@lapi/db';
+
+/** How often decisions whose time ran out are recorded as ended. */
+const SWEEP_EVERY_MS = 1000;
+
+/** What changes decisions besides alert pushes: deletions, expiry; every change is published on the bus. */
+@Injectable()
+export class DecisionWriter implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Decisions');
+  private sweeper?: NodeJS.Timeout;
+  private sweeping = false;
+
+  constructor(
+    private readonly decisions: DecisionsRepository,
+    private readonly bus: Bus,
+    private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    if (!this.config.backgroundJobs) return;
+    this.sweeper = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
+    this.sweeper.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+  }
+
+  /** DELETE /v1/decisions: ends matching decisions; returns how many. */
+  async deleteByFilter(filter: DecisionFilter): Promise<number> {
+    const changes = await this.decisions.endByFilter(filter);
+    await this.publish(changes);
+    return changes?.decisions.length ?? 0;
+  }
+
+  async deleteById(id: number): Promise<number> {
+    const changes = await this.decisions.endById(id);
+    if (!changes) throw notFound(`decision ${id} not found or already expired`);
+    await this.publish(changes);
+    return changes.decisions.length;
+  }
+
+  async publish(changes: DecisionChanges | undefined): Promise<void> {
+    if (changes) await this.bus.publishDecisionChanges(changes);
+  }
+
+  /** Records the end of decisions whose time ran out, so bouncers hear of them. */
+  async sweep(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      await this.publish(await this.decisions.sweepExpired());
+    } catch (e) {
+      this.logger.warn(`expiry sweep failed: ${(e as Error).message}`);
+    } finally {
+      this.sweeping = false;
+    }
+  }
+}
