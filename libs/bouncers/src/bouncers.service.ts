@@ -6,6 +6,7 @@ import { hashApiKey, newApiKey } from './api-key';
 
 /** How long a key lookup is trusted before the database is asked again (deletions by other processes). */
 const KEY_CACHE_MS = 1000;
+const MAX_REMEMBERED_KEYS = 100_000;
 
 interface CachedKey {
   rows: BouncerEntity[];
@@ -15,6 +16,7 @@ interface CachedKey {
 @Injectable()
 export class BouncersService implements OnModuleInit {
   private readonly cache = new Map<string, CachedKey>();
+  private readonly hashes = new Map<string, string>();
 
   constructor(
     private readonly bouncers: BouncersRepository,
@@ -50,11 +52,22 @@ export class BouncersService implements OnModuleInit {
    * A key first used from a new host gets its own `name@ip` row, and so its own stream cursor.
    */
   async authenticate(key: string, ip: string): Promise<BouncerIdentity | undefined> {
-    const hash = hashApiKey(key);
+    const hash = this.hashOf(key);
     const rows = await this.rowsFor(hash);
     if (rows.length === 0) return undefined;
     const row = rows.find((r) => r.ipAddress === ip) ?? (await this.rowForNewHost(hash, rows, ip));
     return { id: row.id, name: row.name, lastSeq: row.lastSeq };
+  }
+
+  /** SHA-512 costs more than the lookup it guards: remember it for the keys in use. */
+  private hashOf(key: string): string {
+    let hash = this.hashes.get(key);
+    if (hash === undefined) {
+      if (this.hashes.size >= MAX_REMEMBERED_KEYS) this.hashes.clear();
+      hash = hashApiKey(key);
+      this.hashes.set(key, hash);
+    }
+    return hash;
   }
 
   private async rowsFor(hash: string): Promise<BouncerEntity[]> {
