@@ -23,8 +23,11 @@ function ensureBuilt(entry) {
   return built;
 }
 
-module.exports = function runCompiled(entry) {
+function runCompiled(entry) {
   const built = ensureBuilt(entry);
   require('tsconfig-paths').register({ baseUrl: path.join(root, 'dist'), paths: { '@lapi/*': ['libs/*/src'] } });
   require(built);
-};
+}
+
+module.exports = runCompiled;
+module.exports.ensureBuilt = ensureBuilt;

@@ -45,6 +45,7 @@ export function toErrorReply(error: unknown): ErrorReply {
     const status = error.getStatus();
     return { status, body: { message: status === 415 ? UNSUPPORTED_TYPE : message } };
   }
+  if (isUnavailable(error)) return { status: 503, body: { message: 'database or bus unavailable, retry later' } };
   const fe = error as FastifyLikeError;
   if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return { status: fe.statusCode, body: { message: fastifyMessage(fe) } };
@@ -52,6 +53,16 @@ export function toErrorReply(error: unknown): ErrorReply {
   const id = randomUUID();
   logger.error(`unexpected error ${id}: ${(error as Error)?.stack ?? String(error)}`);
   return { status: 500, body: { message: `internal error (id ${id})` } };
+}
+
+/** Connection-level failures (Postgres restarting, network cut): the client should retry, not give up. */
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08003', '08006']);
+
+function isUnavailable(error: unknown): boolean {
+  const e = error as { code?: string; driverError?: { code?: string }; message?: string };
+  const code = e?.driverError?.code ?? e?.code;
+  if (code && UNAVAILABLE_CODES.has(code)) return true;
+  return /Connection terminated|timeout exceeded when trying to connect/.test(e?.message ?? '');
 }
 
 function fastifyMessage(e: FastifyLikeError): string {

@@ -1,4 +1,6 @@
+export * from './bouncer-keys';
 export * from './factories';
 export * from './poll-until';
+export * from './processes';
 export * from './test-database';
 export * from './test-env';

@@ -1,0 +1,103 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pollUntil } from './poll-until';
+
+const ROOT = resolve(__dirname, '../../..');
+
+/** Compiles the services once (tsc), so that processes started in parallel do not each try to. */
+export function buildServices(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require(join(ROOT, 'scripts/run-compiled.js')).ensureBuilt('apps/standalone/src/main.js');
+}
+
+/** A free loopback port. */
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => done(port));
+    });
+  });
+}
+
+export interface RunningProcess {
+  url: string;
+  port: number;
+  proc: ChildProcess;
+  output(): string;
+  /** SIGTERM (graceful) or SIGKILL; resolves when it has exited. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts one of our services as its own process and waits until it reports ready. */
+export async function startService(name: 'standalone' | 'ingest' | 'decisions' | 'registration', env: Record<string, string>, port?: number): Promise<RunningProcess> {
+  const listen = port ?? (await freePort());
+  const proc = spawn(process.execPath, [join(ROOT, 'scripts/service.js'), name], {
+    cwd: ROOT,
+    env: { ...process.env, LAPI_LISTEN_ADDR: '127.0.0.1', LAPI_PORT: String(listen), LAPI_METRICS_PORT: '0', LAPI_LOG_FORMAT: 'json', LAPI_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out: string[] = [];
+  proc.stdout!.on('data', (c) => out.push(String(c)));
+  proc.stderr!.on('data', (c) => out.push(String(c)));
+  const url = `http://127.0.0.1:${listen}`;
+  const running: RunningProcess = {
+    url,
+    port: listen,
+    proc,
+    output: () => out.join(''),
+    stop: (signal = 'SIGTERM') =>
+      new Promise((done) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return done(proc.exitCode);
+        proc.once('exit', (code) => done(code));
+        proc.kill(signal);
+      }),
+  };
+  try {
+    await pollUntil(async () => proc.exitCode === null && (await fetch(`${url}/health/ready`)).status === 200, `${name} to be ready`, { timeoutMs: 60_000, intervalMs: 100 });
+  } catch (e) {
+    await running.stop('SIGKILL');
+    throw new Error(`${(e as Error).message}\n${running.output().slice(-3000)}`);
+  }
+  return running;
+}
+
+/** A NATS server of the test's own (JetStream on, loopback, its own store), so it can be restarted. */
+export async function startNats(port?: number): Promise<RunningProcess & { restart(): Promise<void> }> {
+  const listen = port ?? (await freePort());
+  const dir = mkdtempSync(join(tmpdir(), 'lapi-nats-'));
+  let proc!: ChildProcess;
+  const out: string[] = [];
+  const launch = async () => {
+    proc = spawn('/usr/sbin/nats-server', ['-a', '127.0.0.1', '-p', String(listen), '-js', '-sd', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    proc.stdout!.on('data', (c) => out.push(String(c)));
+    proc.stderr!.on('data', (c) => out.push(String(c)));
+    await pollUntil(() => out.join('').includes('Server is ready'), 'nats-server to start', { timeoutMs: 10_000 });
+  };
+  await launch();
+  const stop = (signal: NodeJS.Signals = 'SIGTERM') =>
+    new Promise<number | null>((done) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return done(proc.exitCode);
+      proc.once('exit', (code) => done(code));
+      proc.kill(signal);
+    });
+  return {
+    url: `nats://127.0.0.1:${listen}`,
+    port: listen,
+    get proc() {
+      return proc;
+    },
+    output: () => out.join(''),
+    stop,
+    async restart() {
+      await stop('SIGKILL');
+      out.length = 0;
+      await launch();
+    },
+  };
+}
