@@ -1,6 +1,10 @@
+import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { buildServices, createTestDatabase, insertBouncer, newAlert, newDecision, pollUntil, RunningProcess, sql, startNats, startService, TestDatabase } from '@lapi/testing';
 
 jest.setTimeout(180_000);
+const execFileAsync = promisify(execFile);
 
 const SECRET = 's'.repeat(40);
 const REG_TOKEN = 'r'.repeat(40);
@@ -167,6 +171,27 @@ describe('cluster: ingest, registration and two decisions replicas on Postgres +
       const missing = accepted.filter((v) => !p.received.has(v));
       const repeated = [...p.received].filter(([, n]) => n > 1);
       expect({ missing, repeated }).toEqual({ missing: [], repeated: [] });
+    }
+  });
+
+  // Last: it restarts the machine's Postgres server.
+  it('answers bouncers from memory through a Postgres restart, and takes decisions again afterwards', async () => {
+    const key = await insertBouncer(db.url, 'b-pg');
+    expect(await push('192.0.2.77')).toBe(201);
+    for (const r of replicas) {
+      await pollUntil(async () => (await fetch(`${r.url}/v1/decisions?ip=192.0.2.77`, { headers: { 'x-api-key': key } })).status === 200, 'known key');
+    }
+    const restart = execFileAsync('pg_ctlcluster', ['--skip-systemctl-redirect', readdirSync('/etc/postgresql')[0], 'main', 'restart']);
+    const statuses: number[] = [];
+    while (statuses.length < 30) {
+      for (const r of replicas) statuses.push((await fetch(`${r.url}/v1/decisions?ip=192.0.2.77`, { headers: { 'x-api-key': key } })).status);
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    await restart;
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    await pollUntil(async () => (await push('192.0.2.78')) === 201, 'ingest to take alerts again', { timeoutMs: 30_000, intervalMs: 250 });
+    for (const r of replicas) {
+      await pollUntil(async () => ((await (await fetch(`${r.url}/v1/decisions?ip=192.0.2.78`, { headers: { 'x-api-key': key } })).json()) as unknown[] | null)?.length === 1, 'the new decision on every replica', { timeoutMs: 5000 });
     }
   });
 });

@@ -26,7 +26,14 @@ export class MachineSessions implements OnModuleInit {
   async find(machineId: string): Promise<MachineIdentity | undefined> {
     const hit = this.cache.get(machineId);
     if (hit && Date.now() - hit.at < MACHINE_CACHE_MS) return hit.identity;
-    const m = await this.machines.findByMachineId(machineId);
+    let m;
+    try {
+      m = await this.machines.findByMachineId(machineId);
+    } catch (e) {
+      // Database briefly away: trust what we knew a moment ago.
+      if (hit) return hit.identity;
+      throw e;
+    }
     const identity = m && m.isValidated ? { id: m.id, machineId: m.machineId } : undefined;
     this.cache.set(machineId, { identity, at: Date.now() });
     return identity;

@@ -73,7 +73,14 @@ export class BouncersService implements OnModuleInit {
   private async rowsFor(hash: string): Promise<BouncerEntity[]> {
     const hit = this.cache.get(hash);
     if (hit && Date.now() - hit.at < KEY_CACHE_MS) return hit.rows;
-    const rows = await this.bouncers.findByKeyHash(hash);
+    let rows: BouncerEntity[];
+    try {
+      rows = await this.bouncers.findByKeyHash(hash);
+    } catch (e) {
+      // Database briefly away: keep serving keys we knew a moment ago rather than failing every bouncer.
+      if (hit) return hit.rows;
+      throw e;
+    }
     this.cache.set(hash, { rows, at: Date.now() });
     return rows;
   }
