@@ -65,6 +65,14 @@ export function parseIp(text: string): IpSpan | undefined {
 export function parseCidr(text: string): IpSpan | undefined {
   const slash = text.indexOf('/');
   if (slash < 0) return parseIp(text);
+  const quad = parseIp(text.slice(0, slash));
+  if (quad?.family === 4 && /^(3[0-2]|[12]?\d)$/.test(text.slice(slash + 1))) {
+    // IPv4 range (the common case): mask the address, no library round trip.
+    const prefix = Number(text.slice(slash + 1));
+    const host = BigInt(32 - prefix);
+    const start = (quad.start >> host) << host;
+    return { family: 4, start, end: start | ((1n << host) - 1n), prefix, cidr: `${spanAddress(4, start)}/${prefix}` };
+  }
   const prefixText = text.slice(slash + 1);
   if (!/^\d{1,3}$/.test(prefixText)) return undefined;
   let prefix = Number(prefixText);

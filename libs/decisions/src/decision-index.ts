@@ -1,23 +1,57 @@
-import { DecisionRecord, IpSpan, parseCidr, spanContains } from '@lapi/common';
+import { DecisionRecord, IpSpan, parseCidr } from '@lapi/common';
 import { DecisionChanges, DecisionFilter } from '@lapi/db';
+import { MultiMap } from './multi-map';
 
-/** A decision held in memory, with its IP span parsed once. */
-export interface IndexedDecision extends DecisionRecord {
-  span?: IpSpan;
-  /** scope/value/type: decisions sharing it are duplicates for a bouncer. */
-  key: string;
-}
-
-interface LogEntry {
-  seq: number;
-  id: number;
+/** A decision held in memory: what bouncers are sent, and for Ip/Range scopes its network. */
+export interface IndexedDecision extends Omit<DecisionRecord, 'createdAt' | 'alertId'> {
+  /** 4 or 6 for Ip and Range decisions, 0 for other scopes. */
+  ipFamily: 0 | 4 | 6;
+  ipStart: bigint;
+  ipPrefix: number;
 }
 
 /** What applying a batch did: applied, ignored as already seen, or held back behind a gap. */
 export type ApplyResult = 'applied' | 'duplicate' | 'gap';
 
-function dedupKey(d: DecisionRecord): string {
+/** scope/value/type: decisions sharing it are duplicates for a bouncer. */
+function dedupKey(d: IndexedDecision): string {
   return `${d.scope.toLowerCase()}\u0000${d.value}\u0000${d.type}`;
+}
+
+/** Few distinct scenarios, origins, types and scopes, each repeated on many decisions: keep one copy. */
+const interned = new Map<string, string>();
+function intern(s: string): string {
+  const hit = interned.get(s);
+  if (hit !== undefined) return hit;
+  if (interned.size < 100_000) interned.set(s, s);
+  return s;
+}
+
+function toIndexed(r: DecisionRecord): IndexedDecision {
+  const span = r.scope === 'Ip' || r.scope === 'Range' ? parseCidr(r.value) : undefined;
+  // One literal shape for every entry keeps V8's hidden class (and memory per entry) small.
+  return {
+    id: r.id, uuid: r.uuid, until: r.until,
+    scenario: intern(r.scenario), type: intern(r.type), scope: intern(r.scope), value: r.value,
+    origin: intern(r.origin), simulated: r.simulated, seq: r.seq, ended: r.ended,
+    ipFamily: span ? span.family : 0, ipStart: span ? span.start : 0n, ipPrefix: span ? span.prefix : 0,
+  };
+}
+
+const BITS = { 4: 32, 6: 128 } as const;
+
+/** Does the decision's network hold all of `q`? */
+function holds(d: IndexedDecision, q: IpSpan): boolean {
+  if (d.ipFamily !== q.family || q.prefix < d.ipPrefix) return false;
+  const host = BigInt(BITS[q.family] - d.ipPrefix);
+  return q.start >> host === d.ipStart >> host;
+}
+
+/** Is the decision's network inside `q`? */
+function inside(d: IndexedDecision, q: IpSpan): boolean {
+  if (d.ipFamily !== q.family || d.ipPrefix < q.prefix) return false;
+  const host = BigInt(BITS[q.family] - q.prefix);
+  return d.ipStart >> host === q.start >> host;
 }
 
 /**
@@ -28,14 +62,13 @@ function dedupKey(d: DecisionRecord): string {
 export class DecisionIndex {
   private readonly byId = new Map<number, IndexedDecision>();
   /** Active Ip/Range decisions per family, per prefix length, per network address. */
-  private readonly networks = { 4: new Map<number, Map<bigint, Set<IndexedDecision>>>(), 6: new Map<number, Map<bigint, Set<IndexedDecision>>>() };
+  private readonly networks = { 4: new Map<number, MultiMap<bigint, IndexedDecision>>(), 6: new Map<number, MultiMap<bigint, IndexedDecision>>() };
   /** Active decisions of other scopes by lower-cased scope and value. */
-  private readonly byScopeValue = new Map<string, Set<IndexedDecision>>();
-  /** Active decisions by dedup key. */
-  private readonly byKey = new Map<string, Set<IndexedDecision>>();
-  private readonly active = new Set<IndexedDecision>();
-  /** (seq, id) in seq order; an entry is stale once its decision has a newer seq. */
-  private log: LogEntry[] = [];
+  private readonly byScopeValue = new MultiMap<string, IndexedDecision>();
+  private activeCount = 0;
+  /** (seq, id) pairs in seq order, as two packed number arrays; a pair is stale once its decision has a newer seq. */
+  private logSeq: number[] = [];
+  private logId: number[] = [];
   private staleInLog = 0;
   private pending: DecisionChanges[] = [];
   private _head = 0;
@@ -51,7 +84,7 @@ export class DecisionIndex {
   }
 
   get size(): number {
-    return this.active.size;
+    return this.activeCount;
   }
 
   /** True while a batch waits for an earlier one. */
@@ -59,12 +92,22 @@ export class DecisionIndex {
     return this.pending.length > 0;
   }
 
-  /** Replaces nothing: loads a database snapshot taken at `head`, then replays what queued behind it. */
-  loadSnapshot(snapshot: { head: number; decisions: DecisionRecord[]; droppedUpTo: number }): void {
-    for (const d of snapshot.decisions) if (d.seq > this._head) this.put(d);
-    this._coveredFrom = Math.max(this._coveredFrom, snapshot.droppedUpTo);
-    this._head = Math.max(this._head, snapshot.head);
+  /** Loads one chunk of a database snapshot (decisions newer than what we hold). */
+  loadChunk(decisions: DecisionRecord[]): void {
+    for (const d of decisions) if (d.seq > this._head) this.put(d);
+  }
+
+  /** Completes a snapshot taken at `head`, then replays what queued behind it. */
+  finishSnapshot(head: number, droppedUpTo: number): void {
+    this._coveredFrom = Math.max(this._coveredFrom, droppedUpTo);
+    this._head = Math.max(this._head, head);
     this.drain();
+  }
+
+  /** A whole snapshot at once. */
+  loadSnapshot(snapshot: { head: number; decisions: DecisionRecord[]; droppedUpTo: number }): void {
+    this.loadChunk(snapshot.decisions);
+    this.finishSnapshot(snapshot.head, snapshot.droppedUpTo);
   }
 
   apply(changes: DecisionChanges): ApplyResult {
@@ -101,39 +144,37 @@ export class DecisionIndex {
     const old = this.byId.get(record.id);
     if (old) {
       if (old.seq >= record.seq) return;
-      this.unlink(old);
+      if (!old.ended) this.unlink(old);
       this.staleInLog++;
     }
-    const d: IndexedDecision = { ...record, key: dedupKey(record) };
-    if (d.scope === 'Ip' || d.scope === 'Range') d.span = parseCidr(d.value);
+    const d = toIndexed(record);
     this.byId.set(d.id, d);
     if (!d.ended) this.link(d);
-    this.log.push({ seq: d.seq, id: d.id });
+    this.logSeq.push(d.seq);
+    this.logId.push(d.id);
   }
 
   private link(d: IndexedDecision): void {
-    this.active.add(d);
-    addTo(this.byKey, d.key, d);
-    if (d.span) {
-      const byPrefix = this.networks[d.span.family];
-      let nets = byPrefix.get(d.span.prefix);
-      if (!nets) byPrefix.set(d.span.prefix, (nets = new Map()));
-      addTo(nets, d.span.start, d);
+    this.activeCount++;
+    if (d.ipFamily) {
+      const byPrefix = this.networks[d.ipFamily];
+      let nets = byPrefix.get(d.ipPrefix);
+      if (!nets) byPrefix.set(d.ipPrefix, (nets = new MultiMap()));
+      nets.add(d.ipStart, d);
     } else {
-      addTo(this.byScopeValue, `${d.scope.toLowerCase()}\u0000${d.value}`, d);
+      this.byScopeValue.add(`${d.scope.toLowerCase()}\u0000${d.value}`, d);
     }
   }
 
   private unlink(d: IndexedDecision): void {
-    if (!this.active.delete(d)) return;
-    removeFrom(this.byKey, d.key, d);
-    if (d.span) {
-      const byPrefix = this.networks[d.span.family];
-      const nets = byPrefix.get(d.span.prefix)!;
-      removeFrom(nets, d.span.start, d);
-      if (nets.size === 0) byPrefix.delete(d.span.prefix);
+    this.activeCount--;
+    if (d.ipFamily) {
+      const byPrefix = this.networks[d.ipFamily];
+      const nets = byPrefix.get(d.ipPrefix)!;
+      nets.delete(d.ipStart, d);
+      if (nets.size === 0) byPrefix.delete(d.ipPrefix);
     } else {
-      removeFrom(this.byScopeValue, `${d.scope.toLowerCase()}\u0000${d.value}`, d);
+      this.byScopeValue.delete(`${d.scope.toLowerCase()}\u0000${d.value}`, d);
     }
   }
 
@@ -151,8 +192,10 @@ export class DecisionIndex {
     const seen = new Set<string>();
     const out: IndexedDecision[] = [];
     for (const d of this.byId.values()) {
-      if (!isEnded(d, now) || seen.has(d.key) || !matches(d, filter) || this.hasActiveTwin(d, filter, now)) continue;
-      seen.add(d.key);
+      if (!isEnded(d, now) || !matches(d, filter) || this.hasActiveTwin(d, filter, now)) continue;
+      const key = dedupKey(d);
+      if (seen.has(key)) continue;
+      seen.add(key);
       out.push(d);
     }
     return out;
@@ -166,10 +209,9 @@ export class DecisionIndex {
   delta(cursor: number, upTo: number, filter: DecisionFilter, now: number, dedup = true): { created: IndexedDecision[]; ended: IndexedDecision[] } | undefined {
     if (cursor < this._coveredFrom) return undefined;
     const changed: IndexedDecision[] = [];
-    for (let i = firstAfter(this.log, cursor); i < this.log.length && this.log[i].seq <= upTo; i++) {
-      const entry = this.log[i];
-      const d = this.byId.get(entry.id);
-      if (d && d.seq === entry.seq) changed.push(d);
+    for (let i = firstAfter(this.logSeq, cursor); i < this.logSeq.length && this.logSeq[i] <= upTo; i++) {
+      const d = this.byId.get(this.logId[i]);
+      if (d && d.seq === this.logSeq[i]) changed.push(d);
     }
     return this.split(changed, filter, now, dedup);
   }
@@ -194,10 +236,10 @@ export class DecisionIndex {
         if (this.isLongest(d, filter, now)) created.add(d);
         continue;
       }
-      const twin = this.longestActive(d.key, filter, now);
+      const twin = this.longestActive(d, filter, now);
       if (twin) created.add(twin);
-      else if (!endedKeys.has(d.key)) {
-        endedKeys.add(d.key);
+      else if (!endedKeys.has(dedupKey(d))) {
+        endedKeys.add(dedupKey(d));
         ended.push(d);
       }
     }
@@ -207,7 +249,7 @@ export class DecisionIndex {
   /** Splits database rows (a delta from before the memory window) the way `delta` would. */
   classify(rows: DecisionRecord[], filter: DecisionFilter, now: number, dedup = true): { created: IndexedDecision[]; ended: IndexedDecision[] } {
     // Prefer our copy of a decision: it may have changed since the rows were read.
-    return this.split(rows.map((r) => this.byId.get(r.id) ?? { ...r, key: dedupKey(r) }), filter, now, dedup);
+    return this.split(rows.map((r) => this.byId.get(r.id) ?? toIndexed(r)), filter, now, dedup);
   }
 
   /** Drops ended decisions older than `keepEndedMs`; cursors below the newest dropped one fall back to the database. */
@@ -220,12 +262,21 @@ export class DecisionIndex {
         evicted++;
       }
     }
-    if (evicted > 0 || this.staleInLog > this.log.length / 2) this.compactLog();
+    if (evicted > 0 || this.staleInLog > this.logSeq.length / 2) this.compactLog();
     return evicted;
   }
 
   private compactLog(): void {
-    this.log = this.log.filter((e) => this.byId.get(e.id)?.seq === e.seq);
+    const seqs: number[] = [];
+    const ids: number[] = [];
+    for (let i = 0; i < this.logSeq.length; i++) {
+      if (this.byId.get(this.logId[i])?.seq === this.logSeq[i]) {
+        seqs.push(this.logSeq[i]);
+        ids.push(this.logId[i]);
+      }
+    }
+    this.logSeq = seqs;
+    this.logId = ids;
     this.staleInLog = 0;
   }
 
@@ -234,50 +285,66 @@ export class DecisionIndex {
     if (filter.value !== undefined && !filter.ip) {
       const scopes = filter.scopes ?? [];
       if (scopes.length === 1 && scopes[0] !== 'Ip' && scopes[0] !== 'Range') {
-        return this.byScopeValue.get(`${scopes[0].toLowerCase()}\u0000${filter.value}`) ?? [];
+        return this.byScopeValue.get(`${scopes[0].toLowerCase()}\u0000${filter.value}`);
       }
     }
-    return this.active;
+    return this.allActive();
+  }
+
+  private *allActive(): Iterable<IndexedDecision> {
+    for (const d of this.byId.values()) if (!d.ended) yield d;
   }
 
   /** Active Ip/Range decisions whose span holds all of `q`: one map probe per prefix length in use. */
-  private *containing(q: IpSpan): Iterable<IndexedDecision> {
-    const bits = q.family === 4 ? 32 : 128;
+  private containing(q: IpSpan): IndexedDecision[] {
+    const out: IndexedDecision[] = [];
+    const bits = BITS[q.family];
     for (const [prefix, nets] of this.networks[q.family]) {
       if (prefix > q.prefix) continue;
       const host = BigInt(bits - prefix);
-      const found = nets.get((q.start >> host) << host);
-      if (found) yield* found;
+      nets.forEach((q.start >> host) << host, (d) => out.push(d));
     }
+    return out;
   }
 
   private isLongest(d: IndexedDecision, filter: DecisionFilter, now: number): boolean {
-    const twins = this.byKey.get(d.key);
-    if (!twins || twins.size === 1) return true;
-    for (const t of twins) {
+    if (this.bucketSize(d) <= 1) return true;
+    for (const t of this.twinsOf(d)) {
       if (t === d || t.until <= now || !matches(t, filter)) continue;
       if (t.until > d.until || (t.until === d.until && t.id > d.id)) return false;
     }
     return true;
   }
 
-  private longestActive(key: string, filter: DecisionFilter, now: number): IndexedDecision | undefined {
+  private bucketSize(d: IndexedDecision): number {
+    return d.ipFamily
+      ? (this.networks[d.ipFamily].get(d.ipPrefix)?.count(d.ipStart) ?? 0)
+      : this.byScopeValue.count(`${d.scope.toLowerCase()}\u0000${d.value}`);
+  }
+
+  /** Active decisions with the same scope, value and type (the decision itself included if active). */
+  private twinsOf(d: IndexedDecision): IndexedDecision[] {
+    const bucket = d.ipFamily
+      ? (this.networks[d.ipFamily].get(d.ipPrefix)?.get(d.ipStart) ?? [])
+      : this.byScopeValue.get(`${d.scope.toLowerCase()}\u0000${d.value}`);
+    return bucket.filter((t) => t.type === d.type && t.value === d.value && t.scope === d.scope);
+  }
+
+  private longestActive(d: IndexedDecision, filter: DecisionFilter, now: number): IndexedDecision | undefined {
     let best: IndexedDecision | undefined;
-    for (const t of this.byKey.get(key) ?? []) {
+    for (const t of this.twinsOf(d)) {
       if (t.until > now && matches(t, filter) && (!best || t.until > best.until || (t.until === best.until && t.id > best.id))) best = t;
     }
     return best;
   }
 
   private hasActiveTwin(d: IndexedDecision, filter: DecisionFilter, now: number): boolean {
-    const twins = this.byKey.get(d.key);
-    if (!twins) return false;
-    for (const t of twins) if (t !== d && t.until > now && matches(t, filter)) return true;
+    for (const t of this.twinsOf(d)) if (t !== d && t.until > now && matches(t, filter)) return true;
     return false;
   }
 }
 
-function isEnded(d: DecisionRecord, now: number): boolean {
+function isEnded(d: { ended: boolean; until: number }, now: number): boolean {
   return d.ended || d.until <= now;
 }
 
@@ -297,33 +364,17 @@ export function matches(d: IndexedDecision, f: DecisionFilter): boolean {
     const s = d.scenario.toLowerCase();
     if (f.scenariosNotContaining.some((x) => s.includes(x.toLowerCase()))) return false;
   }
-  if (f.ip) {
-    if (!d.span) return false;
-    return f.contains === false ? spanContains(f.ip, d.span) : spanContains(d.span, f.ip);
-  }
+  if (f.ip) return f.contains === false ? inside(d, f.ip) : holds(d, f.ip);
   return true;
 }
 
-function firstAfter(log: LogEntry[], seq: number): number {
+function firstAfter(seqs: number[], seq: number): number {
   let lo = 0;
-  let hi = log.length;
+  let hi = seqs.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (log[mid].seq <= seq) lo = mid + 1;
+    if (seqs[mid] <= seq) lo = mid + 1;
     else hi = mid;
   }
   return lo;
-}
-
-function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  let set = map.get(key);
-  if (!set) map.set(key, (set = new Set()));
-  set.add(value);
-}
-
-function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  const set = map.get(key);
-  if (!set) return;
-  set.delete(value);
-  if (set.size === 0) map.delete(key);
 }

@@ -14,7 +14,10 @@ export interface DecisionView {
   value: string;
 }
 
-export function toDecisionView(d: DecisionRecord, now: number): DecisionView {
+/** The fields a view needs: a stored record or an index entry. */
+export type ViewableDecision = Pick<DecisionRecord, 'id' | 'uuid' | 'until' | 'scenario' | 'type' | 'scope' | 'value' | 'origin' | 'simulated'>;
+
+export function toDecisionView(d: ViewableDecision, now: number): DecisionView {
   return {
     duration: formatDuration(d.until - now),
     id: d.id,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { BouncerIdentity, DecisionRecord } from '@lapi/common';
+import { BouncerIdentity } from '@lapi/common';
 import { BouncersRepository, DecisionFilter, DecisionsRepository } from '@lapi/db';
-import { DecisionView, toDecisionView } from './decision-view';
+import { DecisionView, ViewableDecision, toDecisionView } from './decision-view';
 import { IndexSync } from './index-sync';
 
 export interface StreamReply {
@@ -36,8 +36,8 @@ export class DecisionsService {
     // From here to the delta nothing awaits, so the delta and the head it runs to agree.
     const now = Date.now();
     const head = index.head;
-    let created: DecisionRecord[];
-    let ended: DecisionRecord[];
+    let created: ViewableDecision[];
+    let ended: ViewableDecision[];
     if (cursor === 0) {
       // First poll of a bouncer (or startup=true): everything active, plus recent ends.
       created = index.findActive(filter, now, dedup);

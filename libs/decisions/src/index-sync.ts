@@ -71,8 +71,8 @@ export class IndexSync implements OnModuleInit, OnApplicationShutdown {
   reconcile(): Promise<void> {
     this.reconciling ??= (async () => {
       try {
-        const snapshot = await this.decisions.snapshot(this.index.head, KEEP_ENDED_MS);
-        this.index.loadSnapshot(snapshot);
+        const { head, droppedUpTo } = await this.decisions.snapshot(this.index.head, KEEP_ENDED_MS, (chunk) => this.index.loadChunk(chunk));
+        this.index.finishSnapshot(head, droppedUpTo);
         reconciles.inc();
         this.updateGauges();
       } finally {

@@ -40,6 +40,9 @@ interface DecisionRow {
   ended: boolean;
 }
 
+/** Rows per snapshot query. */
+const SNAPSHOT_CHUNK = 20_000;
+
 const COLUMNS = 'd.id, d.uuid, d.alert_id, d.created_at, d.until, d.scenario, d.type, d.scope, d.value, d.origin, d.simulated, d.seq, d.ended';
 
 /** TypeORM answers UPDATE/DELETE ... RETURNING with [rows, count], INSERT and SELECT with rows. */
@@ -169,25 +172,31 @@ export class DecisionsRepository {
   }
 
   /**
-   * A consistent snapshot for building an index: the head, every decision changed after
-   * `afterSeq` that is still active or ended less than `keepEndedMs` ago, and the highest
-   * number among the ended ones left out (the index cannot answer for cursors below it).
+   * A consistent snapshot for building an index, handed over in chunks so a million decisions
+   * never sit in memory twice: every decision changed after `afterSeq` that is still active or
+   * ended less than `keepEndedMs` ago. Returns the head it was taken at, and the highest number
+   * among the ended ones left out (the index cannot answer for cursors below it).
    */
-  async snapshot(afterSeq: number, keepEndedMs: number): Promise<{ head: number; decisions: DecisionRecord[]; droppedUpTo: number }> {
+  async snapshot(afterSeq: number, keepEndedMs: number, onChunk: (decisions: DecisionRecord[]) => void): Promise<{ head: number; droppedUpTo: number }> {
     return this.dataSource.transaction('REPEATABLE READ', async (em) => {
       const [h] = await em.query('SELECT seq FROM change_head WHERE id = 1');
-      const rows: DecisionRow[] = await em.query(
-        `SELECT ${COLUMNS} FROM decisions d
-         WHERE d.seq > $1 AND (NOT d.ended OR d.until > now() - ($2::bigint * interval '1 millisecond'))
-         ORDER BY d.seq`,
-        [afterSeq, keepEndedMs],
-      );
+      for (let after = afterSeq; ; ) {
+        const rows: DecisionRow[] = await em.query(
+          `SELECT ${COLUMNS} FROM decisions d
+           WHERE d.seq > $1 AND (NOT d.ended OR d.until > now() - ($2::bigint * interval '1 millisecond'))
+           ORDER BY d.seq LIMIT ${SNAPSHOT_CHUNK}`,
+          [after, keepEndedMs],
+        );
+        if (rows.length) onChunk(rows.map(toRecord));
+        if (rows.length < SNAPSHOT_CHUNK) break;
+        after = Number(rows[rows.length - 1].seq);
+      }
       const [dropped] = await em.query(
         `SELECT coalesce(max(seq), 0) AS seq FROM decisions d
          WHERE d.seq > $1 AND d.ended AND d.until <= now() - ($2::bigint * interval '1 millisecond')`,
         [afterSeq, keepEndedMs],
       );
-      return { head: Number(h.seq), decisions: rows.map(toRecord), droppedUpTo: Number(dropped.seq) };
+      return { head: Number(h.seq), droppedUpTo: Number(dropped.seq) };
     });
   }
 
