@@ -4,3 +4,4 @@ export * from './poll-until';
 export * from './processes';
 export * from './test-database';
 export * from './test-env';
+export * from './crowdsec';
