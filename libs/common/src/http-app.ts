@@ -66,6 +66,9 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, optio
     // Forwarded headers are believed only from these peers (proxy-addr semantics, as upstream's trusted_ips).
     trustProxy: options.trustedProxies.length ? options.trustedProxies : false,
     routerOptions: { maxParamLength: 200 },
+    // On shutdown: close idle keep-alive connections at once, let in-flight requests finish.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
   });
   const logger = options.logFormat === 'json' ? new JsonLogger(options.logLevel) : LEVELS[options.logLevel];
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { logger, bodyParser: false, abortOnError: false });
@@ -77,6 +80,17 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, optio
     } catch (e) {
       done(e as Error, undefined);
     }
+  });
+  // Replies sent while shutting down ask the client to close, so keep-alive connections
+  // do not hold the process open after their last in-flight request.
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onSend', (_req, reply, payload, done) => {
+    if (closing) void reply.header('connection', 'close');
+    done(null, payload);
   });
   fastify.addHook('onResponse', (req, reply, done) => {
     countRequest(req as unknown as CountedRequest, reply.elapsedTime);
