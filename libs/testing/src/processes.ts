@@ -9,7 +9,6 @@ const ROOT = resolve(__dirname, '../../..');
 
 /** Compiles the services once (tsc), so that processes started in parallel do not each try to. */
 export function buildServices(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   require(join(ROOT, 'scripts/run-compiled.js')).ensureBuilt('apps/standalone/src/main.js');
 }
 
