@@ -79,6 +79,17 @@ describe.each([
     expect(events.filter((e) => e.value === '192.0.2.11').map((e) => e.action)).toEqual(['add', 'del']);
   });
 
+  it('cscli decisions import of 2,000 lines reaches the bouncer, and delete --all takes them back', async () => {
+    const csv = join(root, 'import.csv');
+    const values = Array.from({ length: 2000 }, (_, i) => `100.64.${i >> 8}.${i & 255}`);
+    writeFileSync(csv, ['duration,scope,value', ...values.map((v) => `6h,ip,${v}`)].join('\n') + '\n');
+    await cs('decisions', 'import', '-i', csv);
+    await bouncer.waitFor((ev) => values.every((v) => sawAdd(v)(ev)), 20_000, 'the 2,000 imported adds');
+    await cs('decisions', 'delete', '--all');
+    await bouncer.waitFor((ev) => values.every((v) => sawDel(v)(ev)), 20_000, 'the 2,000 deletes');
+    expect(await cscli.json<AlertJson[] | null>(['decisions', 'list'])).toBeNull();
+  });
+
   it('cscli alerts list and inspect show what was pushed', async () => {
     const alerts = await cscli.json<AlertJson[]>(['alerts', 'list']);
     expect(alerts.length).toBeGreaterThanOrEqual(4);

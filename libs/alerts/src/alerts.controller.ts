@@ -37,7 +37,8 @@ export class AlertsController {
   async search(@Query() query: Record<string, unknown>) {
     const found = await this.alerts.search(readAlertsQuery(query, this.config.maxAlertsLimit));
     const now = Date.now();
-    return found.map((a) => toAlertView(a, now));
+    // Upstream answers null, not [], when nothing matches (cscli prints it as is).
+    return found.length ? found.map((a) => toAlertView(a, now)) : null;
   }
 
 
