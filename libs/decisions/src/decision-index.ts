@@ -40,6 +40,14 @@ function toIndexed(r: DecisionRecord): IndexedDecision {
 
 const BITS = { 4: 32, 6: 128 } as const;
 
+/**
+ * The map key of a network. Not the BigInt itself: V8 hashes a BigInt by its low 64 bits only,
+ * so every IPv6 /64 (low bits all zero) would land in one hash chain. IPv4 fits a number.
+ */
+function netKey(family: 4 | 6, start: bigint): number | string {
+  return family === 4 ? Number(start) : start.toString(36);
+}
+
 /** Does the decision's network hold all of `q`? */
 function holds(d: IndexedDecision, q: IpSpan): boolean {
   if (d.ipFamily !== q.family || q.prefix < d.ipPrefix) return false;
@@ -62,7 +70,7 @@ function inside(d: IndexedDecision, q: IpSpan): boolean {
 export class DecisionIndex {
   private readonly byId = new Map<number, IndexedDecision>();
   /** Active Ip/Range decisions per family, per prefix length, per network address. */
-  private readonly networks = { 4: new Map<number, MultiMap<bigint, IndexedDecision>>(), 6: new Map<number, MultiMap<bigint, IndexedDecision>>() };
+  private readonly networks = { 4: new Map<number, MultiMap<number | string, IndexedDecision>>(), 6: new Map<number, MultiMap<number | string, IndexedDecision>>() };
   /** Active decisions of other scopes by lower-cased scope and value. */
   private readonly byScopeValue = new MultiMap<string, IndexedDecision>();
   private activeCount = 0;
@@ -160,7 +168,7 @@ export class DecisionIndex {
       const byPrefix = this.networks[d.ipFamily];
       let nets = byPrefix.get(d.ipPrefix);
       if (!nets) byPrefix.set(d.ipPrefix, (nets = new MultiMap()));
-      nets.add(d.ipStart, d);
+      nets.add(netKey(d.ipFamily, d.ipStart), d);
     } else {
       this.byScopeValue.add(`${d.scope.toLowerCase()}\u0000${d.value}`, d);
     }
@@ -171,7 +179,7 @@ export class DecisionIndex {
     if (d.ipFamily) {
       const byPrefix = this.networks[d.ipFamily];
       const nets = byPrefix.get(d.ipPrefix)!;
-      nets.delete(d.ipStart, d);
+      nets.delete(netKey(d.ipFamily, d.ipStart), d);
       if (nets.size === 0) byPrefix.delete(d.ipPrefix);
     } else {
       this.byScopeValue.delete(`${d.scope.toLowerCase()}\u0000${d.value}`, d);
@@ -302,7 +310,7 @@ export class DecisionIndex {
     for (const [prefix, nets] of this.networks[q.family]) {
       if (prefix > q.prefix) continue;
       const host = BigInt(bits - prefix);
-      nets.forEach((q.start >> host) << host, (d) => out.push(d));
+      nets.forEach(netKey(q.family, (q.start >> host) << host), (d) => out.push(d));
     }
     return out;
   }
@@ -318,14 +326,14 @@ export class DecisionIndex {
 
   private bucketSize(d: IndexedDecision): number {
     return d.ipFamily
-      ? (this.networks[d.ipFamily].get(d.ipPrefix)?.count(d.ipStart) ?? 0)
+      ? (this.networks[d.ipFamily].get(d.ipPrefix)?.count(netKey(d.ipFamily, d.ipStart)) ?? 0)
       : this.byScopeValue.count(`${d.scope.toLowerCase()}\u0000${d.value}`);
   }
 
   /** Active decisions with the same scope, value and type (the decision itself included if active). */
   private twinsOf(d: IndexedDecision): IndexedDecision[] {
     const bucket = d.ipFamily
-      ? (this.networks[d.ipFamily].get(d.ipPrefix)?.get(d.ipStart) ?? [])
+      ? (this.networks[d.ipFamily].get(d.ipPrefix)?.get(netKey(d.ipFamily, d.ipStart)) ?? [])
       : this.byScopeValue.get(`${d.scope.toLowerCase()}\u0000${d.value}`);
     return bucket.filter((t) => t.type === d.type && t.value === d.value && t.scope === d.scope);
   }

@@ -14,10 +14,11 @@ async function text(stream: NodeJS.ReadableStream): Promise<string> {
 }
 
 describe('DecisionJsonWriter', () => {
-  it('writes exactly what JSON.stringify of the view would', () => {
+  it('writes the view\'s bouncer fields, escaping what needs it', () => {
     const w = new DecisionJsonWriter(NOW);
     for (const x of [d(), d({ scenario: 'quote " and \\ backslash', value: 'a\nb' }), d({ until: NOW - 1500, simulated: true })]) {
-      expect(JSON.parse(w.write(x))).toEqual(toDecisionView(x, NOW));
+      const { until: _until, uuid: _uuid, ...bouncerFields } = toDecisionView(x, NOW);
+      expect(JSON.parse(w.write(x))).toEqual(bouncerFields);
     }
   });
 
@@ -33,6 +34,6 @@ describe('DecisionJsonWriter', () => {
     const body = JSON.parse(await text(new DecisionJsonWriter(NOW).stream(many, [d({ id: 99999 })])));
     expect(body.new).toHaveLength(4500);
     expect(body.new[4499].id).toBe(4499);
-    expect(body.deleted).toEqual([toDecisionView(d({ id: 99999 }), NOW)]);
+    expect(body.deleted).toEqual([expect.objectContaining({ id: 99999, value: '192.0.2.1', duration: '1h0m0s' })]);
   });
 });

@@ -10,9 +10,10 @@ function str(s: string): string {
 }
 
 /**
- * Renders decisions as the swagger's Decision objects, by hand: a stream startup sends a
- * million of them, and building objects for JSON.stringify costs several times more. Times
- * repeat across a batch (an import shares one expiry), so their text is worked out once.
+ * Renders decisions for bouncers by hand, with the fields upstream's LAPI sends them (duration,
+ * id, origin, scenario, scope, simulated, type, value): a stream startup sends a million, and
+ * building objects for JSON.stringify costs several times more. Expiry times repeat across a
+ * batch (an import shares one), so their text is worked out once.
  */
 export class DecisionJsonWriter {
   private readonly times = new Map<number, string>();
@@ -25,7 +26,7 @@ export class DecisionJsonWriter {
       times = `{"duration":"${formatDuration(d.until - this.now)}","id":`;
       if (this.times.size < 100_000) this.times.set(d.until, times);
     }
-    return `${times}${d.id},"origin":${str(d.origin)},"scenario":${str(d.scenario)},"scope":${str(d.scope)},"simulated":${d.simulated},"type":${str(d.type)},"until":"${new Date(d.until).toISOString()}","uuid":${str(d.uuid)},"value":${str(d.value)}}`;
+    return `${times}${d.id},"origin":${str(d.origin)},"scenario":${str(d.scenario)},"scope":${str(d.scope)},"simulated":${d.simulated},"type":${str(d.type)},"value":${str(d.value)}}`;
   }
 
   /** A JSON array, or `null` when empty (upstream's answer for no decisions). */
