@@ -209,6 +209,18 @@ export class DecisionsRepository {
     return rows.map(toRecord);
   }
 
+  /** Active decisions matching a filter, newest first (lapictl decisions list). */
+  async findActive(filter: DecisionFilter, limit: number): Promise<DecisionRecord[]> {
+    const params: unknown[] = [];
+    const where = decisionFilterSql({ ...filter, includeSimulated: true }, params);
+    const rows: DecisionRow[] = await this.dataSource.query(
+      `SELECT ${COLUMNS} FROM decisions d WHERE NOT d.ended AND d.until > now() ${where.map((w) => `AND ${w}`).join(' ')}
+       ORDER BY d.id DESC LIMIT ${Math.max(1, Math.floor(limit))}`,
+      params,
+    );
+    return rows.map(toRecord);
+  }
+
   /** Removes ended decisions older than `maxAgeMs` that no alert holds any more. */
   async purgeEnded(maxAgeMs: number): Promise<number> {
     const res = await this.dataSource.query(
