@@ -1,11 +1,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MachinesService } from '@lapi/machines';
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { buildServices } from '@lapi/testing';
 import { Cscli, CustomBouncer, createCscli, sshBruteForceLog, startAgentReplay, startCustomBouncer } from '@lapi/testing';
 import { startTestLapi, TestLapi } from './support/test-lapi';
 
 jest.setTimeout(120_000);
+const execFileAsync = promisify(execFile);
 
 interface AlertJson {
   id: number;
@@ -24,6 +28,12 @@ describe.each([
   let cscli: Cscli;
   let bouncer: CustomBouncer;
 
+  /** Our admin CLI, pointed at the same database as the LAPI under test. */
+  const lapictl = async (...args: string[]) => {
+    const env = embedded ? { LAPI_DATA_DIR: join(root, 'data'), DATABASE_URL: '' } : { DATABASE_URL: lapi.db!.url };
+    const { stdout } = await execFileAsync(process.execPath, [resolve(__dirname, '../../../scripts/lapictl.js'), ...args], { env: { ...process.env, NATS_URL: '', ...env } });
+    return stdout.trim();
+  };
   const cs = async (...args: string[]) => {
     const res = await cscli.run(args);
     if (res.code !== 0) throw new Error(`cscli ${args.join(' ')} failed (${res.code}): ${res.stderr}`);
@@ -33,6 +43,7 @@ describe.each([
   const sawDel = (value: string) => (events: { action: string; value: string }[]) => events.some((e) => e.action === 'del' && e.value === value);
 
   beforeAll(async () => {
+    buildServices();
     lapi = await startTestLapi(embedded ? { embeddedDir: join(root, 'data') } : {});
     cscli = createCscli({ url: `${lapi.url}/`, dir: join(root, 'cscli') });
   });
@@ -42,11 +53,11 @@ describe.each([
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('cscli lapi register creates a machine pending validation; once validated, lapi status logs in', async () => {
+  it('cscli lapi register creates a machine pending validation; once lapictl validates it, lapi status logs in', async () => {
     const creds = await cscli.register('cscli-e2e');
     expect(creds.login).toBe('cscli-e2e');
     expect((await cscli.run(['lapi', 'status'])).code).not.toBe(0);
-    await lapi.app.get(MachinesService).validate('cscli-e2e');
+    await lapictl('machines', 'validate', 'cscli-e2e');
     const status = await cs('lapi', 'status');
     expect(status.stdout + status.stderr).toMatch(/successfully interact with Local API/);
   });
@@ -63,8 +74,8 @@ describe.each([
     expect(decisions.find((d) => d.value === '192.0.2.10')!.duration).toMatch(/^59m5\d/);
   });
 
-  it('crowdsec-custom-bouncer with a new key receives every decision at startup', async () => {
-    const key = await lapi.bouncerKey('custom-e2e');
+  it('crowdsec-custom-bouncer with a key from lapictl bouncers add receives every decision at startup', async () => {
+    const key = await lapictl('-o', 'raw', 'bouncers', 'add', 'custom-e2e');
     bouncer = await startCustomBouncer({ url: `${lapi.url}/`, apiKey: key, dir: join(root, 'bouncer'), updateFrequency: '1s' });
     await bouncer.waitFor((ev) => ['192.0.2.10', '198.51.100.0/24', '2001:db8::10', '2001:db8:1::/48'].every((v) => sawAdd(v)(ev)), 10_000, 'the four adds');
   });
@@ -99,7 +110,7 @@ describe.each([
   });
 
   it('the crowdsec agent replaying an sshd brute force raises an alert, gets a ban, and the bouncer applies it', async () => {
-    await lapi.app.get(MachinesService).add('agent-e2e', 'agent-password', { validated: true });
+    await lapictl('machines', 'add', 'agent-e2e', '--password', 'agent-password');
     const logFile = join(root, 'auth.log');
     writeFileSync(logFile, sshBruteForceLog('203.0.113.66', 12));
     const run = await startAgentReplay({ url: `${lapi.url}/`, login: 'agent-e2e', password: 'agent-password', logFile, dir: join(root, 'agent') });
