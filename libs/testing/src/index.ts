@@ -1,4 +1,5 @@
 export * from './bouncer-keys';
+export * from './edge';
 export * from './factories';
 export * from './poll-until';
 export * from './processes';

@@ -1,0 +1,70 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  buildServices, createCscli, createTestDatabase, CustomBouncer, Edge, RunningProcess, startCustomBouncer, startEdge, startNats, startService, TestDatabase,
+} from '@lapi/testing';
+
+jest.setTimeout(180_000);
+const execFileAsync = promisify(execFile);
+
+/** The whole cluster behind Debian's nginx with deploy/nginx/lapi.conf, driven by the real clients through one URL. */
+describe('cluster behind the edge proxy, with the real CrowdSec clients', () => {
+  const root = mkdtempSync(join(tmpdir(), 'lapi-edge-e2e-'));
+  let db: TestDatabase;
+  let nats: Awaited<ReturnType<typeof startNats>>;
+  let services: RunningProcess[] = [];
+  let edge: Edge;
+  let bouncers: CustomBouncer[] = [];
+
+  beforeAll(async () => {
+    buildServices();
+    db = await createTestDatabase();
+    nats = await startNats();
+    const env = { DATABASE_URL: db.url, NATS_URL: nats.url, LAPI_JWT_SECRET: 'e'.repeat(40), LAPI_TRUSTED_PROXIES: '127.0.0.1/32' };
+    services = await Promise.all([startService('ingest', env), startService('registration', env), startService('decisions', env), startService('decisions', env)]);
+    const [ingest, registration, d1, d2] = services;
+    edge = await startEdge({ ingest: [ingest.port], registration: [registration.port], decisions: [d1.port, d2.port] });
+  });
+
+  afterAll(async () => {
+    await Promise.all(bouncers.map((b) => b.stop()));
+    await edge?.stop();
+    await Promise.all(services.map((s) => s.stop('SIGKILL')));
+    await nats?.stop('SIGKILL');
+    await db?.drop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const lapictl = async (...args: string[]) =>
+    (await execFileAsync(process.execPath, [resolve(__dirname, '../../../scripts/lapictl.js'), ...args], { env: { ...process.env, DATABASE_URL: db.url, NATS_URL: nats.url } })).stdout.trim();
+
+  it('cscli registers, is validated, adds a decision through the one URL; bouncers on each replica and on the edge apply it', async () => {
+    const cscli = createCscli({ url: `${edge.url}/`, dir: join(root, 'cscli') });
+    await cscli.register('edge-cscli');
+    await lapictl('machines', 'validate', 'edge-cscli');
+    expect((await cscli.run(['lapi', 'status'])).code).toBe(0);
+
+    const [, , d1, d2] = services;
+    const targets = [`${d1.url}/`, `${d2.url}/`, `${edge.url}/`];
+    bouncers = await Promise.all(
+      targets.map(async (url, i) => startCustomBouncer({ url, apiKey: await lapictl('-o', 'raw', 'bouncers', 'add', `fw-${i}`), dir: join(root, `bouncer-${i}`), updateFrequency: '1s' })),
+    );
+    expect((await cscli.run(['decisions', 'add', '-i', '192.0.2.150', '-d', '1h'])).code).toBe(0);
+    for (const b of bouncers) await b.waitFor((ev) => ev.some((e) => e.action === 'add' && e.value === '192.0.2.150'), 10_000, 'the add on every bouncer');
+
+    expect((await cscli.run(['decisions', 'delete', '-i', '192.0.2.150'])).code).toBe(0);
+    for (const b of bouncers) await b.waitFor((ev) => ev.some((e) => e.action === 'del' && e.value === '192.0.2.150'), 10_000, 'the delete on every bouncer');
+
+    const listed = await cscli.json<unknown[] | null>(['alerts', 'list']);
+    expect(listed).toHaveLength(1);
+  });
+
+  it('answers unknown paths at the edge with a JSON 404', async () => {
+    const res = await fetch(`${edge.url}/v1/nothing`);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ message: 'not found' });
+  });
+});

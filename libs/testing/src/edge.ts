@@ -1,0 +1,72 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pollUntil } from './poll-until';
+import { freePort } from './processes';
+
+const SNIPPET = resolve(__dirname, '../../../deploy/nginx/lapi.conf');
+
+export interface EdgeUpstreams {
+  ingest: number[];
+  decisions: number[];
+  registration: number[];
+}
+
+/** deploy/nginx/lapi.conf with its upstreams on loopback ports and its own port: the routing under test is the shipped one. */
+export function renderEdgeConfig(port: number, up: EdgeUpstreams, dir: string): string {
+  const servers = (ports: number[]) => ports.map((p) => `server 127.0.0.1:${p};`).join('\n        ');
+  let snippet = readFileSync(SNIPPET, 'utf8')
+    .replace(/listen 8080;/, `listen 127.0.0.1:${port};`)
+    .replace(/upstream (\w+) \{\n((?:\s+server [^\n]+\n)+)/g, (_m, name: keyof EdgeUpstreams) => `upstream ${name} {\n        ${servers(up[name])}\n`);
+  snippet = snippet.replace(/^#.*$/gm, '');
+  for (const t of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, t), { recursive: true });
+  const conf = `daemon off;
+pid ${dir}/nginx.pid;
+error_log stderr warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path ${dir}/body;
+    proxy_temp_path ${dir}/proxy;
+    fastcgi_temp_path ${dir}/fastcgi;
+    uwsgi_temp_path ${dir}/uwsgi;
+    scgi_temp_path ${dir}/scgi;
+${snippet}
+}
+`;
+  const path = join(dir, 'nginx.conf');
+  writeFileSync(path, conf);
+  return path;
+}
+
+export interface Edge {
+  url: string;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Debian's nginx in front of our services, with the project's routing. */
+export async function startEdge(up: EdgeUpstreams): Promise<Edge> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'lapi-edge-'));
+  const conf = renderEdgeConfig(port, up, dir);
+  const proc = spawn('/usr/sbin/nginx', ['-c', conf, '-p', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  proc.stderr!.on('data', (c) => (err += String(c)));
+  const url = `http://127.0.0.1:${port}`;
+  await pollUntil(async () => {
+    if (proc.exitCode !== null) throw new Error(`nginx exited: ${err}`);
+    return (await fetch(`${url}/nothing`).catch(() => undefined))?.status === 404;
+  }, 'nginx to listen', { timeoutMs: 10_000 });
+  return {
+    url,
+    proc,
+    stop: () =>
+      new Promise((done) => {
+        if (proc.exitCode !== null) return done();
+        proc.once('exit', () => done());
+        proc.kill('SIGQUIT');
+      }),
+  };
+}
