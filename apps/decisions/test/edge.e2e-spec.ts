@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -60,6 +60,13 @@ describe('cluster behind the edge proxy, with the real CrowdSec clients', () => 
 
     const listed = await cscli.json<unknown[] | null>(['alerts', 'list']);
     expect(listed).toHaveLength(1);
+  });
+
+  it('routes the same way in Kubernetes (the edge ConfigMap holds the same map as deploy/nginx/lapi.conf)', () => {
+    const routes = (text: string) => [...text.matchAll(/"~\^([^"]+)"\s+(\w+);/g)].map((m) => `${m[1]} -> ${m[2]}`);
+    const shipped = routes(readFileSync(resolve(__dirname, '../../../deploy/nginx/lapi.conf'), 'utf8'));
+    expect(shipped.length).toBeGreaterThan(5);
+    expect(routes(readFileSync(resolve(__dirname, '../../../deploy/k8s/40-edge.yaml'), 'utf8'))).toEqual(shipped);
   });
 
   it('answers unknown paths at the edge with a JSON 404', async () => {
