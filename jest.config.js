@@ -1,15 +1,9 @@
 // Two projects: fast unit specs, and integration/e2e specs that need Postgres, NATS
 // and the real CrowdSec binaries. `npm test` runs both.
-const swc = ['@swc/jest', {
-  jsc: {
-    parser: { syntax: 'typescript', decorators: true },
-    transform: { legacyDecorator: true, decoratorMetadata: true },
-    target: 'es2022',
-  },
-  module: { type: 'commonjs' },
-}];
+// ts-jest without type checking (tsc runs in `npm run lint`): fast, and it emits decorator metadata.
+const tsJest = ['ts-jest', { isolatedModules: true, tsconfig: '<rootDir>/tsconfig.json' }];
 const common = {
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.ts$': tsJest },
   moduleNameMapper: { '^@lapi/(.*)$': '<rootDir>/libs/$1/src' },
   testEnvironment: 'node',
   rootDir: __dirname,
