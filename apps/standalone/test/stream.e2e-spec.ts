@@ -1,4 +1,5 @@
 import { BouncersRepository } from '@lapi/db';
+import { DataSource } from 'typeorm';
 import { DecisionsService } from '@lapi/decisions';
 import { newAlert, newDecision, pollUntil } from '@lapi/testing';
 import { getFrom } from './support/from-host';
@@ -131,6 +132,19 @@ describe('decisions stream: cursors, startup, dedup, deletions and expiry', () =
     for (const d of (await poll(key)).new ?? []) received.set(d.value, (received.get(d.value) ?? 0) + 1);
     const repeated = [...received].filter(([, n]) => n !== 1);
     expect({ size: received.size, repeated }).toEqual({ size: total, repeated: [] });
+  });
+
+  it('sends a reply again when its delivery was never confirmed (a replica died mid-reply)', async () => {
+    const key = await lapi.bouncerKey('crashy');
+    await poll(key, '?startup=true');
+    const ds = lapi.app.get(DataSource);
+    const [{ last_seq: before }] = await ds.query("SELECT last_seq FROM bouncers WHERE name = 'crashy'");
+    await push(newDecision({ value: '10.9.9.9' }));
+    expect(values((await poll(key)).new)).toEqual(['10.9.9.9']);
+    // As a replica that moved the cursor and then died would leave it: unconfirmed, and overdue.
+    await ds.query("UPDATE bouncers SET delivering_from = $1, delivering_until = now() - interval '1 second', delivery_id = 1 WHERE name = 'crashy'", [before]);
+    expect(values((await poll(key)).new)).toEqual(['10.9.9.9']);
+    expect(await poll(key)).toEqual({ new: [], deleted: [] });
   });
 
   it('answers a cursor older than memory from the database, with the same result', async () => {

@@ -31,8 +31,16 @@ export class DecisionsController {
   @Get('stream')
   async stream(@Query() query: Record<string, unknown>, @Req() req: LapiRequest, @Res({ passthrough: true }) reply: JsonReply) {
     const { startup, filter, dedup } = readStreamQuery(query);
-    const { body, delivered } = await this.decisions.stream(req.bouncer!, startup, filter, dedup);
-    reply.raw.once('finish', () => void delivered().catch((e: Error) => this.logger.warn(`stream cursor not saved: ${e.message}`)));
+    const { body, delivered, failed } = await this.decisions.stream(req.bouncer!, startup, filter, dedup);
+    const warn = (e: Error) => this.logger.warn(`stream delivery not recorded: ${e.message}`);
+    let finished = false;
+    reply.raw.once('finish', () => {
+      finished = true;
+      void delivered().catch(warn);
+    });
+    reply.raw.once('close', () => {
+      if (!finished) void failed().catch(warn);
+    });
     reply.header('content-type', JSON_TYPE);
     return body;
   }

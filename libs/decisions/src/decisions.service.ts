@@ -1,16 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { BouncerIdentity } from '@lapi/common';
 import { BouncersRepository, DecisionFilter, DecisionsRepository } from '@lapi/db';
+import { randomInt } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { DecisionJsonWriter } from './decision-json';
 import { ViewableDecision } from './decision-view';
 import { IndexSync } from './index-sync';
 
+/** How long a reply has to be confirmed before the next poll sends it again. */
+const CONFIRM_WITHIN_MS = 3000;
+
+export interface StreamReply {
+  body: Readable;
+  /** The reply is out: confirm the delivery. */
+  delivered(): Promise<void>;
+  /** The reply did not get out: the next poll sends it again. */
+  failed(): Promise<void>;
+}
+
 /** What bouncers read: lookups and the stream, from this replica's in-memory index. */
 @Injectable()
 export class DecisionsService {
-  private readonly savingCursor = new Map<number, Promise<void>>();
-
   constructor(
     private readonly sync: IndexSync,
     private readonly decisions: DecisionsRepository,
@@ -25,14 +35,13 @@ export class DecisionsService {
 
   /**
    * GET /v1/decisions/stream for one bouncer host. The delta runs from the bouncer's cursor to
-   * this replica's head, and the cursor only moves forward, so polls landing on different
-   * replicas neither lose nor repeat a decision.
+   * this replica's head. The cursor moves before the reply goes out, so a poll landing on another
+   * replica right after never repeats it; the delivery is confirmed once the reply is out, and
+   * one left unconfirmed (a replica died mid-reply, or the client went away) is sent again.
    */
-  async stream(bouncer: BouncerIdentity, startup: boolean, filter: DecisionFilter, dedup = true): Promise<{ body: Readable; delivered: () => Promise<void> }> {
+  async stream(bouncer: BouncerIdentity, startup: boolean, filter: DecisionFilter, dedup = true): Promise<StreamReply> {
     const index = this.sync.index;
-    // A reply of ours whose cursor is still being saved: wait, or this poll would repeat it.
-    await this.savingCursor.get(bouncer.id);
-    const cursor = startup ? 0 : ((await this.bouncers.readCursor(bouncer.id)) ?? Number(bouncer.lastSeq));
+    const cursor = startup ? 0 : await this.cursorOf(bouncer);
     // From here to the delta nothing awaits, so the delta and the head it runs to agree.
     const now = Date.now();
     const head = index.head;
@@ -46,20 +55,34 @@ export class DecisionsService {
       const fromMemory = index.delta(cursor, head, filter, now, dedup);
       ({ created, ended } = fromMemory ?? index.classify(await this.decisions.changedBetween(cursor, head), filter, Date.now(), dedup));
     }
-    return { body: new DecisionJsonWriter(now).stream(created, ended), delivered: () => this.saveCursor(bouncer.id, head) };
+    const body = new DecisionJsonWriter(now).stream(created, ended);
+    if (head <= cursor) {
+      await this.bouncers.recordPullOnly(bouncer.id);
+      return { body, delivered: async () => undefined, failed: async () => undefined };
+    }
+    const deliveryId = randomInt(1, 2 ** 31 - 1);
+    await this.bouncers.startDelivery(bouncer.id, cursor, head, deliveryId, CONFIRM_WITHIN_MS);
+    return {
+      body,
+      delivered: () => this.bouncers.confirmDelivery(bouncer.id, deliveryId),
+      failed: () => this.bouncers.failDelivery(bouncer.id, deliveryId),
+    };
   }
 
   /**
-   * Called once a reply has been handed to the network. Saving the cursor only then means a
-   * replica that dies mid-reply makes the bouncer get those decisions again rather than never:
-   * a repeated ban is harmless, a lost one is not.
+   * The cursor to answer from. While a previous reply is still unconfirmed, wait for it (it is
+   * confirmed within milliseconds of going out); if it never is, send it again from its start.
    */
-  private saveCursor(bouncerId: number, head: number): Promise<void> {
-    const saving = this.bouncers.advanceCursor(bouncerId, head);
-    const settled: Promise<void> = saving.catch(() => undefined).then(() => {
-      if (this.savingCursor.get(bouncerId) === settled) this.savingCursor.delete(bouncerId);
-    });
-    this.savingCursor.set(bouncerId, settled);
-    return saving;
+  private async cursorOf(bouncer: BouncerIdentity): Promise<number> {
+    for (;;) {
+      const state = await this.bouncers.readCursor(bouncer.id);
+      if (!state) return Number(bouncer.lastSeq);
+      if (!state.delivering) return state.seq;
+      if (state.delivering.expired) {
+        await this.bouncers.resumeFrom(bouncer.id, state.delivering.from);
+        continue;
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
 }

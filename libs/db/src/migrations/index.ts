@@ -1,4 +1,5 @@
 import { Initial1763800000000 } from './1763800000000-Initial';
+import { BouncerDelivery1763900000000 } from './1763900000000-BouncerDelivery';
 
 /** Every migration, oldest first. Never edit one that has landed: add a new one. */
-export const MIGRATIONS = [Initial1763800000000];
+export const MIGRATIONS = [Initial1763800000000, BouncerDelivery1763900000000];

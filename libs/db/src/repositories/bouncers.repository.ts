@@ -66,16 +66,52 @@ export class BouncersRepository {
     await this.repo.createQueryBuilder().update().set(set).where('id = :id', { id }).execute();
   }
 
-  async readCursor(id: number): Promise<number | undefined> {
-    const [row] = await this.repo.query('SELECT last_seq FROM bouncers WHERE id = $1', [id]);
-    return row ? Number(row.last_seq) : undefined;
+  /** The stream cursor, and the delivery in flight if any (`expired` once its confirmation is overdue). */
+  async readCursor(id: number): Promise<{ seq: number; delivering?: { from: number; expired: boolean } } | undefined> {
+    const [row] = await this.repo.query(
+      'SELECT last_seq, delivering_from, delivering_until <= now() AS expired FROM bouncers WHERE id = $1',
+      [id],
+    );
+    if (!row) return undefined;
+    const delivering = row.delivering_from === null ? undefined : { from: Number(row.delivering_from), expired: row.expired === true };
+    return { seq: Number(row.last_seq), delivering };
   }
 
-  /** Moves the stream cursor forward only: a replica that is behind never rewinds it. */
-  async advanceCursor(id: number, seq: number): Promise<void> {
+  /**
+   * Moves the cursor to `seq` before a reply goes out and records the delivery in flight, to be
+   * confirmed within `confirmWithinMs`. Forward only: a replica that is behind never rewinds it.
+   */
+  async startDelivery(id: number, from: number, seq: number, deliveryId: number, confirmWithinMs: number): Promise<void> {
     await this.repo.query(
-      'UPDATE bouncers SET last_seq = GREATEST(last_seq, $2), last_pull = now() WHERE id = $1',
-      [id, seq],
+      `UPDATE bouncers SET last_seq = GREATEST(last_seq, $3), last_pull = now(), delivering_from = $2,
+         delivering_until = now() + ($5::int * interval '1 millisecond'), delivery_id = $4 WHERE id = $1`,
+      [id, from, seq, deliveryId, confirmWithinMs],
     );
+  }
+
+  /** The reply is out: the delivery is done (unless a later one replaced it). */
+  async confirmDelivery(id: number, deliveryId: number): Promise<void> {
+    await this.repo.query(
+      'UPDATE bouncers SET delivering_from = NULL, delivering_until = NULL, delivery_id = NULL WHERE id = $1 AND delivery_id = $2',
+      [id, deliveryId],
+    );
+  }
+
+  /** The reply did not get out: the next poll sends it again. */
+  async failDelivery(id: number, deliveryId: number): Promise<void> {
+    await this.repo.query('UPDATE bouncers SET delivering_until = now() WHERE id = $1 AND delivery_id = $2', [id, deliveryId]);
+  }
+
+  /** Takes back an overdue delivery: the cursor returns to where it started. */
+  async resumeFrom(id: number, from: number): Promise<void> {
+    await this.repo.query(
+      'UPDATE bouncers SET last_seq = $2, delivering_from = NULL, delivering_until = NULL, delivery_id = NULL WHERE id = $1 AND delivering_from = $2',
+      [id, from],
+    );
+  }
+
+  /** Records a pull that delivered nothing new. */
+  async recordPullOnly(id: number): Promise<void> {
+    await this.repo.query('UPDATE bouncers SET last_pull = now() WHERE id = $1', [id]);
   }
 }
