@@ -1,4 +1,4 @@
-import { bool, duration, normalizeScope, range, readQuery, text, wholeNumber } from '@lapi/common';
+import { ParsedQuery, bool, duration, normalizeScope, range, readQuery, text, wholeNumber } from '@lapi/common';
 import { AlertFilter } from '@lapi/db';
 
 const ago = (ms: number | undefined) => (ms === undefined ? undefined : new Date(Date.now() - ms));
@@ -11,30 +11,10 @@ function common(maxLimit: number) {
   };
 }
 
-/** GET|HEAD /v1/alerts query → filter (upstream's parameters; unknown ones are refused as upstream does). */
-export function readAlertsQuery(raw: Record<string, unknown> | undefined, maxLimit: number): AlertFilter {
-  const q = readQuery(raw, common(maxLimit));
-  return {
-    scope: q.scope !== undefined ? normalizeScope(q.scope) : undefined,
-    value: q.value,
-    scenario: q.scenario,
-    ip: q.ip ?? q.range,
-    contains: q.contains ?? true,
-    since: ago(q.since),
-    until: ago(q.until),
-    createdBefore: ago(q.created_before),
-    excludeSimulated: q.simulated === false,
-    hasActiveDecision: q.has_active_decision,
-    decisionType: q.decision_type,
-    origin: q.origin,
-    includeCapi: q.origin !== undefined ? true : q.include_capi,
-    limit: q.limit === 0 ? maxLimit : (q.limit ?? 50),
-  };
-}
+type AlertQuery = ParsedQuery<ReturnType<typeof common>> & { alert_source?: string };
 
-/** DELETE /v1/alerts query → filter. */
-export function readDeleteAlertsQuery(raw: Record<string, unknown> | undefined): AlertFilter {
-  const q = readQuery(raw, { ...common(Number.MAX_SAFE_INTEGER), alert_source: text });
+/** The filter both searches and deletions share (an origin filter implies include_capi, as upstream). */
+function toFilter(q: AlertQuery): AlertFilter {
   return {
     scope: q.scope !== undefined ? normalizeScope(q.scope) : undefined,
     value: q.value,
@@ -49,6 +29,17 @@ export function readDeleteAlertsQuery(raw: Record<string, unknown> | undefined):
     decisionType: q.decision_type,
     origin: q.origin,
     alertSource: q.alert_source,
-    includeCapi: q.include_capi,
+    includeCapi: q.origin !== undefined ? true : q.include_capi,
   };
+}
+
+/** GET|HEAD /v1/alerts query → filter (upstream's parameters; unknown ones are refused as upstream does). */
+export function readAlertsQuery(raw: Record<string, unknown> | undefined, maxLimit: number): AlertFilter {
+  const q = readQuery(raw, common(maxLimit));
+  return { ...toFilter(q), limit: q.limit === 0 ? maxLimit : (q.limit ?? 50) };
+}
+
+/** DELETE /v1/alerts query → filter; `limit` (cscli sends limit=0) does not cap a deletion. */
+export function readDeleteAlertsQuery(raw: Record<string, unknown> | undefined): AlertFilter {
+  return toFilter(readQuery(raw, { ...common(Number.MAX_SAFE_INTEGER), alert_source: text }));
 }
