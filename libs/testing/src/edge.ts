@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pollUntil } from './poll-until';
@@ -50,15 +50,22 @@ export interface Edge {
 export async function startEdge(up: EdgeUpstreams): Promise<Edge> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'lapi-edge-'));
+  // nginx's workers run as nobody: they must be able to reach the temp dirs (request bodies).
+  chmodSync(dir, 0o755);
   const conf = renderEdgeConfig(port, up, dir);
   const proc = spawn('/usr/sbin/nginx', ['-c', conf, '-p', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   proc.stderr!.on('data', (c) => (err += String(c)));
   const url = `http://127.0.0.1:${port}`;
-  await pollUntil(async () => {
-    if (proc.exitCode !== null) throw new Error(`nginx exited: ${err}`);
-    return (await fetch(`${url}/nothing`).catch(() => undefined))?.status === 404;
-  }, 'nginx to listen', { timeoutMs: 10_000 });
+  try {
+    await pollUntil(async () => {
+      if (proc.exitCode !== null) throw new Error(`nginx exited: ${err}`);
+      return (await fetch(`${url}/nothing`).catch(() => undefined))?.status === 404;
+    }, 'nginx to listen', { timeoutMs: 10_000 });
+  } catch (e) {
+    proc.kill('SIGKILL');
+    throw e;
+  }
   return {
     url,
     proc,
