@@ -1,0 +1,28 @@
+/** CPU and memory of the servers under test, read from /proc (Linux). */
+import { readFileSync, writeFileSync } from 'node:fs';
+
+const TICKS_PER_SECOND = 100;
+
+/** User + system CPU seconds the processes have used so far (all their threads). */
+export function cpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / TICKS_PER_SECOND;
+}
+
+/** Restarts each process's peak resident set (VmHWM) from its current size, so a later peak belongs to what ran in between. */
+export function resetPeakRss(pids: number[]): void {
+  for (const pid of pids) writeFileSync(`/proc/${pid}/clear_refs`, '5');
+}
+
+/** Peak resident set of each process since start or the last reset, in MiB. */
+export function peakRssMiB(pids: number[]): number[] {
+  return pids.map((pid) => {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : NaN;
+  });
+}

@@ -1,0 +1,81 @@
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { crowdsecVersion, ourVersion, startTarget, Target, TargetName } from './targets';
+
+export const RESULTS_DIR = resolve(__dirname, '../results');
+
+export interface ScenarioResult<T = unknown> {
+  scenario: string;
+  title: string;
+  date: string;
+  environment: Environment;
+  /** What the scenario measured, per server. */
+  runs: Partial<Record<TargetName | 'hello-world', T>>;
+  /** Settings the scenario ran with. */
+  settings: Record<string, unknown>;
+}
+
+export interface Environment {
+  cpus: number;
+  cpu_model: string;
+  memory_gib: number;
+  node: string;
+  crowdsec: string;
+  lapi_cluster: string;
+  load_tool: string;
+}
+
+export function environment(): Environment {
+  return {
+    cpus: cpus().length,
+    cpu_model: cpus()[0]?.model ?? 'unknown',
+    memory_gib: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    crowdsec: crowdsecVersion(),
+    lapi_cluster: ourVersion(),
+    load_tool: 'wrk 4.1.0 (Debian)',
+  };
+}
+
+export function saveResult(result: ScenarioResult): void {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(join(RESULTS_DIR, `${result.scenario}.json`), JSON.stringify(result, null, 2) + '\n');
+  console.log(`[bench] ${result.scenario}: ${JSON.stringify(result.runs)}`);
+}
+
+export function loadResult<T>(scenario: string): ScenarioResult<T> | undefined {
+  const path = join(RESULTS_DIR, `${scenario}.json`);
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as ScenarioResult<T>) : undefined;
+}
+
+/** Starts one server at a time (only one runs while it is measured), runs the measurement, always stops it. */
+export async function eachTarget<T>(names: TargetName[], measure: (t: Target) => Promise<T>): Promise<Partial<Record<TargetName, T>>> {
+  const out: Partial<Record<TargetName, T>> = {};
+  for (const name of names) {
+    console.log(`[bench] starting ${name}`);
+    const target = await startTarget(name);
+    try {
+      out[name] = await measure(target);
+    } finally {
+      await target.stop();
+    }
+  }
+  return out;
+}
+
+/** Names given on the command line (crowdsec, standalone, cluster), or all three. */
+export function targetsFromArgs(all: TargetName[] = ['crowdsec', 'standalone', 'cluster']): TargetName[] {
+  const asked = process.argv.slice(2).filter((a): a is TargetName => all.includes(a as TargetName));
+  return asked.length ? asked : all;
+}
+
+export function main(run: () => Promise<void>): void {
+  run().then(
+    () => process.exit(0),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,158 @@
+/**
+ * The servers a benchmark compares, started the same way for every scenario: the real CrowdSec
+ * LAPI (Debian's crowdsec, SQLite, its default), lapi-cluster standalone on Postgres, and
+ * lapi-cluster as a cluster (ingest, registration and two decisions replicas sharing Postgres
+ * and a NATS of its own). All on loopback, each on a fresh database.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { Client } from 'pg';
+import { buildServices, freePort, insertBouncer, RunningProcess, startNats, startService, startUpstreamLapi } from '@lapi/testing';
+
+export type TargetName = 'crowdsec' | 'standalone' | 'cluster';
+
+export interface Target {
+  name: TargetName;
+  version: string;
+  /** Where agents log in and push alerts. */
+  ingestUrl: string;
+  /** Where bouncers ask for decisions: one URL, or one per replica. */
+  decisionUrls: string[];
+  /** A machine's JWT for POST /v1/alerts. */
+  login(): Promise<string>;
+  /** `count` bouncers with distinct keys, registered as each server's own CLI does (straight into its database). */
+  addBouncers(count: number): Promise<string[]>;
+  /** The server processes, for CPU and memory readings. */
+  pids(): number[];
+  stop(): Promise<void>;
+}
+
+const ROOT = resolve(__dirname, '../..');
+const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REGISTRATION_TOKEN = 'bench-registration-token-'.padEnd(40, 'x');
+const MACHINE = { machine_id: 'bench-agent', password: 'bench-agent-password' };
+
+export async function startTarget(name: TargetName): Promise<Target> {
+  if (name === 'crowdsec') return startCrowdsec();
+  return startOurs(name);
+}
+
+export function crowdsecVersion(): string {
+  const out = execFileSync('/usr/bin/crowdsec', ['-version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return /version: (\S+)/.exec(out)?.[1] ?? 'unknown';
+}
+
+export function ourVersion(): string {
+  const pkg = require(join(ROOT, 'package.json')) as { version: string };
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  return `${pkg.version} (${commit})`;
+}
+
+async function startCrowdsec(): Promise<Target> {
+  const port = await freePort();
+  const lapi = await startUpstreamLapi({ port, readyTimeoutMs: 60_000 });
+  const creds = lapi.cscli.credentials();
+  return {
+    name: 'crowdsec',
+    version: crowdsecVersion(),
+    ingestUrl: lapi.url,
+    decisionUrls: [lapi.url],
+    login: () => login(lapi.url, { machine_id: creds.login!, password: creds.password! }),
+    addBouncers: (count) => inBatches(count, 4, (i) => lapi.addBouncer(`bench-bouncer-${i}`)),
+    pids: () => [lapi.proc.pid!],
+    stop: async () => void (await lapi.stop()),
+  };
+}
+
+async function startOurs(name: 'standalone' | 'cluster'): Promise<Target> {
+  buildServices();
+  const db = await createDatabase();
+  const env: Record<string, string> = {
+    DATABASE_URL: db.url,
+    LAPI_JWT_SECRET: randomBytes(24).toString('hex'),
+    LAPI_AUTO_REGISTRATION_TOKEN: REGISTRATION_TOKEN,
+    LAPI_AUTO_REGISTRATION_RANGES: '127.0.0.0/8',
+    LAPI_LOG_LEVEL: 'warn',
+  };
+  const procs: RunningProcess[] = [];
+  const stops: (() => Promise<unknown>)[] = [];
+  try {
+    if (name === 'standalone') {
+      procs.push(await startService('standalone', env));
+    } else {
+      const nats = await startNats();
+      stops.push(() => nats.stop('SIGKILL'));
+      env.NATS_URL = nats.url;
+      procs.push(await startService('ingest', env));
+      procs.push(...(await Promise.all([startService('registration', env), startService('decisions', env), startService('decisions', env)])));
+    }
+  } catch (e) {
+    await Promise.all([...procs.map((p) => p.stop('SIGKILL')), ...stops.map((s) => s())]);
+    await db.drop();
+    throw e;
+  }
+  const ingestUrl = procs[0].url;
+  const decisionUrls = name === 'standalone' ? [ingestUrl] : procs.slice(2).map((p) => p.url);
+  await register(name === 'standalone' ? ingestUrl : procs[1].url);
+  return {
+    name,
+    version: ourVersion(),
+    ingestUrl,
+    decisionUrls,
+    login: () => login(ingestUrl, MACHINE),
+    addBouncers: (count) => inBatches(count, 8, (i) => insertBouncer(db.url, `bench-bouncer-${i}`)),
+    pids: () => procs.map((p) => p.proc.pid!),
+    stop: async () => {
+      await Promise.all(procs.map((p) => p.stop('SIGTERM')));
+      await Promise.all(stops.map((s) => s()));
+      await db.drop();
+    },
+  };
+}
+
+async function register(url: string): Promise<void> {
+  const res = await fetch(`${url}/v1/watchers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...MACHINE, registration_token: REGISTRATION_TOKEN }) });
+  if (res.status !== 202) throw new Error(`machine registration (auto-validated: 202) failed: ${res.status} ${await res.text()}`);
+}
+
+/** CrowdSec refuses a login whose user agent is not crowdsec/<version> ("bad user agent"); agents send this one. */
+export const AGENT_HEADERS = { 'content-type': 'application/json', 'user-agent': 'crowdsec/v1.4.6-bench' };
+
+export async function login(url: string, machine: { machine_id: string; password: string }): Promise<string> {
+  const res = await fetch(`${url}/v1/watchers/login`, { method: 'POST', headers: AGENT_HEADERS, body: JSON.stringify({ ...machine, scenarios: [] }) });
+  const body = (await res.json()) as { token?: string; message?: string };
+  if (res.status !== 200 || !body.token) throw new Error(`login failed: ${res.status} ${body.message}`);
+  return body.token;
+}
+
+async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `lapi_bench_${randomBytes(4).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE ${name}`);
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${name}`;
+  return { url: u.toString(), drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+async function adminQuery(text: string): Promise<void> {
+  const c = new Client({ connectionString: ADMIN_URL });
+  await c.connect();
+  try {
+    await c.query(text);
+  } finally {
+    await c.end();
+  }
+}
+
+async function inBatches<T>(count: number, parallel: number, make: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array(count);
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      out[i] = await make(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, count) }, worker));
+  return out;
+}

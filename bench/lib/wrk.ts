@@ -1,0 +1,108 @@
+/**
+ * wrk (Debian's package) drives the HTTP load: a C load generator uses far less of the two cores
+ * than a Node one would, so more of the machine is left to the server under test.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface WrkResult {
+  requests: number;
+  seconds: number;
+  rps: number;
+  p50_ms: number;
+  p90_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  /** Connect, read, write and timeout errors, and answers outside 2xx/3xx. */
+  errors: number;
+  non2xx: number;
+}
+
+export interface WrkRun {
+  url: string;
+  connections: number;
+  threads?: number;
+  seconds: number;
+  /** Lua defining `request` (and whatever it needs); the JSON reporter is appended. */
+  script: string;
+  env?: Record<string, string>;
+}
+
+/** wrk reports latency in microseconds; `done` prints one JSON line the harness parses. */
+const REPORTER = `
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRK_JSON {"requests":%d,"duration_us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"p50":%d,"p90":%d,"p99":%d,"max":%d}\\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
+end
+`;
+
+export function runWrk(run: WrkRun): Promise<WrkResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'lapi-wrk-'));
+  const scriptPath = join(dir, 'script.lua');
+  writeFileSync(scriptPath, run.script + REPORTER);
+  const args = ['-t', String(run.threads ?? Math.min(2, run.connections)), '-c', String(run.connections), '-d', `${run.seconds}s`, '--timeout', '10s', '-s', scriptPath, run.url];
+  return new Promise((done, fail) => {
+    execFile('wrk', args, { env: { ...process.env, ...run.env }, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      const line = /WRK_JSON (.*)/.exec(stdout)?.[1];
+      if (err || !line) return fail(new Error(`wrk ${args.join(' ')} failed: ${err?.message ?? ''}\n${stdout}\n${stderr}`));
+      const r = JSON.parse(line) as Record<string, number>;
+      const seconds = r.duration_us / 1e6;
+      done({
+        requests: r.requests,
+        seconds: round(seconds, 2),
+        rps: Math.round(r.requests / seconds),
+        p50_ms: round(r.p50 / 1000, 2),
+        p90_ms: round(r.p90 / 1000, 2),
+        p99_ms: round(r.p99 / 1000, 2),
+        max_ms: round(r.max / 1000, 2),
+        errors: r.connect + r.read + r.write + r.timeout + r.status,
+        non2xx: r.status,
+      });
+    });
+  });
+}
+
+/** Several wrk runs at once (one per replica); their requests add up and the worst latency stands. */
+export async function runWrkTogether(runs: WrkRun[]): Promise<WrkResult> {
+  const results = await Promise.all(runs.map(runWrk));
+  const sum = (f: (r: WrkResult) => number) => results.reduce((a, r) => a + f(r), 0);
+  const worst = (f: (r: WrkResult) => number) => Math.max(...results.map(f));
+  return {
+    requests: sum((r) => r.requests),
+    seconds: worst((r) => r.seconds),
+    rps: sum((r) => r.rps),
+    p50_ms: worst((r) => r.p50_ms),
+    p90_ms: worst((r) => r.p90_ms),
+    p99_ms: worst((r) => r.p99_ms),
+    max_ms: worst((r) => r.max_ms),
+    errors: sum((r) => r.errors),
+    non2xx: sum((r) => r.non2xx),
+  };
+}
+
+/** A script that sends GET requests for the paths in a file, in turn, with one header. */
+export function rotatingGets(paths: string[], header: [string, string]): { script: string; env: Record<string, string> } {
+  const dir = mkdtempSync(join(tmpdir(), 'lapi-wrk-paths-'));
+  const file = join(dir, 'paths.txt');
+  writeFileSync(file, paths.join('\n') + '\n');
+  const script = `
+local paths = {}
+for line in io.lines(os.getenv("WRK_PATHS")) do paths[#paths + 1] = line end
+local headers = { [${JSON.stringify(header[0])}] = os.getenv("WRK_HEADER") }
+local i = math.random(#paths)
+request = function()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i], headers)
+end
+`;
+  return { script, env: { WRK_PATHS: file, WRK_HEADER: header[1] } };
+}
+
+export function round(n: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
