@@ -1,0 +1,78 @@
+/**
+ * Scenario 2: stream startup. `GET /v1/decisions/stream?startup=true` with 100,000 and then
+ * 1,000,000 active decisions: time to the full body, and the serving process's peak memory.
+ * Run: npm run bench:stream [crowdsec|standalone|cluster ...]
+ */
+import { loadDecisions } from '../lib/load';
+import { peakRssMiB, resetPeakRss } from '../lib/proc-stats';
+import { eachTarget, environment, main, saveResult, targetsFromArgs } from '../lib/results';
+import { Target } from '../lib/targets';
+import { round } from '../lib/wrk';
+
+const SIZES = [100_000, 1_000_000];
+const REPEATS = 3;
+
+export interface StartupReading {
+  decisions: number;
+  /** Median of the repeats. */
+  seconds: number;
+  all_seconds: number[];
+  body_mb: number;
+  /** Highest peak RSS of the serving process over the repeats (MiB). */
+  peak_rss_mib: number;
+  load_seconds: number;
+}
+
+export async function measureStreamStartup(t: Target): Promise<StartupReading[]> {
+  const jwt = await t.login();
+  const keys = await t.addBouncers(REPEATS * SIZES.length);
+  // The replica answering; the others (and ingest) are not what a bouncer waits for.
+  const servingPid = t.pids()[t.name === 'cluster' ? 2 : 0];
+  const readings: StartupReading[] = [];
+  let loaded = 0;
+  for (const [s, size] of SIZES.entries()) {
+    const load_seconds = await loadDecisions(t.ingestUrl, jwt, loaded, size);
+    loaded = size;
+    await settle(t, keys[s * REPEATS], size);
+    const times: number[] = [];
+    let bytes = 0;
+    let peak = 0;
+    for (let r = 0; r < REPEATS; r++) {
+      resetPeakRss([servingPid]);
+      const started = performance.now();
+      const body = await startup(t.decisionUrls[0], keys[s * REPEATS + r]);
+      times.push((performance.now() - started) / 1000);
+      peak = Math.max(peak, peakRssMiB([servingPid])[0]);
+      bytes = body.length;
+      const count = (JSON.parse(body.toString()) as { new: unknown[] | null }).new?.length ?? 0;
+      if (count !== size) throw new Error(`${t.name} startup gave ${count} decisions, expected ${size}`);
+    }
+    const sorted = [...times].sort((a, b) => a - b);
+    readings.push({ decisions: size, seconds: round(sorted[1], 3), all_seconds: times.map((x) => round(x, 3)), body_mb: round(bytes / 1e6, 1), peak_rss_mib: peak, load_seconds: round(load_seconds, 1) });
+  }
+  return readings;
+}
+
+async function startup(url: string, key: string): Promise<Buffer> {
+  const res = await fetch(`${url}/v1/decisions/stream?startup=true`, { headers: { 'x-api-key': key } });
+  if (res.status !== 200) throw new Error(`startup answered ${res.status}`);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+/** Waits until a replica holds everything loaded (the cluster's replicas follow the bus), so the timed runs measure serving only. */
+async function settle(t: Target, key: string, size: number): Promise<void> {
+  if (t.name !== 'cluster') return;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const body = await startup(t.decisionUrls[0], key);
+    if (((JSON.parse(body.toString()) as { new: unknown[] | null }).new?.length ?? 0) === size) return;
+    if (Date.now() > deadline) throw new Error('the replica never caught up with the load');
+  }
+}
+
+if (require.main === module) {
+  main(async () => {
+    const runs = await eachTarget(targetsFromArgs(), measureStreamStartup);
+    saveResult({ scenario: 'stream-startup', title: 'Stream startup', date: new Date().toISOString(), environment: environment(), settings: { sizes: SIZES, repeats: REPEATS }, runs });
+  });
+}
