@@ -3,4 +3,4 @@ import Fastify from 'fastify';
 
 const app = Fastify({ logger: false });
 app.get('/', async () => ({ hello: 'world' }));
-app.listen({ host: '127.0.0.1', port: Number(process.argv[2]) }).then(() => console.log('listening'));
+void app.listen({ host: '127.0.0.1', port: Number(process.argv[2]) }).then(() => console.log('listening'));

@@ -75,17 +75,20 @@ async function startOurs(name: 'standalone' | 'cluster'): Promise<Target> {
     LAPI_AUTO_REGISTRATION_RANGES: '127.0.0.0/8',
     LAPI_LOG_LEVEL: 'warn',
   };
+  // BENCH_CPU_PROF=<dir>: our processes write a V8 CPU profile there when they stop.
+  const profDir = process.env.BENCH_CPU_PROF;
+  const start = (service: 'standalone' | 'ingest' | 'decisions' | 'registration') => startService(service, env, undefined, profDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profDir)}`] : []);
   const procs: RunningProcess[] = [];
   const stops: (() => Promise<unknown>)[] = [];
   try {
     if (name === 'standalone') {
-      procs.push(await startService('standalone', env));
+      procs.push(await start('standalone'));
     } else {
       const nats = await startNats();
       stops.push(() => nats.stop('SIGKILL'));
       env.NATS_URL = nats.url;
-      procs.push(await startService('ingest', env));
-      procs.push(...(await Promise.all([startService('registration', env), startService('decisions', env), startService('decisions', env)])));
+      procs.push(await start('ingest'));
+      procs.push(...(await Promise.all([start('registration'), start('decisions'), start('decisions')])));
     }
   } catch (e) {
     await Promise.all([...procs.map((p) => p.stop('SIGKILL')), ...stops.map((s) => s())]);

@@ -5,7 +5,8 @@
  */
 import { eachTarget, environment, main, saveResult, targetsFromArgs } from '../lib/results';
 import { AGENT_HEADERS, Target } from '../lib/targets';
-import { runWrk, WrkResult } from '../lib/wrk';
+import { cpuSeconds } from '../lib/proc-stats';
+import { round, runWrk, WrkResult } from '../lib/wrk';
 
 const SETTINGS = { connections: 16, threads: 2, seconds: 10, warmup_seconds: 2 };
 
@@ -13,6 +14,7 @@ export interface IngestionResult extends WrkResult {
   accepted_per_s: number;
   accepted_total: number;
   committed_total: number;
+  server_cpu_cores: number;
 }
 
 /** An alert as the agent sends it after an ssh brute force: six events, the source, one 4h ban; each request bans a new address. */
@@ -45,10 +47,12 @@ export async function measureIngestion(t: Target): Promise<IngestionResult> {
   // Each run bans addresses of its own (first octet 10 + run), so no ban repeats another.
   const run = (seconds: number, runNo: number) => runWrk({ url: t.ingestUrl, connections: SETTINGS.connections, threads: SETTINGS.threads, seconds, script: SCRIPT, env: { WRK_JWT: jwt, WRK_RUN: String(runNo) } });
   const warm = await run(SETTINGS.warmup_seconds, 0);
+  const cpuBefore = cpuSeconds(t.pids());
   const result = await run(SETTINGS.seconds, 1);
+  const server_cpu_cores = round((cpuSeconds(t.pids()) - cpuBefore) / result.seconds, 2);
   const accepted_total = warm.requests - warm.non2xx + result.requests - result.non2xx;
   const committed_total = await countDecisions(t.decisionUrls[0], key);
-  return { ...result, accepted_per_s: Math.round((result.requests - result.non2xx) / result.seconds), accepted_total, committed_total };
+  return { ...result, server_cpu_cores, accepted_per_s: Math.round((result.requests - result.non2xx) / result.seconds), accepted_total, committed_total };
 }
 
 async function countDecisions(url: string, key: string): Promise<number> {

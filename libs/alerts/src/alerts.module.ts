@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DecisionWritesModule } from '@lapi/decisions';
+import { AlertBatcher } from './alert-batcher';
 import { AlertsController } from './alerts.controller';
 import { AlertsService } from './alerts.service';
 import { RetentionService } from './retention.service';
@@ -7,7 +8,7 @@ import { RetentionService } from './retention.service';
 @Module({
   imports: [DecisionWritesModule],
   controllers: [AlertsController],
-  providers: [AlertsService, RetentionService],
+  providers: [AlertBatcher, AlertsService, RetentionService],
   exports: [AlertsService, RetentionService],
 })
 export class AlertsModule {}

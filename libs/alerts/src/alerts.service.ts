@@ -4,16 +4,22 @@ import { AppConfig } from '@lapi/config';
 import { AlertFilter, AlertsRepository, MachinesRepository, NewAlert, NewDecision, StoredAlert } from '@lapi/db';
 import { DecisionWriter } from '@lapi/decisions';
 import { randomUUID } from 'node:crypto';
+import { AlertBatcher } from './alert-batcher';
 import { parseAlertTime } from './alert-time';
 import { defaultProfileDecisions } from './default-profile';
 import { AlertDto, DecisionDto } from './dto/alert.dto';
 
 /** The longest decision accepted (about 100 years): durations beyond it are typos. */
 const MAX_DURATION_MS = 100 * 365 * 86_400_000;
+/** A machine's last push time is written at most this often (cscli machines list shows it to the minute anyway). */
+const RECORD_PUSH_EVERY_MS = 30_000;
 
 @Injectable()
 export class AlertsService {
+  private readonly lastPushRecorded = new Map<number, number>();
+
   constructor(
+    private readonly batcher: AlertBatcher,
     private readonly alerts: AlertsRepository,
     private readonly machines: MachinesRepository,
     private readonly decisions: DecisionWriter,
@@ -29,10 +35,15 @@ export class AlertsService {
       const wanted = a.decisions?.length ? a.decisions : defaultProfileDecisions(a, this.config.defaultBanDurationMs);
       return wanted.map((d, j) => toNewDecision(d, a.simulated, now, `alert ${i} decision ${j}`));
     });
-    const { alertIds, changes } = await this.alerts.insertWithDecisions(alerts, decisions);
-    await this.decisions.publish(changes);
-    await this.machines.recordPush(machine.id);
+    const alertIds = await this.batcher.insert(alerts, decisions);
+    await this.recordPush(machine.id, now);
     return alertIds;
+  }
+
+  private async recordPush(machineId: number, now: number): Promise<void> {
+    if (now - (this.lastPushRecorded.get(machineId) ?? 0) < RECORD_PUSH_EVERY_MS) return;
+    this.lastPushRecorded.set(machineId, now);
+    await this.machines.recordPush(machineId);
   }
 
   search(filter: AlertFilter): Promise<StoredAlert[]> {

@@ -30,7 +30,7 @@ export class AuthGuard implements CanActivate {
         req.machine = await this.machine(req);
         return true;
       case 'bouncer':
-        req.bouncer = await this.bouncer(req);
+        req.bouncer = await this.bouncers.identify(req.headers['x-api-key'], req.ip);
         return true;
       case undefined:
         throw forbidden('route has no access rule');
@@ -46,13 +46,5 @@ export class AuthGuard implements CanActivate {
     const machine = await this.sessions.find(machineId);
     if (!machine) throw unauthorized(`machine ${machineId} is unknown or not validated`);
     return machine;
-  }
-
-  private async bouncer(req: LapiRequest) {
-    const key = header(req, 'x-api-key');
-    if (!key) throw forbidden('access forbidden');
-    const bouncer = await this.bouncers.authenticate(key, req.ip);
-    if (!bouncer) throw forbidden('access forbidden');
-    return bouncer;
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Bus } from '@lapi/bus';
-import { BouncerIdentity, conflict, notFound } from '@lapi/common';
+import { BouncerIdentity, conflict, forbidden, notFound } from '@lapi/common';
 import { BouncerEntity, BouncersRepository } from '@lapi/db';
 import { hashApiKey, newApiKey } from './api-key';
 
@@ -45,6 +45,14 @@ export class BouncersService implements OnModuleInit {
     const [withKey] = await this.bouncers.findByKeyHashOf(name);
     await this.bouncers.deleteByName(name);
     if (withKey) await this.bus.publishRevocation({ kind: 'bouncer', id: withKey });
+  }
+
+  /** The bouncer calling with this X-Api-Key header, or a 403 like upstream's for a missing or unknown key. */
+  async identify(apiKey: string | string[] | undefined, ip: string): Promise<BouncerIdentity> {
+    const key = Array.isArray(apiKey) ? apiKey[0] : apiKey;
+    const bouncer = key ? await this.authenticate(key, ip) : undefined;
+    if (!bouncer) throw forbidden('access forbidden');
+    return bouncer;
   }
 
   /**

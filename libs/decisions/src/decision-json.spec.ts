@@ -14,11 +14,11 @@ async function text(stream: NodeJS.ReadableStream): Promise<string> {
 }
 
 describe('DecisionJsonWriter', () => {
-  it('writes the view\'s bouncer fields, escaping what needs it', () => {
+  it('writes the view\'s bouncer fields, escaping what needs it, and simulated only when true (as upstream)', () => {
     const w = new DecisionJsonWriter(NOW);
     for (const x of [d(), d({ scenario: 'quote " and \\ backslash', value: 'a\nb' }), d({ until: NOW - 1500, simulated: true })]) {
-      const { until: _until, uuid: _uuid, ...bouncerFields } = toDecisionView(x, NOW);
-      expect(JSON.parse(w.write(x))).toEqual(bouncerFields);
+      const { until: _until, uuid: _uuid, simulated, ...rest } = toDecisionView(x, NOW);
+      expect(JSON.parse(w.write(x))).toEqual(simulated ? { ...rest, simulated } : rest);
     }
   });
 

@@ -11,7 +11,8 @@ function str(s: string): string {
 
 /**
  * Renders decisions for bouncers by hand, with the fields upstream's LAPI sends them (duration,
- * id, origin, scenario, scope, simulated, type, value): a stream startup sends a million, and
+ * id, origin, scenario, scope, type, value, and simulated only when true, as upstream omits a
+ * false one): a stream startup sends a million, and
  * building objects for JSON.stringify costs several times more. Expiry times repeat across a
  * batch (an import shares one), so their text is worked out once.
  */
@@ -26,7 +27,8 @@ export class DecisionJsonWriter {
       times = `{"duration":"${formatDuration(d.until - this.now)}","id":`;
       if (this.times.size < 100_000) this.times.set(d.until, times);
     }
-    return `${times}${d.id},"origin":${str(d.origin)},"scenario":${str(d.scenario)},"scope":${str(d.scope)},"simulated":${d.simulated},"type":${str(d.type)},"value":${str(d.value)}}`;
+    const simulated = d.simulated ? '"simulated":true,' : '';
+    return `${times}${d.id},"origin":${str(d.origin)},"scenario":${str(d.scenario)},"scope":${str(d.scope)},${simulated}"type":${str(d.type)},"value":${str(d.value)}}`;
   }
 
   /** A JSON array, or `null` when empty (upstream's answer for no decisions). */

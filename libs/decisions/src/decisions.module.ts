@@ -1,14 +1,15 @@
 import { Module } from '@nestjs/common';
+import { BouncersModule } from '@lapi/bouncers';
+import { BouncerRoutes } from './bouncer-routes';
 import { DecisionWriter } from './decision-writer';
-import { DecisionsController } from './decisions.controller';
 import { DecisionsService } from './decisions.service';
 import { IndexSync } from './index-sync';
 import { MachineDecisionsController } from './machine-decisions.controller';
 
 /** Serving bouncers: the in-memory index and GET /v1/decisions(/stream). */
 @Module({
-  controllers: [DecisionsController],
-  providers: [DecisionsService, IndexSync],
+  imports: [BouncersModule],
+  providers: [BouncerRoutes, DecisionsService, IndexSync],
   exports: [DecisionsService, IndexSync],
 })
 export class DecisionsModule {}

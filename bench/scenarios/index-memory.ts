@@ -1,7 +1,7 @@
 /**
  * Memory of one replica's decision index: heap used per decision for N active decisions
  * (90% Ip, 10% Range, a third IPv6), built the way a replica builds it from a snapshot.
- * Run: node --expose-gc -r ts-node/register/transpile-only -r tsconfig-paths/register bench/index-memory.ts 1000000
+ * Run: node --expose-gc -r ts-node/register/transpile-only -r tsconfig-paths/register bench/scenarios/index-memory.ts 1000000
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -39,8 +39,8 @@ function main(): void {
   global.gc?.();
   const used = process.memoryUsage().heapUsed - before;
   const result = { scenario: 'index-memory', decisions: index.size, heapMB: +(used / 2 ** 20).toFixed(1), bytesPerDecision: Math.round(used / count), rssMB: Math.round(process.memoryUsage().rss / 2 ** 20) };
-  mkdirSync(join(__dirname, 'results'), { recursive: true });
-  writeFileSync(join(__dirname, 'results', `index-memory-${count}.json`), JSON.stringify(result, null, 2));
+  mkdirSync(join(__dirname, '../results'), { recursive: true });
+  writeFileSync(join(__dirname, '../results', `index-memory-${count}.json`), JSON.stringify(result, null, 2));
   console.log(JSON.stringify(result));
 }
 

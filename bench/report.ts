@@ -1,0 +1,157 @@
+/**
+ * Writes BENCHMARKS.md from bench/results/*.json: both servers' figures per scenario, their
+ * ratio, and whether the target is met. The analysis of misses comes from bench/NOTES.md.
+ * Run: npm run bench:report
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { FanoutResult } from './scenarios/fanout';
+import type { IngestionResult } from './scenarios/ingestion';
+import type { LookupResult } from './scenarios/lookups';
+import type { PollsResult } from './scenarios/delta-polls';
+import type { StartupReading } from './scenarios/stream-startup';
+import { loadResult, ScenarioResult } from './lib/results';
+import { WrkResult } from './lib/wrk';
+
+const ROOT = resolve(__dirname, '..');
+type Row = string[];
+
+function table(head: Row, rows: Row[]): string {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+const verdict = (met: boolean) => (met ? '**met**' : '**missed**');
+const x = (n: number) => `${n >= 10 ? n.toFixed(0) : n.toFixed(2)}×`;
+const num = (n: number) => n.toLocaleString('en-US');
+const OURS = ['standalone', 'cluster'] as const;
+
+function lookups(ceiling?: ScenarioResult<WrkResult>): string {
+  const r = loadResult<LookupResult>('lookups');
+  if (!r) return '_not run_';
+  const top = ceiling?.runs['hello-world']?.rps;
+  const cs = r.runs.crowdsec;
+  const rows = (['crowdsec', ...OURS] as const).flatMap((name) => {
+    const v = r.runs[name];
+    if (!v) return [];
+    const ofCeiling = top ? v.rps / top : NaN;
+    return [[name, num(v.rps), `${v.p50_ms} ms`, `${v.p99_ms} ms`, String(v.errors), top ? `${(100 * ofCeiling).toFixed(0)}%` : '—', cs && name !== 'crowdsec' ? x(v.rps / cs.rps) : '—', name === 'crowdsec' || !top ? '—' : verdict(ofCeiling >= 0.5)]];
+  });
+  return `${num(r.settings.decisions as number)} active decisions, ${r.settings.distinct_lookups} distinct IPs looked up in turn (half hit, checked on each server before the run), wrk ${r.settings.connections} connections for ${r.settings.seconds} s after ${r.settings.warmup_seconds} s of warm-up. The cluster's load is split over its two replicas.\n\n${table(['server', 'req/s', 'p50', 'p99', 'errors', 'of ceiling', 'vs CrowdSec', 'target ≥ 50% of ceiling'], rows)}`;
+}
+
+function stream(): string {
+  const r = loadResult<StartupReading[]>('stream-startup');
+  if (!r) return '_not run_';
+  const cs = r.runs.crowdsec;
+  const rows: Row[] = [];
+  for (const name of ['crowdsec', ...OURS] as const) {
+    for (const v of r.runs[name] ?? []) {
+      const ref = cs?.find((c) => c.decisions === v.decisions);
+      const ratio = ref && name !== 'crowdsec' ? v.seconds / ref.seconds : NaN;
+      let target = '—';
+      if (name !== 'crowdsec' && v.decisions === 100_000) target = `≤ 1/8 of CrowdSec: ${verdict(ratio <= 0.125)}`;
+      if (name !== 'crowdsec' && v.decisions === 1_000_000) target = `< 1 s and < 1 GiB: ${verdict(v.seconds < 1 && v.peak_rss_mib < 1024)}`;
+      rows.push([name, num(v.decisions), `${v.seconds} s`, `${v.body_mb} MB`, `${num(v.peak_rss_mib)} MiB`, Number.isNaN(ratio) ? '—' : x(ratio), target]);
+    }
+  }
+  return `Time to the whole body of \`GET /v1/decisions/stream?startup=true\` (median of ${r.settings.repeats}, each by a new bouncer), and the peak resident memory of the process answering (reset before each request). The decisions were loaded through \`POST /v1/alerts\`.\n\n${table(['server', 'decisions', 'time', 'body', 'peak RSS', 'time vs CrowdSec', 'target'], rows)}`;
+}
+
+function polls(): string {
+  const r = loadResult<PollsResult>('delta-polls');
+  if (!r) return '_not run_';
+  const s = r.settings as Record<string, number>;
+  const rows = (['crowdsec', ...OURS] as const).flatMap((name) => {
+    const v = r.runs[name];
+    if (!v) return [];
+    return [[name, v.cpu_cores.toFixed(2), `${v.p50_ms} ms`, `${v.p99_ms} ms`, String(v.failed_polls), `${num(v.decisions_added)} (${v.failed_pushes} pushes refused)`, `${num(v.received_min)}–${num(v.received_max)}`, name === 'crowdsec' ? '—' : verdict(v.cpu_cores < 1)]];
+  });
+  return `${num(s.bouncers)} bouncers with distinct keys poll every ${s.poll_every_s} s (after one startup poll each) for ${s.measured_s} s while ${s.decisions_per_s} decisions/s are pushed. CPU is the servers' processes' user+system time over wall time (for the cluster: ingest, registration and both replicas; Postgres not included; CrowdSec's SQLite is inside its process). Received: fewest–most decisions one bouncer got by the end, against the number added.\n\n${table(['server', 'CPU (cores)', 'poll p50', 'poll p99', 'failed polls', 'decisions added', 'received per bouncer', 'target < 1 core'], rows)}`;
+}
+
+function ingestion(): string {
+  const r = loadResult<IngestionResult>('ingestion');
+  if (!r) return '_not run_';
+  const cs = r.runs.crowdsec;
+  const rows = (['crowdsec', ...OURS] as const).flatMap((name) => {
+    const v = r.runs[name];
+    if (!v) return [];
+    const ratio = cs && name !== 'crowdsec' ? v.accepted_per_s / cs.accepted_per_s : NaN;
+    return [[name, num(v.accepted_per_s), `${num(v.non2xx)}`, `${v.p50_ms} ms`, `${v.p99_ms} ms`, `${num(v.committed_total)} of ${num(v.accepted_total)}`, v.server_cpu_cores.toFixed(2), Number.isNaN(ratio) ? '—' : x(ratio), name === 'crowdsec' ? '—' : verdict(ratio >= 2)]];
+  });
+  return `Agents' alerts (six events, one 4h ban each, a new address per alert) pushed by wrk with ${r.settings.connections} connections for ${r.settings.seconds} s after ${r.settings.warmup_seconds} s of warm-up. Accepted: answered 201. Committed: decisions a bouncer's startup stream holds afterwards, against all 201s of both runs; more committed than accepted means alerts stored but answered with an error (the agent would push them again).\n\n${table(['server', 'accepted/s', 'refused (non-2xx)', 'p50', 'p99', 'committed', 'server CPU', 'vs CrowdSec', 'target ≥ 2×'], rows)}`;
+}
+
+function fanout(): string {
+  const r = loadResult<FanoutResult>('fanout');
+  const v = r?.runs.cluster;
+  if (!v) return '_not run_';
+  return `${v.samples} pushes to ingest, one at a time; for each, the time from its 201 to the decision being served by all ${v.replicas} decisions replicas (each polled with \`GET /v1/decisions?ip=\`). CrowdSec has no replicas, so there is nothing to compare.\n\n${table(['server', 'p50', 'p99', 'max', 'target p99 < 100 ms'], [['cluster', `${v.p50_ms} ms`, `${v.p99_ms} ms`, `${v.max_ms} ms`, verdict(v.p99_ms < 100)]])}`;
+}
+
+function ceilingSection(c?: ScenarioResult<WrkResult>): string {
+  const v = c?.runs['hello-world'];
+  if (!v) return '_not run_';
+  return `Fastify ${c!.settings.fastify} answering \`{"hello":"world"}\`, same wrk settings as the lookups.\n\n${table(['server', 'req/s', 'p50', 'p99'], [['hello-world', num(v.rps), `${v.p50_ms} ms`, `${v.p99_ms} ms`]])}`;
+}
+
+function environmentSection(results: (ScenarioResult | undefined)[]): string {
+  const found = results.filter((r): r is ScenarioResult => !!r);
+  if (!found.length) return '';
+  const e = found[0].environment;
+  const dates = found.map((r) => r.date.slice(0, 16).replace('T', ' ')).sort();
+  return [
+    `- Machine: ${e.cpus} × ${e.cpu_model}, ${e.memory_gib} GiB; the load tool shares the cores with the server under test.`,
+    `- CrowdSec LAPI: Debian's crowdsec ${e.crowdsec} (\`crowdsec -no-cs\`, SQLite with WAL, as packaged).`,
+    `- lapi-cluster ${e.lapi_cluster} on Node ${e.node}; PostgreSQL and NATS on loopback. Standalone: one process. Cluster: ingest, registration and two decisions replicas, with a NATS of its own.`,
+    `- Load: ${e.load_tool}. One server runs at a time, each on a fresh database loaded with the same decisions.`,
+    `- Runs: ${dates[0]} to ${dates[dates.length - 1]} UTC.`,
+  ].join('\n');
+}
+
+function main(): void {
+  const ceiling = loadResult<WrkResult>('ceiling');
+  const all = ['ceiling', 'lookups', 'stream-startup', 'delta-polls', 'ingestion', 'fanout'].map((s) => loadResult(s));
+  const notesPath = join(__dirname, 'NOTES.md');
+  const notes = existsSync(notesPath) ? readFileSync(notesPath, 'utf8').trim() : '';
+  const md = `# Benchmarks
+
+lapi-cluster side by side with the real CrowdSec LAPI, on the same machine, in the same run, with
+the same data. Regenerate everything with \`npm run bench\` (about 15 minutes; it installs wrk and
+crowdsec from Debian if they are missing); raw results are in \`bench/results/\`. One scenario:
+\`npm run bench:lookups\`, \`bench:stream\`, \`bench:polls\`, \`bench:ingestion\`, \`bench:fanout\`,
+\`bench:ceiling\`, then \`npm run bench:report\` to rewrite this file. Ratios compare figures from
+the same run.
+
+## Environment
+
+${environmentSection(all)}
+
+## 1. Live lookups
+
+${lookups(ceiling)}
+
+## 2. Stream startup
+
+${stream()}
+
+## 3. Delta polls
+
+${polls()}
+
+## 4. Alert ingestion
+
+${ingestion()}
+
+## 5. Fan-out
+
+${fanout()}
+
+## 6. Ceiling
+
+${ceilingSection(ceiling)}
+${notes ? `\n${notes}\n` : ''}`;
+  writeFileSync(join(ROOT, 'BENCHMARKS.md'), md);
+  console.log('wrote BENCHMARKS.md');
+}
+
+main();

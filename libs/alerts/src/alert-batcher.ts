@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import { AlertsRepository, NewAlert, NewDecision } from '@lapi/db';
+import { DecisionWriter } from '@lapi/decisions';
+
+/** Above this many alerts a waiting push goes into the following transaction instead. */
+const MAX_ALERTS_PER_TRANSACTION = 1000;
+
+interface PendingPush {
+  alerts: NewAlert[];
+  decisions: NewDecision[][];
+  done(ids: string[]): void;
+  fail(e: unknown): void;
+}
+
+/**
+ * Group commit for agent pushes. Every push takes the change_head row lock (it numbers the
+ * decisions) and waits for its own fsync, so one transaction per push made concurrent agents
+ * queue behind each other. Pushes that arrive while a transaction runs now share the next one;
+ * each is answered only once that transaction is committed and published.
+ */
+@Injectable()
+export class AlertBatcher {
+  private readonly queue: PendingPush[] = [];
+  private draining = false;
+
+  constructor(
+    private readonly alerts: AlertsRepository,
+    private readonly decisions: DecisionWriter,
+  ) {}
+
+  /** Resolves with the new alert ids once they are committed and their decisions published. */
+  insert(alerts: NewAlert[], decisions: NewDecision[][]): Promise<string[]> {
+    return new Promise((done, fail) => {
+      this.queue.push({ alerts, decisions, done, fail });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.queue.length > 0) await this.commit(this.takeBatch());
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private takeBatch(): PendingPush[] {
+    let alerts = this.queue[0].alerts.length;
+    let n = 1;
+    while (n < this.queue.length && alerts + this.queue[n].alerts.length <= MAX_ALERTS_PER_TRANSACTION) alerts += this.queue[n++].alerts.length;
+    return this.queue.splice(0, n);
+  }
+
+  private async commit(batch: PendingPush[]): Promise<void> {
+    let result: { alertIds: string[] };
+    try {
+      const inserted = await this.alerts.insertWithDecisions(
+        batch.flatMap((p) => p.alerts),
+        batch.flatMap((p) => p.decisions),
+      );
+      await this.decisions.publish(inserted.changes);
+      result = inserted;
+    } catch (e) {
+      if (batch.length === 1) return batch[0].fail(e);
+      // One push the database refuses must not fail the others it shared a transaction with.
+      for (const push of batch) await this.commit([push]);
+      return;
+    }
+    let next = 0;
+    for (const push of batch) push.done(result.alertIds.slice(next, (next += push.alerts.length)));
+  }
+}
