@@ -71,6 +71,18 @@ describe('DecisionIndex', () => {
     expect(idx.size).toBe(0);
   });
 
+  it('lists only the longest of decisions on the same value, and the survivor alone once its twin ends', () => {
+    const idx = new DecisionIndex();
+    const short = rec(1, { value: '198.51.100.9', until: NOW + 1000 });
+    const long = rec(2, { value: '198.51.100.9', until: NOW + 9000 });
+    const other = rec(3, { value: '198.51.100.10' });
+    idx.apply(batch(short, long, other));
+    expect(idx.findActive({}, NOW).map((d) => d.id).sort()).toEqual([long.id, other.id].sort());
+    expect(idx.findActive({}, NOW, false)).toHaveLength(3);
+    idx.apply(batch({ ...long, seq: 4, ended: true, until: NOW }));
+    expect(idx.findActive({}, NOW).map((d) => d.id).sort()).toEqual([short.id, other.id].sort());
+  });
+
   it('computes a delta bounded by the head asked for', () => {
     const idx = new DecisionIndex();
     const a = rec(1, { value: '192.0.2.1' });

@@ -189,10 +189,21 @@ export class DecisionIndex {
   /** Active decisions matching a filter, as GET /v1/decisions answers; deduplicated unless told not to. */
   findActive(filter: DecisionFilter, now: number, dedup = true): IndexedDecision[] {
     const out: IndexedDecision[] = [];
-    for (const d of this.candidates(filter)) {
-      if (d.until > now && matches(d, filter) && (!dedup || this.isLongest(d, filter, now))) out.push(d);
+    // A stream startup walks every decision: when no key holds two, none can lose to a twin.
+    const checkTwins = dedup && this.hasTwins();
+    const candidates = this.candidates(filter);
+    if (candidates) {
+      for (const d of candidates) if (d.until > now && matches(d, filter) && (!checkTwins || this.isLongest(d, filter, now))) out.push(d);
+    } else {
+      for (const d of this.byId.values()) if (!d.ended && d.until > now && matches(d, filter) && (!checkTwins || this.isLongest(d, filter, now))) out.push(d);
     }
     return out;
+  }
+
+  private hasTwins(): boolean {
+    if (this.byScopeValue.sharedKeys > 0) return true;
+    for (const family of [this.networks[4], this.networks[6]]) for (const nets of family.values()) if (nets.sharedKeys > 0) return true;
+    return false;
   }
 
   /** Ended decisions still in memory matching a filter whose key has nothing active left (stream startup). */
@@ -288,7 +299,8 @@ export class DecisionIndex {
     this.staleInLog = 0;
   }
 
-  private candidates(filter: DecisionFilter): Iterable<IndexedDecision> {
+  /** The few decisions a filter can match, found through a map; undefined when every decision must be looked at. */
+  private candidates(filter: DecisionFilter): readonly IndexedDecision[] | undefined {
     if (filter.ip && filter.contains !== false) return this.containing(filter.ip);
     if (filter.value !== undefined && !filter.ip) {
       const scopes = filter.scopes ?? [];
@@ -296,11 +308,7 @@ export class DecisionIndex {
         return this.byScopeValue.get(`${scopes[0].toLowerCase()}\u0000${filter.value}`);
       }
     }
-    return this.allActive();
-  }
-
-  private *allActive(): Iterable<IndexedDecision> {
-    for (const d of this.byId.values()) if (!d.ended) yield d;
+    return undefined;
   }
 
   /** Active Ip/Range decisions whose span holds all of `q`: one map probe per prefix length in use. */

@@ -9,6 +9,17 @@ function str(s: string): string {
   return PLAIN.test(s) ? `"${s}"` : JSON.stringify(s);
 }
 
+/** Origins, scenarios, scopes and types repeat on many decisions: their JSON text is kept. */
+const repeated = new Map<string, string>();
+function strRepeated(s: string): string {
+  let json = repeated.get(s);
+  if (json === undefined) {
+    json = str(s);
+    if (repeated.size < 10_000) repeated.set(s, json);
+  }
+  return json;
+}
+
 /**
  * Renders decisions for bouncers by hand, with the fields upstream's LAPI sends them (duration,
  * id, origin, scenario, scope, type, value, and simulated only when true, as upstream omits a
@@ -28,7 +39,7 @@ export class DecisionJsonWriter {
       if (this.times.size < 100_000) this.times.set(d.until, times);
     }
     const simulated = d.simulated ? '"simulated":true,' : '';
-    return `${times}${d.id},"origin":${str(d.origin)},"scenario":${str(d.scenario)},"scope":${str(d.scope)},${simulated}"type":${str(d.type)},"value":${str(d.value)}}`;
+    return `${times}${d.id},"origin":${strRepeated(d.origin)},"scenario":${strRepeated(d.scenario)},"scope":${strRepeated(d.scope)},${simulated}"type":${strRepeated(d.type)},"value":${str(d.value)}}`;
   }
 
   /** A JSON array, or `null` when empty (upstream's answer for no decisions). */
@@ -54,8 +65,10 @@ export class DecisionJsonWriter {
     const per = 2000;
     yield '[';
     for (let i = 0; i < list.length; i += per) {
-      const part = list.slice(i, i + per).map((d) => this.write(d)).join(',');
-      yield i === 0 ? part : `,${part}`;
+      let part = i === 0 ? '' : ',';
+      const end = Math.min(list.length, i + per);
+      for (let j = i; j < end; j++) part += j === i ? this.write(list[j]) : `,${this.write(list[j])}`;
+      yield part;
     }
     yield ']';
   }

@@ -23,4 +23,20 @@ describe('MultiMap', () => {
     m.delete('z', 1);
     expect([...m.values()]).toEqual([1]);
   });
+
+  it('counts the keys holding more than one value, as values come and go', () => {
+    const m = new MultiMap<string, number>();
+    m.add('a', 1);
+    m.add('b', 2);
+    expect(m.sharedKeys).toBe(0);
+    m.add('a', 3);
+    m.add('a', 4);
+    expect(m.sharedKeys).toBe(1);
+    m.delete('a', 3);
+    expect(m.sharedKeys).toBe(1);
+    m.delete('a', 1);
+    expect(m.sharedKeys).toBe(0);
+    m.delete('a', 4);
+    expect(m.size).toBe(1);
+  });
 });

@@ -5,16 +5,25 @@
  */
 export class MultiMap<K, V> {
   private readonly map = new Map<K, V | V[]>();
+  private _sharedKeys = 0;
 
   get size(): number {
     return this.map.size;
+  }
+
+  /** How many keys hold more than one value: when none do, no value has a twin to compare with. */
+  get sharedKeys(): number {
+    return this._sharedKeys;
   }
 
   add(key: K, value: V): void {
     const cur = this.map.get(key);
     if (cur === undefined) this.map.set(key, value);
     else if (Array.isArray(cur)) cur.push(value);
-    else this.map.set(key, [cur, value]);
+    else {
+      this.map.set(key, [cur, value]);
+      this._sharedKeys++;
+    }
   }
 
   delete(key: K, value: V): void {
@@ -23,7 +32,10 @@ export class MultiMap<K, V> {
     else if (Array.isArray(cur)) {
       const i = cur.indexOf(value);
       if (i >= 0) cur.splice(i, 1);
-      if (cur.length === 1) this.map.set(key, cur[0]);
+      if (cur.length === 1) {
+        this.map.set(key, cur[0]);
+        this._sharedKeys--;
+      }
     }
   }
 

@@ -36,7 +36,8 @@ export interface RunningProcess {
 /** Starts one of our services as its own process and waits until it reports ready. */
 export async function startService(name: 'standalone' | 'ingest' | 'decisions' | 'registration', env: Record<string, string>, port?: number, nodeArgs: string[] = []): Promise<RunningProcess> {
   const listen = port ?? (await freePort());
-  const proc = spawn(process.execPath, [...nodeArgs, join(ROOT, 'scripts/service.js'), name], {
+  // The flag npm start and the Docker image run services with (a stream startup's text is short-lived garbage).
+  const proc = spawn(process.execPath, ['--max-semi-space-size=32', ...nodeArgs, join(ROOT, 'scripts/service.js'), name], {
     cwd: ROOT,
     env: { ...process.env, LAPI_LISTEN_ADDR: '127.0.0.1', LAPI_PORT: String(listen), LAPI_METRICS_PORT: '0', LAPI_LOG_FORMAT: 'json', LAPI_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
