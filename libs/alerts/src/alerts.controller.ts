@@ -1,17 +1,12 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseArrayPipe, Post, Query, Req } from '@nestjs/common';
-import { LapiRequest, MachineAuth, badRequest } from '@lapi/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { LapiRequest, MachineAuth, badRequest, schemaValidation } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
 import { readAlertsQuery, readDeleteAlertsQuery } from './alert-queries';
 import { toAlertView } from './alert-view';
 import { AlertsService } from './alerts.service';
-import { AlertDto } from './dto/alert.dto';
+import { ALERTS_BODY_SCHEMA, AlertDto } from './dto/alert.dto';
 
-const alertsBody = new ParseArrayPipe({
-  items: AlertDto,
-  whitelist: true,
-  forbidUnknownValues: true,
-  exceptionFactory: (message: string) => badRequest(`invalid alerts: ${message}`),
-});
+const alertsBody = schemaValidation<AlertDto[]>(ALERTS_BODY_SCHEMA, (message) => badRequest(`invalid alerts: ${message}`));
 
 function alertId(id: string): string {
   if (!/^\d{1,18}$/.test(id)) throw badRequest(`alert id '${id}' is not a number`);

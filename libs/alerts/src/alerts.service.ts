@@ -135,6 +135,6 @@ function toNewDecision(d: DecisionDto, simulated: boolean, now: number, where: s
   };
 }
 
-function isUuid(v: string | undefined): boolean {
+function isUuid(v: string | null | undefined): boolean {
   return !!v && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v);
 }

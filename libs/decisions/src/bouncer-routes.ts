@@ -2,7 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BouncersService } from '@lapi/bouncers';
-import { BouncerIdentity, toErrorReply } from '@lapi/common';
+import { BouncerIdentity, LapiRequest, toErrorReply } from '@lapi/common';
 import { readDecisionsQuery, readStreamQuery } from './decision-queries';
 import { DecisionsService } from './decisions.service';
 
@@ -40,6 +40,8 @@ export class BouncerRoutes implements OnModuleInit {
     return async (req: FastifyRequest, reply: FastifyReply) => {
       try {
         const bouncer = await this.bouncers.identify(req.headers['x-api-key'], req.ip);
+        // Read by the per-bouncer request counter (cs_lapi_bouncer_requests_total).
+        (req as unknown as LapiRequest).bouncer = bouncer;
         const body = await handle(bouncer, req, reply);
         return reply.header('content-type', JSON_TYPE).send(body);
       } catch (e) {

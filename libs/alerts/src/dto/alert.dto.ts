@@ -1,63 +1,108 @@
-import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize, IsArray, IsDefined, IsObject, IsBoolean, IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, MaxLength, Min, ValidateNested,
-} from 'class-validator';
+import type { SchemaObject } from 'ajv';
+
+/**
+ * POST /v1/alerts bodies (swagger Alert, Decision, Event, Source, MetaItem): the types, and the
+ * JSON schema that checks them at the edge. Fields the swagger marks required are required here;
+ * optional ones may also be null, as the Go clients send them.
+ */
+export interface MetaItemDto {
+  key: string;
+  value: string;
+}
+
+export interface EventDto {
+  timestamp: string;
+  meta: MetaItemDto[];
+}
+
+export interface SourceDto {
+  scope: string;
+  value: string;
+  ip?: string | null;
+  range?: string | null;
+  as_number?: string | null;
+  as_name?: string | null;
+  cn?: string | null;
+  latitude?: number | null;
+  longitude?: number | null;
+}
+
+export interface DecisionDto {
+  origin: string;
+  type: string;
+  scope: string;
+  value: string;
+  duration: string;
+  until?: string | null;
+  scenario: string;
+  simulated?: boolean | null;
+  uuid?: string | null;
+}
+
+export interface AlertDto {
+  scenario: string;
+  scenario_hash: string;
+  scenario_version: string;
+  message: string;
+  events_count: number;
+  start_at: string;
+  stop_at: string;
+  capacity: number;
+  leakspeed: string;
+  simulated: boolean;
+  remediation?: boolean | null;
+  events?: EventDto[] | null;
+  decisions?: DecisionDto[] | null;
+  source: SourceDto;
+  meta?: MetaItemDto[] | null;
+  labels?: string[] | null;
+  uuid?: string | null;
+  /** Read-only: a pushed alert may not choose its id. */
+  id?: null | '';
+}
 
 const TEXT = 4096;
+const text = (maxLength: number, minLength = 0) => ({ type: 'string', maxLength, minLength });
+const optional = (schema: Record<string, unknown>) => ({ ...schema, type: [schema.type, 'null'] });
+const object = (properties: Record<string, unknown>, required: string[]) => ({ type: 'object', properties, required });
+const list = (items: unknown, maxItems: number) => ({ type: 'array', items, maxItems });
 
-export class MetaItemDto {
-  @IsString() @MaxLength(TEXT) key: string;
-  @IsString() @MaxLength(65536) value: string;
-}
+const metaItem = object({ key: text(TEXT), value: text(65536) }, ['key', 'value']);
 
-export class EventDto {
-  @IsString() @MaxLength(64) timestamp: string;
-  @IsArray() @ArrayMaxSize(1000) @ValidateNested({ each: true }) @Type(() => MetaItemDto) meta: MetaItemDto[];
-}
+const event = object({ timestamp: text(64), meta: list(metaItem, 1000) }, ['timestamp', 'meta']);
 
-export class SourceDto {
-  @IsString() @IsNotEmpty() @MaxLength(TEXT) scope: string;
-  @IsString() @MaxLength(TEXT) value: string;
-  @IsOptional() @IsString() @MaxLength(64) ip?: string;
-  @IsOptional() @IsString() @MaxLength(64) range?: string;
-  @IsOptional() @IsString() @MaxLength(64) as_number?: string;
-  @IsOptional() @IsString() @MaxLength(TEXT) as_name?: string;
-  @IsOptional() @IsString() @MaxLength(64) cn?: string;
-  @IsOptional() @IsNumber() latitude?: number;
-  @IsOptional() @IsNumber() longitude?: number;
-}
+const source = object(
+  {
+    scope: text(TEXT, 1), value: text(TEXT),
+    ip: optional(text(64)), range: optional(text(64)), as_number: optional(text(64)), as_name: optional(text(TEXT)), cn: optional(text(64)),
+    latitude: { type: ['number', 'null'] }, longitude: { type: ['number', 'null'] },
+  },
+  ['scope', 'value'],
+);
 
-/** A decision inside a pushed alert (swagger Decision). */
-export class DecisionDto {
-  @IsString() @IsNotEmpty() @MaxLength(TEXT) origin: string;
-  @IsString() @IsNotEmpty() @MaxLength(255) type: string;
-  @IsString() @IsNotEmpty() @MaxLength(255) scope: string;
-  @IsString() @IsNotEmpty() @MaxLength(TEXT) value: string;
-  @IsString() @IsNotEmpty() @MaxLength(64) duration: string;
-  @IsOptional() @IsString() @MaxLength(64) until?: string;
-  @IsString() @MaxLength(TEXT) scenario: string;
-  @IsOptional() @IsBoolean() simulated?: boolean;
-  @IsOptional() @IsString() @MaxLength(64) uuid?: string;
-}
+const decision = object(
+  {
+    origin: text(TEXT, 1), type: text(255, 1), scope: text(255, 1), value: text(TEXT, 1), duration: text(64, 1),
+    until: optional(text(64)), scenario: text(TEXT), simulated: { type: ['boolean', 'null'] }, uuid: optional(text(64)),
+  },
+  ['origin', 'type', 'scope', 'value', 'duration', 'scenario'],
+);
 
-/** One alert of POST /v1/alerts (swagger Alert); fields marked required there are required here. */
-export class AlertDto {
-  @IsString() @MaxLength(TEXT) scenario: string;
-  @IsString() @MaxLength(TEXT) scenario_hash: string;
-  @IsString() @MaxLength(TEXT) scenario_version: string;
-  @IsString() @MaxLength(65536) message: string;
-  @IsInt() @Min(0) events_count: number;
-  @IsString() @MaxLength(64) start_at: string;
-  @IsString() @MaxLength(64) stop_at: string;
-  @IsInt() @Min(0) capacity: number;
-  @IsString() @MaxLength(64) leakspeed: string;
-  @IsBoolean() simulated: boolean;
-  @IsOptional() @IsBoolean() remediation?: boolean;
-  @IsOptional() @IsArray() @ArrayMaxSize(10_000) @ValidateNested({ each: true }) @Type(() => EventDto) events?: EventDto[] | null;
-  @IsOptional() @IsArray() @ArrayMaxSize(1_000_000) @ValidateNested({ each: true }) @Type(() => DecisionDto) decisions?: DecisionDto[] | null;
-  @IsDefined() @IsObject() @ValidateNested() @Type(() => SourceDto) source: SourceDto;
-  @IsOptional() @IsArray() @ArrayMaxSize(1000) @ValidateNested({ each: true }) @Type(() => MetaItemDto) meta?: MetaItemDto[] | null;
-  @IsOptional() @IsArray() @ArrayMaxSize(1000) @IsString({ each: true }) labels?: string[] | null;
-  @IsOptional() @IsString() @MaxLength(64) uuid?: string;
-  @IsOptional() @IsIn([undefined, null, ''], { message: 'id is read-only' }) id?: unknown;
-}
+const alert = object(
+  {
+    scenario: text(TEXT), scenario_hash: text(TEXT), scenario_version: text(TEXT), message: text(65536),
+    events_count: { type: 'integer', minimum: 0 }, start_at: text(64), stop_at: text(64),
+    capacity: { type: 'integer', minimum: 0 }, leakspeed: text(64), simulated: { type: 'boolean' },
+    remediation: { type: ['boolean', 'null'] },
+    events: optional(list(event, 10_000)),
+    decisions: optional(list(decision, 1_000_000)),
+    source,
+    meta: optional(list(metaItem, 1000)),
+    labels: optional(list(text(TEXT), 1000)),
+    uuid: optional(text(64)),
+    id: { type: ['string', 'null'], maxLength: 0 },
+  },
+  ['scenario', 'scenario_hash', 'scenario_version', 'message', 'events_count', 'start_at', 'stop_at', 'capacity', 'leakspeed', 'simulated', 'source'],
+);
+
+export const ALERTS_BODY_SCHEMA: SchemaObject = list(alert, 1_000_000);
