@@ -11,10 +11,30 @@ import { LapiRequest } from './auth-kinds';
 
 type CountedRequest = LapiRequest & { method: string; routeOptions?: { url?: string } };
 
+interface RouteMetrics {
+  requests: { inc(): void };
+  duration: { observe(seconds: number): void };
+}
+
+/** Per route and method, the metric children: prom-client hashes a label object on every call otherwise. */
+const routeMetrics = new Map<string, RouteMetrics>();
+
+function metricsOf(route: string, method: string): RouteMetrics {
+  const key = `${method} ${route}`;
+  let m = routeMetrics.get(key);
+  if (!m) {
+    m = { requests: routeRequests.labels({ route, method }), duration: requestDuration.labels({ endpoint: route, method }) };
+    routeMetrics.set(key, m);
+  }
+  return m;
+}
+
 function countRequest(req: CountedRequest, elapsedMs: number): void {
+  // The route pattern, not the URL, and Node's parser knows a fixed set of methods: the map stays small.
   const route = req.routeOptions?.url ?? 'unmatched';
-  routeRequests.inc({ route, method: req.method });
-  requestDuration.observe({ endpoint: route, method: req.method }, elapsedMs / 1000);
+  const m = metricsOf(route, req.method);
+  m.requests.inc();
+  m.duration.observe(elapsedMs / 1000);
   if (req.machine) machineRequests.inc({ machine: req.machine.machineId, route, method: req.method });
   if (req.bouncer) bouncerRequests.inc({ bouncer: req.bouncer.name, route, method: req.method });
 }

@@ -9,7 +9,25 @@ export interface IpSpan {
   end: bigint;
   prefix: number;
   /** Canonical text: the network address with its prefix (`10.0.0.0/8`, `1.2.3.4/32`). */
-  cidr: string;
+  readonly cidr: string;
+}
+
+/**
+ * The canonical text is worked out when first read: a bouncer's lookup never reads it, and
+ * formatting an IPv6 address (RFC 5952) cost more than the lookup itself.
+ */
+class Span implements IpSpan {
+  constructor(
+    readonly family: 4 | 6,
+    readonly start: bigint,
+    readonly end: bigint,
+    readonly prefix: number,
+    private text?: string,
+  ) {}
+
+  get cidr(): string {
+    return (this.text ??= `${spanAddress(this.family, this.start)}/${this.prefix}`);
+  }
 }
 
 function toBigInt(bytes: number[]): bigint {
@@ -25,7 +43,7 @@ function span(addr: ipaddr.IPv4 | ipaddr.IPv6, prefix: number): IpSpan {
   const hostBits = BigInt(bits - prefix);
   const start = (value >> hostBits) << hostBits;
   const end = start | ((1n << hostBits) - 1n);
-  return { family, start, end, prefix, cidr: `${spanAddress(family, start)}/${prefix}` };
+  return new Span(family, start, end, prefix);
 }
 
 /** The text form of an address held as an integer. */
@@ -55,7 +73,7 @@ export function parseIp(text: string): IpSpan | undefined {
   const quad = DOTTED_QUAD.exec(text);
   if (quad) {
     const n = BigInt(((+quad[1] << 24) >>> 0) + (+quad[2] << 16) + (+quad[3] << 8) + +quad[4]);
-    return { family: 4, start: n, end: n, prefix: 32, cidr: `${text}/32` };
+    return new Span(4, n, n, 32, `${text}/32`);
   }
   const addr = parseAddress(text);
   return addr && span(addr, addr.kind() === 'ipv4' ? 32 : 128);
@@ -71,7 +89,7 @@ export function parseCidr(text: string): IpSpan | undefined {
     const prefix = Number(text.slice(slash + 1));
     const host = BigInt(32 - prefix);
     const start = (quad.start >> host) << host;
-    return { family: 4, start, end: start | ((1n << host) - 1n), prefix, cidr: `${spanAddress(4, start)}/${prefix}` };
+    return new Span(4, start, start | ((1n << host) - 1n), prefix);
   }
   const prefixText = text.slice(slash + 1);
   if (!/^\d{1,3}$/.test(prefixText)) return undefined;
