@@ -1,6 +1,10 @@
 import { formatDuration } from '@lapi/common';
 import { Readable } from 'node:stream';
+import { DecisionByteWriter } from './decision-bytes';
 import { ViewableDecision } from './decision-view';
+
+/** Bytes per chunk of a streamed reply. */
+const CHUNK_BYTES = 256 * 1024;
 
 /** Strings that need no escaping in JSON (almost all scopes, values, scenarios): written as they are. */
 const PLAIN = /^[^"\\\u0000-\u001f\u2028\u2029]*$/;
@@ -32,12 +36,18 @@ export class DecisionJsonWriter {
 
   constructor(private readonly now: number) {}
 
-  write(d: ViewableDecision): string {
-    let times = this.times.get(d.until);
+  /** `{"duration":"...","id":` for an expiry time. */
+  private prefix(until: number): string {
+    let times = this.times.get(until);
     if (times === undefined) {
-      times = `{"duration":"${formatDuration(d.until - this.now)}","id":`;
-      if (this.times.size < 100_000) this.times.set(d.until, times);
+      times = `{"duration":"${formatDuration(until - this.now)}","id":`;
+      if (this.times.size < 100_000) this.times.set(until, times);
     }
+    return times;
+  }
+
+  write(d: ViewableDecision): string {
+    const times = this.prefix(d.until);
     const simulated = d.simulated ? '"simulated":true,' : '';
     return `${times}${d.id},"origin":${strRepeated(d.origin)},"scenario":${strRepeated(d.scenario)},"scope":${strRepeated(d.scope)},${simulated}"type":${strRepeated(d.type)},"value":${str(d.value)}}`;
   }
@@ -48,28 +58,31 @@ export class DecisionJsonWriter {
     return `[${list.map((d) => this.write(d)).join(',')}]`;
   }
 
-  /** `{"new": [...], "deleted": [...]}` as a stream of chunks, so a huge startup never becomes one string. */
+  /**
+   * `{"new": [...], "deleted": [...]}` as a stream of buffers filled by DecisionByteWriter, so a
+   * huge startup never becomes one string (and no string per decision is built at all).
+   */
   stream(created: readonly ViewableDecision[], ended: readonly ViewableDecision[]): Readable {
-    const self = this;
-    function* chunks(): Generator<string> {
-      yield '{"new":';
-      yield* self.arrayChunks(created);
-      yield ',"deleted":';
-      yield* self.arrayChunks(ended);
-      yield '}';
+    const bytes = new DecisionByteWriter((until) => this.prefix(until));
+    function* chunks(): Generator<Buffer> {
+      let buf = Buffer.allocUnsafe(CHUNK_BYTES);
+      let off = buf.write('{"new":[', 0, 'latin1');
+      for (const [name, list] of [['new', created], ['deleted', ended]] as const) {
+        if (name === 'deleted') off += buf.write('],"deleted":[', off, 'latin1');
+        for (let i = 0; i < list.length; i++) {
+          const d = list[i];
+          if (off + DecisionByteWriter.maxBytes(d) + 16 > buf.length) {
+            yield buf.subarray(0, off);
+            buf = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, DecisionByteWriter.maxBytes(d) + 16));
+            off = 0;
+          }
+          if (i > 0) buf[off++] = 0x2c;
+          off = bytes.write(buf, off, d);
+        }
+      }
+      off += buf.write(']}', off, 'latin1');
+      yield buf.subarray(0, off);
     }
     return Readable.from(chunks(), { objectMode: false });
-  }
-
-  private *arrayChunks(list: readonly ViewableDecision[]): Generator<string> {
-    const per = 2000;
-    yield '[';
-    for (let i = 0; i < list.length; i += per) {
-      let part = i === 0 ? '' : ',';
-      const end = Math.min(list.length, i + per);
-      for (let j = i; j < end; j++) part += j === i ? this.write(list[j]) : `,${this.write(list[j])}`;
-      yield part;
-    }
-    yield ']';
   }
 }

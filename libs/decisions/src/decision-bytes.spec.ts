@@ -1,0 +1,27 @@
+import { DecisionByteWriter } from './decision-bytes';
+import { DecisionJsonWriter } from './decision-json';
+import { ViewableDecision } from './decision-view';
+
+const NOW = 1_800_000_000_000;
+const d = (o: Partial<ViewableDecision> = {}): ViewableDecision => ({
+  id: 7, uuid: 'u', until: NOW + 3_600_000, scenario: 'crowdsecurity/ssh-bf',
+  type: 'ban', scope: 'Ip', value: '192.0.2.1', origin: 'crowdsec', simulated: false, ...o,
+});
+
+describe('DecisionByteWriter', () => {
+  it('writes the same bytes as the string writer, for plain, escaped, non-ASCII and simulated decisions', () => {
+    const text = new DecisionJsonWriter(NOW);
+    const prefixOf = (until: number) => text.write(d({ until })).slice(0, text.write(d({ until })).indexOf('"id":') + 5);
+    const bytes = new DecisionByteWriter(prefixOf);
+    const cases = [
+      d(), d({ id: 0 }), d({ id: 9 }), d({ id: 10 }), d({ id: 999_999 }), d({ id: 1_000_000 }), d({ id: 2 ** 53 - 1 }),
+      d({ value: '2001:db8::/64', scope: 'Range' }), d({ value: 'a"quote\\and\nnewline' }), d({ value: 'naïve ☃' }),
+      d({ scenario: 'ümlaut "scenario"', origin: 'CAPI' }), d({ simulated: true }), d({ until: NOW - 1500 }),
+    ];
+    for (const c of cases) {
+      const buf = Buffer.alloc(DecisionByteWriter.maxBytes(c));
+      const end = bytes.write(buf, 0, c);
+      expect(buf.subarray(0, end).toString('utf8')).toBe(text.write(c));
+    }
+  });
+});
