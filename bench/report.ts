@@ -33,7 +33,8 @@ function lookups(ceiling?: ScenarioResult<WrkResult>): string {
     const v = r.runs[name];
     if (!v) return [];
     const ofCeiling = top ? v.rps / top : NaN;
-    return [[name, num(v.rps), `${v.p50_ms} ms`, `${v.p99_ms} ms`, String(v.errors), top ? `${(100 * ofCeiling).toFixed(0)}%` : '—', cs && name !== 'crowdsec' ? x(v.rps / cs.rps) : '—', name === 'crowdsec' || !top ? '—' : verdict(ofCeiling >= 0.5)]];
+    const pct = 100 * ofCeiling;
+    return [[name, num(v.rps), `${v.p50_ms} ms`, `${v.p99_ms} ms`, String(v.errors), top ? `${pct < 1 ? pct.toFixed(1) : pct.toFixed(0)}%` : '—', cs && name !== 'crowdsec' ? x(v.rps / cs.rps) : '—', name === 'crowdsec' || !top ? '—' : verdict(ofCeiling >= 0.5)]];
   });
   return `${num(r.settings.decisions as number)} active decisions, ${r.settings.distinct_lookups} distinct IPs looked up in turn (half hit, checked on each server before the run), wrk ${r.settings.connections} connections for ${r.settings.seconds} s after ${r.settings.warmup_seconds} s of warm-up. The cluster's load is split over its two replicas.\n\n${table(['server', 'req/s', 'p50', 'p99', 'errors', 'of ceiling', 'vs CrowdSec', 'target ≥ 50% of ceiling'], rows)}`;
 }
@@ -72,13 +73,19 @@ function ingestion(): string {
   const r = loadResult<IngestionResult>('ingestion');
   if (!r) return '_not run_';
   const cs = r.runs.crowdsec;
+  const wall = (r.settings.seconds as number) + (r.settings.warmup_seconds as number);
+  const committedPerS = (v: IngestionResult) => v.committed_total / wall;
   const rows = (['crowdsec', ...OURS] as const).flatMap((name) => {
     const v = r.runs[name];
     if (!v) return [];
     const ratio = cs && name !== 'crowdsec' ? v.accepted_per_s / cs.accepted_per_s : NaN;
-    return [[name, num(v.accepted_per_s), `${num(v.non2xx)}`, `${v.p50_ms} ms`, `${v.p99_ms} ms`, `${num(v.committed_total)} of ${num(v.accepted_total)}`, v.server_cpu_cores.toFixed(2), Number.isNaN(ratio) ? '—' : x(ratio), name === 'crowdsec' ? '—' : verdict(ratio >= 2)]];
+    const committedRatio = cs && name !== 'crowdsec' ? committedPerS(v) / committedPerS(cs) : NaN;
+    return [[
+      name, num(v.accepted_per_s), num(v.non2xx), `${v.p50_ms} ms`, `${v.p99_ms} ms`, `${num(v.committed_total)} (${num(Math.round(committedPerS(v)))}/s)`, num(v.accepted_total),
+      v.server_cpu_cores.toFixed(2), Number.isNaN(ratio) ? '—' : x(ratio), Number.isNaN(committedRatio) ? '—' : x(committedRatio), name === 'crowdsec' ? '—' : verdict(ratio >= 2),
+    ]];
   });
-  return `Agents' alerts (six events, one 4h ban each, a new address per alert) pushed by wrk with ${r.settings.connections} connections for ${r.settings.seconds} s after ${r.settings.warmup_seconds} s of warm-up. Accepted: answered 201. Committed: decisions a bouncer's startup stream holds afterwards, against all 201s of both runs; more committed than accepted means alerts stored but answered with an error (the agent would push them again).\n\n${table(['server', 'accepted/s', 'refused (non-2xx)', 'p50', 'p99', 'committed', 'server CPU', 'vs CrowdSec', 'target ≥ 2×'], rows)}`;
+  return `Agents' alerts (six events, one 4h ban each, a new address per alert) pushed by wrk with ${r.settings.connections} connections for ${r.settings.seconds} s after ${r.settings.warmup_seconds} s of warm-up. Accepted: answered 201, per second of the measured run. Committed: decisions a bouncer's startup stream holds afterwards, over both runs (${wall} s), against all 201s of both runs. The target counts alerts accepted *and* committed: for our servers every accepted alert was committed (a few more commits than 201s are the requests in flight when wrk stopped). CrowdSec committed more alerts than it accepted: under this load SQLite answers many pushes "database is locked" (500) after storing them, and an agent re-pushes those, duplicating them. The "all commits" ratio counts them anyway, for comparison.\n\n${table(['server', 'accepted/s', 'refused (non-2xx)', 'p50', 'p99', 'committed', 'accepted (both runs)', 'server CPU', 'vs CrowdSec (accepted)', 'vs CrowdSec (all commits)', 'target ≥ 2×'], rows)}`;
 }
 
 function fanout(): string {

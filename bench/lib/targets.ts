@@ -4,7 +4,7 @@
  * lapi-cluster as a cluster (ingest, registration and two decisions replicas sharing Postgres
  * and a NATS of its own). All on loopback, each on a fresh database.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -39,8 +39,9 @@ export async function startTarget(name: TargetName): Promise<Target> {
 }
 
 export function crowdsecVersion(): string {
-  const out = execFileSync('/usr/bin/crowdsec', ['-version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  return /version: (\S+)/.exec(out)?.[1] ?? 'unknown';
+  // crowdsec prints its version through its logger, on stderr.
+  const run = spawnSync('/usr/bin/crowdsec', ['-version'], { encoding: 'utf8' });
+  return /version: (\S+)/.exec(`${run.stdout}${run.stderr}`)?.[1] ?? 'unknown';
 }
 
 export function ourVersion(): string {
