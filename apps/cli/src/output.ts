@@ -1,6 +1,10 @@
 import Table from 'cli-table3';
+import { INestApplicationContext } from '@nestjs/common';
 
 export type OutputFormat = 'human' | 'json' | 'raw';
+
+/** What each command file is given: wraps an action so it runs inside the app context, with the chosen output format. */
+export type Run = (fn: (app: INestApplicationContext, format: OutputFormat) => Promise<void>) => () => Promise<void>;
 
 export interface Columns<T> {
   header: string[];

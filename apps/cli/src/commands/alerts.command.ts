@@ -1,11 +1,8 @@
 import { Command } from 'commander';
-import { INestApplicationContext } from '@nestjs/common';
 import { AlertsService, toAlertView } from '@lapi/alerts';
 import { normalizeScope, parseCidr, parseDuration, parseIp } from '@lapi/common';
 import { AlertFilter } from '@lapi/db';
-import { OutputFormat, printList } from '../output';
-
-type Run = (fn: (app: INestApplicationContext, format: OutputFormat) => Promise<void>) => () => Promise<void>;
+import { printList, Run } from '../output';
 
 interface FilterOptions {
   ip?: string;

@@ -1,9 +1,6 @@
 import { Command } from 'commander';
-import { INestApplicationContext } from '@nestjs/common';
 import { BouncersService } from '@lapi/bouncers';
-import { OutputFormat, printList } from '../output';
-
-type Run = (fn: (app: INestApplicationContext, format: OutputFormat) => Promise<void>) => () => Promise<void>;
+import { printList, Run } from '../output';
 
 export function bouncersCommand(run: Run): Command {
   const cmd = new Command('bouncers').description('manage bouncers (remediation components)');

@@ -1,14 +1,11 @@
 import { Command } from 'commander';
-import { INestApplicationContext } from '@nestjs/common';
 import { AlertDto, AlertsService } from '@lapi/alerts';
 import { formatDuration, normalizeScope, parseCidr, parseIp } from '@lapi/common';
 import { DecisionFilter, DecisionsRepository } from '@lapi/db';
 import { DecisionWriter, toDecisionView } from '@lapi/decisions';
 import { SingleBar } from 'cli-progress';
 import { readImportFile } from '../import-file';
-import { OutputFormat, printList } from '../output';
-
-type Run = (fn: (app: INestApplicationContext, format: OutputFormat) => Promise<void>) => () => Promise<void>;
+import { printList, Run } from '../output';
 
 /** The machine lapictl's own alerts are recorded under. */
 const CLI_MACHINE = { id: 0, machineId: 'lapictl' };

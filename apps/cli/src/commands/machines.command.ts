@@ -1,10 +1,7 @@
 import { Command } from 'commander';
-import { INestApplicationContext } from '@nestjs/common';
 import { MachinesService } from '@lapi/machines';
 import { randomBytes } from 'node:crypto';
-import { OutputFormat, printList } from '../output';
-
-type Run = (fn: (app: INestApplicationContext, format: OutputFormat) => Promise<void>) => () => Promise<void>;
+import { printList, Run } from '../output';
 
 export function machinesCommand(run: Run): Command {
   const cmd = new Command('machines').description('manage machines (agents, cscli)');
