@@ -36,7 +36,21 @@ function countRequest(req: CountedRequest, elapsedMs: number): void {
   m.requests.inc();
   m.duration.observe(elapsedMs / 1000);
   if (req.machine) machineRequests.inc({ machine: req.machine.machineId, route, method: req.method });
-  if (req.bouncer) bouncerRequests.inc({ bouncer: req.bouncer.name, route, method: req.method });
+  if (req.bouncer) bouncerCounter(req.bouncer.name, route, req.method).inc();
+}
+
+/** Bouncers poll thousands of times a second: their counters' children are kept too (up to a bound). */
+const bouncerCounters = new Map<string, { inc(): void }>();
+
+function bouncerCounter(bouncer: string, route: string, method: string): { inc(): void } {
+  const key = `${bouncer}\u0000${method} ${route}`;
+  let c = bouncerCounters.get(key);
+  if (!c) {
+    if (bouncerCounters.size >= 100_000) bouncerCounters.clear();
+    c = bouncerRequests.labels({ bouncer, route, method });
+    bouncerCounters.set(key, c);
+  }
+  return c;
 }
 
 export interface HttpAppOptions {

@@ -314,11 +314,21 @@ export class DecisionIndex {
   /** Active Ip/Range decisions whose span holds all of `q`: one map probe per prefix length in use. */
   private containing(q: IpSpan): IndexedDecision[] {
     const out: IndexedDecision[] = [];
-    const bits = BITS[q.family];
-    for (const [prefix, nets] of this.networks[q.family]) {
+    const push = (d: IndexedDecision) => out.push(d);
+    if (q.family === 4) {
+      // IPv4 network keys are plain numbers (netKey): mask with number arithmetic, no BigInt per probe.
+      const addr = Number(q.start);
+      for (const [prefix, nets] of this.networks[4]) {
+        if (prefix > q.prefix) continue;
+        const size = 2 ** (32 - prefix);
+        nets.forEach(addr - (addr % size), push);
+      }
+      return out;
+    }
+    for (const [prefix, nets] of this.networks[6]) {
       if (prefix > q.prefix) continue;
-      const host = BigInt(bits - prefix);
-      nets.forEach(netKey(q.family, (q.start >> host) << host), (d) => out.push(d));
+      const host = BigInt(128 - prefix);
+      nets.forEach(netKey(6, (q.start >> host) << host), push);
     }
     return out;
   }
