@@ -25,6 +25,7 @@ export interface Target {
   addBouncers(count: number): Promise<string[]>;
   /** The server processes, for CPU and memory readings. */
   pids(): number[];
+
   stop(): Promise<void>;
 }
 

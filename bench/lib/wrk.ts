@@ -18,6 +18,8 @@ export interface WrkResult {
   /** Connect, read, write and timeout errors, and answers outside 2xx/3xx. */
   errors: number;
   non2xx: number;
+  /** The body of one refused request, when the script captured one. */
+  sample_error?: string;
 }
 
 export interface WrkRun {
@@ -30,9 +32,17 @@ export interface WrkRun {
   env?: Record<string, string>;
 }
 
-/** wrk reports latency in microseconds; `done` prints one JSON line the harness parses. */
+/**
+ * wrk reports latency in microseconds; `done` prints one JSON line the harness parses. A script
+ * that keeps its threads in `all_threads` (from its setup) and sets `last_error` in them (from a
+ * `response` callback) also gets the body of one refused request reported.
+ */
 const REPORTER = `
 done = function(summary, latency, requests)
+  for _, t in ipairs(all_threads or {}) do
+    local body = t:get("last_error")
+    if body then io.write("WRK_ERROR " .. body:gsub("\\n", " ") .. "\\n") end
+  end
   local e = summary.errors
   io.write(string.format('WRK_JSON {"requests":%d,"duration_us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"p50":%d,"p90":%d,"p99":%d,"max":%d}\\n',
     summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
@@ -50,6 +60,7 @@ export function runWrk(run: WrkRun): Promise<WrkResult> {
       const line = /WRK_JSON (.*)/.exec(stdout)?.[1];
       if (err || !line) return fail(new Error(`wrk ${args.join(' ')} failed: ${err?.message ?? ''}\n${stdout}\n${stderr}`));
       const r = JSON.parse(line) as Record<string, number>;
+      const sampleError = /WRK_ERROR (.*)/.exec(stdout)?.[1];
       const seconds = r.duration_us / 1e6;
       done({
         requests: r.requests,
@@ -61,6 +72,7 @@ export function runWrk(run: WrkRun): Promise<WrkResult> {
         max_ms: round(r.max / 1000, 2),
         errors: r.connect + r.read + r.write + r.timeout + r.status,
         non2xx: r.status,
+        ...(sampleError ? { sample_error: sampleError.slice(0, 300) } : {}),
       });
     });
   });

@@ -23,9 +23,15 @@ local counter = 0
 -- A global: setup() below sets it in each thread's state after this chunk ran (wrk's SCRIPTING).
 thread_id = 0
 local threads = 0
+all_threads = {}
 function setup(thread)
   thread:set("thread_id", threads)
   threads = threads + 1
+  table.insert(all_threads, thread)
+end
+-- Keeps the body of the last refused push, reported after the run.
+function response(status, headers, body)
+  if status >= 300 then last_error = status .. " " .. body end
 end
 local headers = { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. os.getenv("WRK_JWT"), ["User-Agent"] = "${AGENT_HEADERS['user-agent']}" }
 local event = '{"timestamp":"%s","meta":[{"key":"source_ip","value":"%s"},{"key":"service","value":"ssh"},{"key":"log_type","value":"ssh_failed-auth"}]}'
