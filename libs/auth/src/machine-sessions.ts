@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Bus } from '@lapi/bus';
-import { MachineIdentity } from '@lapi/common';
+import { MachineIdentity, RefreshingCache } from '@lapi/common';
 import { MachinesRepository } from '@lapi/db';
 
 /** How long a machine lookup is trusted before the database is asked again. */
@@ -9,12 +9,18 @@ const MACHINE_CACHE_MS = 1000;
 /** Looks up the machine behind a token on every request, cheaply, so a deleted machine is refused at once. */
 @Injectable()
 export class MachineSessions implements OnModuleInit {
-  private readonly cache = new Map<string, { identity?: MachineIdentity; at: number }>();
+  /** Validated machines by machine_id; null for one unknown or not validated. */
+  private readonly cache: RefreshingCache<string, MachineIdentity | null>;
 
   constructor(
     private readonly machines: MachinesRepository,
     private readonly bus: Bus,
-  ) {}
+  ) {
+    this.cache = new RefreshingCache(MACHINE_CACHE_MS, async (machineId) => {
+      const m = await this.machines.findByMachineId(machineId);
+      return m && m.isValidated ? { id: m.id, machineId: m.machineId } : null;
+    });
+  }
 
   onModuleInit(): void {
     this.bus.onRevocation((r) => {
@@ -24,19 +30,7 @@ export class MachineSessions implements OnModuleInit {
 
   /** The validated machine with this machine_id, or undefined. */
   async find(machineId: string): Promise<MachineIdentity | undefined> {
-    const hit = this.cache.get(machineId);
-    if (hit && Date.now() - hit.at < MACHINE_CACHE_MS) return hit.identity;
-    let m;
-    try {
-      m = await this.machines.findByMachineId(machineId);
-    } catch (e) {
-      // Database briefly away: trust what we knew a moment ago.
-      if (hit) return hit.identity;
-      throw e;
-    }
-    const identity = m && m.isValidated ? { id: m.id, machineId: m.machineId } : undefined;
-    this.cache.set(machineId, { identity, at: Date.now() });
-    return identity;
+    return (await this.cache.get(machineId)) ?? undefined;
   }
 
   forget(machineId: string): void {

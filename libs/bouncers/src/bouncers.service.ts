@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Bus } from '@lapi/bus';
-import { BouncerIdentity, conflict, forbidden, notFound } from '@lapi/common';
+import { BouncerIdentity, RefreshingCache, conflict, forbidden, notFound } from '@lapi/common';
 import { BouncerEntity, BouncersRepository } from '@lapi/db';
 import { hashApiKey, newApiKey } from './api-key';
 
@@ -8,20 +8,18 @@ import { hashApiKey, newApiKey } from './api-key';
 const KEY_CACHE_MS = 1000;
 const MAX_REMEMBERED_KEYS = 100_000;
 
-interface CachedKey {
-  rows: BouncerEntity[];
-  at: number;
-}
-
 @Injectable()
 export class BouncersService implements OnModuleInit {
-  private readonly cache = new Map<string, CachedKey>();
+  /** Bouncer rows by key hash. */
+  private readonly cache: RefreshingCache<string, BouncerEntity[]>;
   private readonly hashes = new Map<string, string>();
 
   constructor(
     private readonly bouncers: BouncersRepository,
     private readonly bus: Bus,
-  ) {}
+  ) {
+    this.cache = new RefreshingCache(KEY_CACHE_MS, (hash) => this.bouncers.findByKeyHash(hash));
+  }
 
   onModuleInit(): void {
     this.bus.onRevocation((r) => {
@@ -61,7 +59,7 @@ export class BouncersService implements OnModuleInit {
    */
   async authenticate(key: string, ip: string): Promise<BouncerIdentity | undefined> {
     const hash = this.hashOf(key);
-    const rows = await this.rowsFor(hash);
+    const rows = await this.cache.get(hash);
     if (rows.length === 0) return undefined;
     const row = rows.find((r) => r.ipAddress === ip) ?? (await this.rowForNewHost(hash, rows, ip));
     return { id: row.id, name: row.name, lastSeq: row.lastSeq };
@@ -76,21 +74,6 @@ export class BouncersService implements OnModuleInit {
       this.hashes.set(key, hash);
     }
     return hash;
-  }
-
-  private async rowsFor(hash: string): Promise<BouncerEntity[]> {
-    const hit = this.cache.get(hash);
-    if (hit && Date.now() - hit.at < KEY_CACHE_MS) return hit.rows;
-    let rows: BouncerEntity[];
-    try {
-      rows = await this.bouncers.findByKeyHash(hash);
-    } catch (e) {
-      // Database briefly away: keep serving keys we knew a moment ago rather than failing every bouncer.
-      if (hit) return hit.rows;
-      throw e;
-    }
-    this.cache.set(hash, { rows, at: Date.now() });
-    return rows;
   }
 
   private async rowForNewHost(hash: string, rows: BouncerEntity[], ip: string): Promise<BouncerEntity> {

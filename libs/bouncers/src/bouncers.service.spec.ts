@@ -1,0 +1,40 @@
+import { InProcessBus } from '@lapi/bus';
+import { BouncerEntity, BouncersRepository } from '@lapi/db';
+import { hashApiKey } from './api-key';
+import { BouncersService } from './bouncers.service';
+
+/** A repository holding one bouncer row, counting its key look-ups and answering them after a tick. */
+function repositoryWithOneBouncer(key: string) {
+  const row = { id: 1, name: 'fw', apiKeyHash: hashApiKey(key), ipAddress: '192.0.2.1', lastSeq: '0' } as BouncerEntity;
+  const repo = {
+    lookups: 0,
+    async findByKeyHash(hash: string) {
+      repo.lookups++;
+      await new Promise((r) => setTimeout(r, 5));
+      return hash === row.apiKeyHash ? [row] : [];
+    },
+  };
+  return repo;
+}
+
+describe('BouncersService key checks', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('answers concurrent requests with an expired cache entry from one database read', async () => {
+    const repo = repositoryWithOneBouncer('k');
+    const service = new BouncersService(repo as unknown as BouncersRepository, new InProcessBus());
+    expect(await service.authenticate('k', '192.0.2.1')).toMatchObject({ id: 1, name: 'fw' });
+    expect(repo.lookups).toBe(1);
+    const later = Date.now() + 1500;
+    jest.useFakeTimers({ doNotFake: ['setTimeout'], now: later });
+    const answers = await Promise.all(Array.from({ length: 50 }, () => service.authenticate('k', '192.0.2.1')));
+    expect(answers.every((a) => a?.id === 1)).toBe(true);
+    expect(repo.lookups).toBe(2);
+  });
+
+  it('refuses an unknown key with a 403 message', async () => {
+    const service = new BouncersService(repositoryWithOneBouncer('k') as unknown as BouncersRepository, new InProcessBus());
+    await expect(service.identify('nope', '192.0.2.1')).rejects.toThrow('access forbidden');
+    await expect(service.identify(undefined, '192.0.2.1')).rejects.toThrow('access forbidden');
+  });
+});

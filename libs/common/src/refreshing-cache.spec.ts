@@ -1,0 +1,35 @@
+import { RefreshingCache } from './refreshing-cache';
+
+describe('RefreshingCache', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('serves a fresh entry without loading, and loads again once it is older than the TTL', async () => {
+    let loads = 0;
+    const cache = new RefreshingCache(1000, async (k: string) => `${k}${++loads}`);
+    expect(await cache.get('a')).toBe('a1');
+    expect(await cache.get('a')).toBe('a1');
+    jest.useFakeTimers({ now: Date.now() + 1001 });
+    expect(await cache.get('a')).toBe('a2');
+  });
+
+  it('serves the last known value when a reload fails, and fails when there is none', async () => {
+    let fail = false;
+    const cache = new RefreshingCache(1000, async (k: string) => {
+      if (fail) throw new Error('database away');
+      return k;
+    });
+    expect(await cache.get('a')).toBe('a');
+    fail = true;
+    jest.useFakeTimers({ now: Date.now() + 1001 });
+    expect(await cache.get('a')).toBe('a');
+    await expect(cache.get('b')).rejects.toThrow('database away');
+  });
+
+  it('forgets a deleted key at once', async () => {
+    let loads = 0;
+    const cache = new RefreshingCache(60_000, async () => ++loads);
+    await cache.get('a');
+    cache.delete('a');
+    expect(await cache.get('a')).toBe(2);
+  });
+});
