@@ -11,46 +11,34 @@ import { LapiRequest } from './auth-kinds';
 
 type CountedRequest = LapiRequest & { method: string; routeOptions?: { url?: string } };
 
-interface RouteMetrics {
-  requests: { inc(): void };
-  duration: { observe(seconds: number): void };
-}
+/**
+ * Metric children by label values: prom-client hashes a label object on every call otherwise, and
+ * bouncers poll thousands of times a second. Keys are route patterns, methods and bouncer names,
+ * so the map stays small; the bound only guards against a flood of bouncer names.
+ */
+const children = new Map<string, unknown>();
 
-/** Per route and method, the metric children: prom-client hashes a label object on every call otherwise. */
-const routeMetrics = new Map<string, RouteMetrics>();
-
-function metricsOf(route: string, method: string): RouteMetrics {
-  const key = `${method} ${route}`;
-  let m = routeMetrics.get(key);
-  if (!m) {
-    m = { requests: routeRequests.labels({ route, method }), duration: requestDuration.labels({ endpoint: route, method }) };
-    routeMetrics.set(key, m);
+function child<T>(key: string, make: () => T): T {
+  let c = children.get(key) as T | undefined;
+  if (!c) {
+    if (children.size >= 100_000) children.clear();
+    c = make();
+    children.set(key, c);
   }
-  return m;
+  return c;
 }
 
 function countRequest(req: CountedRequest, elapsedMs: number): void {
-  // The route pattern, not the URL, and Node's parser knows a fixed set of methods: the map stays small.
   const route = req.routeOptions?.url ?? 'unmatched';
-  const m = metricsOf(route, req.method);
-  m.requests.inc();
-  m.duration.observe(elapsedMs / 1000);
-  if (req.machine) machineRequests.inc({ machine: req.machine.machineId, route, method: req.method });
-  if (req.bouncer) bouncerCounter(req.bouncer.name, route, req.method).inc();
-}
-
-/** Bouncers poll thousands of times a second: their counters' children are kept too (up to a bound). */
-const bouncerCounters = new Map<string, { inc(): void }>();
-
-function bouncerCounter(bouncer: string, route: string, method: string): { inc(): void } {
-  const key = `${bouncer}\u0000${method} ${route}`;
-  let c = bouncerCounters.get(key);
-  if (!c) {
-    if (bouncerCounters.size >= 100_000) bouncerCounters.clear();
-    c = bouncerRequests.labels({ bouncer, route, method });
-    bouncerCounters.set(key, c);
+  const method = req.method;
+  const perRoute = child(`${method} ${route}`, () => ({ requests: routeRequests.labels({ route, method }), duration: requestDuration.labels({ endpoint: route, method }) }));
+  perRoute.requests.inc();
+  perRoute.duration.observe(elapsedMs / 1000);
+  if (req.machine) machineRequests.inc({ machine: req.machine.machineId, route, method });
+  if (req.bouncer) {
+    const bouncer = req.bouncer.name;
+    child(`bouncer ${bouncer}\u0000${method} ${route}`, () => bouncerRequests.labels({ bouncer, route, method })).inc();
   }
-  return c;
 }
 
 export interface HttpAppOptions {

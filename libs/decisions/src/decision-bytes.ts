@@ -9,23 +9,26 @@ function isPlainAscii(s: string): boolean {
   return true;
 }
 
-function jsonBytes(s: string): Buffer {
-  return Buffer.from(JSON.stringify(s), 'utf8');
+/** The text writer whose parts are encoded: the format is written down once, there. */
+export interface DecisionTextParts {
+  /** `{"duration":"...","id":` for an expiry time. */
+  prefix(until: number): string;
+  /** From after the id to just before the value. */
+  middle(d: ViewableDecision): string;
 }
 
 /**
  * Writes decisions as JSON bytes straight into a buffer, for stream startups of a million
  * decisions: building a string per decision and encoding it afterwards took most of a startup's
- * time. The text is byte for byte what DecisionJsonWriter.write gives (a spec checks it). The
- * parts repeated on many decisions (the duration prefix, origin, scenario, scope, type) are
- * encoded once; ids and plain values are copied digit by digit and byte by byte.
+ * time. The parts repeated on many decisions (the duration prefix; origin, scenario, scope and
+ * type) come from the text writer and are encoded once; ids and plain values are copied digit by
+ * digit and byte by byte. A spec holds the bytes equal to DecisionJsonWriter.write.
  */
 export class DecisionByteWriter {
   private readonly middles = new Map<string, Map<string, Map<string, Map<string, Buffer>>>>();
   private readonly prefixes = new Map<number, Buffer>();
 
-  /** `prefixOf(until)` gives `{"duration":"...","id":` for that expiry time. */
-  constructor(private readonly prefixOf: (until: number) => string) {}
+  constructor(private readonly text: DecisionTextParts) {}
 
   /** The most bytes one decision can take, so a caller can flush its buffer before it fills. */
   static maxBytes(d: ViewableDecision): number {
@@ -54,13 +57,13 @@ export class DecisionByteWriter {
   private prefix(until: number): Buffer {
     let p = this.prefixes.get(until);
     if (p === undefined) {
-      p = Buffer.from(this.prefixOf(until), 'utf8');
+      p = Buffer.from(this.text.prefix(until), 'utf8');
       if (this.prefixes.size < 100_000) this.prefixes.set(until, p);
     }
     return p;
   }
 
-  /** `,"origin":..,"scenario":..,"scope":..,["simulated":true,]"type":..,"value":` per combination. */
+  /** The encoded middle part, per combination of origin, scenario, scope, type and simulated. */
   private middle(d: ViewableDecision): Buffer {
     const type = d.simulated ? `${d.type}\u0000sim` : d.type;
     let byScenario = this.middles.get(d.origin);
@@ -71,11 +74,7 @@ export class DecisionByteWriter {
     if (!byType) byScope.set(d.scope, (byType = new Map()));
     let m = byType.get(type);
     if (!m) {
-      const simulated = d.simulated ? '"simulated":true,' : '';
-      m = Buffer.concat([
-        Buffer.from(',"origin":'), jsonBytes(d.origin), Buffer.from(',"scenario":'), jsonBytes(d.scenario),
-        Buffer.from(',"scope":'), jsonBytes(d.scope), Buffer.from(`,${simulated}"type":`), jsonBytes(d.type), Buffer.from(',"value":'),
-      ]);
+      m = Buffer.from(this.text.middle(d), 'utf8');
       byType.set(type, m);
     }
     return m;

@@ -191,11 +191,8 @@ export class DecisionIndex {
     const out: IndexedDecision[] = [];
     // A stream startup walks every decision: when no key holds two, none can lose to a twin.
     const checkTwins = dedup && this.hasTwins();
-    const candidates = this.candidates(filter);
-    if (candidates) {
-      for (const d of candidates) if (d.until > now && matches(d, filter) && (!checkTwins || this.isLongest(d, filter, now))) out.push(d);
-    } else {
-      for (const d of this.byId.values()) if (!d.ended && d.until > now && matches(d, filter) && (!checkTwins || this.isLongest(d, filter, now))) out.push(d);
+    for (const d of this.candidates(filter) ?? this.byId.values()) {
+      if (!d.ended && d.until > now && matches(d, filter) && (!checkTwins || this.isLongest(d, filter, now))) out.push(d);
     }
     return out;
   }

@@ -37,7 +37,7 @@ export class DecisionJsonWriter {
   constructor(private readonly now: number) {}
 
   /** `{"duration":"...","id":` for an expiry time. */
-  private prefix(until: number): string {
+  prefix(until: number): string {
     let times = this.times.get(until);
     if (times === undefined) {
       times = `{"duration":"${formatDuration(until - this.now)}","id":`;
@@ -46,10 +46,14 @@ export class DecisionJsonWriter {
     return times;
   }
 
-  write(d: ViewableDecision): string {
-    const times = this.prefix(d.until);
+  /** `,"origin":..,"scenario":..,"scope":..,["simulated":true,]"type":..,"value":`: what sits between the id and the value. */
+  middle(d: ViewableDecision): string {
     const simulated = d.simulated ? '"simulated":true,' : '';
-    return `${times}${d.id},"origin":${strRepeated(d.origin)},"scenario":${strRepeated(d.scenario)},"scope":${strRepeated(d.scope)},${simulated}"type":${strRepeated(d.type)},"value":${str(d.value)}}`;
+    return `,"origin":${strRepeated(d.origin)},"scenario":${strRepeated(d.scenario)},"scope":${strRepeated(d.scope)},${simulated}"type":${strRepeated(d.type)},"value":`;
+  }
+
+  write(d: ViewableDecision): string {
+    return `${this.prefix(d.until)}${d.id}${this.middle(d)}${str(d.value)}}`;
   }
 
   /** A JSON array, or `null` when empty (upstream's answer for no decisions). */
@@ -63,7 +67,7 @@ export class DecisionJsonWriter {
    * huge startup never becomes one string (and no string per decision is built at all).
    */
   stream(created: readonly ViewableDecision[], ended: readonly ViewableDecision[]): Readable {
-    const bytes = new DecisionByteWriter((until) => this.prefix(until));
+    const bytes = new DecisionByteWriter(this);
     function* chunks(): Generator<Buffer> {
       let buf = Buffer.allocUnsafe(CHUNK_BYTES);
       let off = buf.write('{"new":[', 0, 'latin1');
@@ -71,9 +75,10 @@ export class DecisionJsonWriter {
         if (name === 'deleted') off += buf.write('],"deleted":[', off, 'latin1');
         for (let i = 0; i < list.length; i++) {
           const d = list[i];
-          if (off + DecisionByteWriter.maxBytes(d) + 16 > buf.length) {
+          const need = DecisionByteWriter.maxBytes(d) + 16;
+          if (off + need > buf.length) {
             yield buf.subarray(0, off);
-            buf = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, DecisionByteWriter.maxBytes(d) + 16));
+            buf = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, need));
             off = 0;
           }
           if (i > 0) buf[off++] = 0x2c;
