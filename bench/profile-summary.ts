@@ -1,7 +1,8 @@
 /**
  * Summarises a V8 .cpuprofile (from BENCH_CPU_PROF=<dir>): self time per function and per
  * package, the shares a reader needs to see where a server spends its CPU.
- * Run: node -r ts-node/register/transpile-only bench/profile-summary.ts FILE.cpuprofile [top]
+ * Run: node -r ts-node/register/transpile-only bench/profile-summary.ts FILE.cpuprofile [top] [last-seconds]
+ * With last-seconds, only the profile's final seconds count (a scenario's measured load, not its set-up).
  */
 import { readFileSync } from 'node:fs';
 
@@ -16,11 +17,16 @@ interface Profile {
   timeDeltas: number[];
 }
 
-export function summarise(path: string, top = 25): string {
+export function summarise(path: string, top = 25, lastSeconds = Infinity): string {
   const p = JSON.parse(readFileSync(path, 'utf8')) as Profile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
-  p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)));
+  const from = p.timeDeltas.reduce((a, b) => a + b, 0) - lastSeconds * 1e6;
+  let at = 0;
+  p.samples.forEach((id, i) => {
+    at += p.timeDeltas[i] ?? 0;
+    if (at >= from) self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0));
+  });
   const fn = new Map<string, number>();
   const pkg = new Map<string, number>();
   let total = 0;
@@ -57,4 +63,4 @@ function packageOf(functionName: string, url: string): string {
   return 'lapi-cluster';
 }
 
-if (require.main === module) console.log(summarise(process.argv[2], Number(process.argv[3] ?? 25)));
+if (require.main === module) console.log(summarise(process.argv[2], Number(process.argv[3] ?? 25), Number(process.argv[4] ?? Infinity)));

@@ -23,18 +23,27 @@ describe('BouncersService key checks', () => {
   it('answers concurrent requests with an expired cache entry from one database read', async () => {
     const repo = repositoryWithOneBouncer('k');
     const service = new BouncersService(repo as unknown as BouncersRepository, new InProcessBus());
-    expect(await service.authenticate('k', '192.0.2.1')).toMatchObject({ id: 1, name: 'fw' });
+    expect(await service.identify('k', '192.0.2.1')).toMatchObject({ id: 1, name: 'fw' });
     expect(repo.lookups).toBe(1);
     const later = Date.now() + 1500;
     jest.useFakeTimers({ doNotFake: ['setTimeout'], now: later });
-    const answers = await Promise.all(Array.from({ length: 50 }, () => service.authenticate('k', '192.0.2.1')));
+    const answers = await Promise.all(Array.from({ length: 50 }, () => service.identify('k', '192.0.2.1')));
     expect(answers.every((a) => a?.id === 1)).toBe(true);
     expect(repo.lookups).toBe(2);
   });
 
-  it('refuses an unknown key with a 403 message', async () => {
+  it('answers a key read in the last second at once, without a promise', async () => {
+    const repo = repositoryWithOneBouncer('k');
+    const service = new BouncersService(repo as unknown as BouncersRepository, new InProcessBus());
+    expect(service.identify('k', '192.0.2.1')).toBeInstanceOf(Promise);
+    await service.identify('k', '192.0.2.1');
+    expect(service.identify('k', '192.0.2.1')).toEqual({ id: 1, name: 'fw', lastSeq: '0' });
+    expect(repo.lookups).toBe(1);
+  });
+
+  it('refuses an unknown or missing key with a 403 message', async () => {
     const service = new BouncersService(repositoryWithOneBouncer('k') as unknown as BouncersRepository, new InProcessBus());
-    await expect(service.identify('nope', '192.0.2.1')).rejects.toThrow('access forbidden');
-    await expect(service.identify(undefined, '192.0.2.1')).rejects.toThrow('access forbidden');
+    await expect(async () => service.identify('nope', '192.0.2.1')).rejects.toThrow('access forbidden');
+    expect(() => service.identify(undefined, '192.0.2.1')).toThrow('access forbidden');
   });
 });

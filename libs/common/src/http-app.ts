@@ -11,34 +11,14 @@ import { LapiRequest } from './auth-kinds';
 
 type CountedRequest = LapiRequest & { method: string; routeOptions?: { url?: string } };
 
-/**
- * Metric children by label values: prom-client hashes a label object on every call otherwise, and
- * bouncers poll thousands of times a second. Keys are route patterns, methods and bouncer names,
- * so the map stays small; the bound only guards against a flood of bouncer names.
- */
-const children = new Map<string, unknown>();
-
-function child<T>(key: string, make: () => T): T {
-  let c = children.get(key) as T | undefined;
-  if (!c) {
-    if (children.size >= 100_000) children.clear();
-    c = make();
-    children.set(key, c);
-  }
-  return c;
-}
-
 function countRequest(req: CountedRequest, elapsedMs: number): void {
+  // The route pattern, not the URL: the series stay few.
   const route = req.routeOptions?.url ?? 'unmatched';
   const method = req.method;
-  const perRoute = child(`${method} ${route}`, () => ({ requests: routeRequests.labels({ route, method }), duration: requestDuration.labels({ endpoint: route, method }) }));
-  perRoute.requests.inc();
-  perRoute.duration.observe(elapsedMs / 1000);
-  if (req.machine) machineRequests.inc({ machine: req.machine.machineId, route, method });
-  if (req.bouncer) {
-    const bouncer = req.bouncer.name;
-    child(`bouncer ${bouncer}\u0000${method} ${route}`, () => bouncerRequests.labels({ bouncer, route, method })).inc();
-  }
+  routeRequests.series(route, method).value++;
+  requestDuration.series(route, method).observe(elapsedMs / 1000);
+  if (req.machine) machineRequests.series(req.machine.machineId, route, method).value++;
+  if (req.bouncer) bouncerRequests.series(req.bouncer.name, route, method).value++;
 }
 
 export interface HttpAppOptions {

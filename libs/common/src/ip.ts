@@ -30,16 +30,21 @@ class Span implements IpSpan {
   }
 }
 
-function toBigInt(bytes: number[]): bigint {
-  let n = 0n;
-  for (const b of bytes) n = (n << 8n) | BigInt(b);
-  return n;
+/** The address as one integer, built from 32-bit words: four BigInt steps for IPv6, not sixteen. */
+function toBigInt(addr: ipaddr.IPv4 | ipaddr.IPv6): bigint {
+  if (addr instanceof ipaddr.IPv4) {
+    const [a, b, c, d] = addr.octets;
+    return BigInt(a * 2 ** 24 + (b << 16) + (c << 8) + d);
+  }
+  const p = addr.parts;
+  const word = (i: number) => BigInt(p[i] * 65536 + p[i + 1]);
+  return (word(0) << 96n) | (word(2) << 64n) | (word(4) << 32n) | word(6);
 }
 
 function span(addr: ipaddr.IPv4 | ipaddr.IPv6, prefix: number): IpSpan {
   const family = addr.kind() === 'ipv4' ? 4 : 6;
   const bits = family === 4 ? 32 : 128;
-  const value = toBigInt(addr.toByteArray());
+  const value = toBigInt(addr);
   const hostBits = BigInt(bits - prefix);
   const start = (value >> hostBits) << hostBits;
   const end = start | ((1n << hostBits) - 1n);
@@ -57,11 +62,20 @@ export function spanAddress(family: 4 | 6, n: bigint): string {
   return ipaddr.fromByteArray(bytes).toString();
 }
 
+/**
+ * net.isIP is strict (no "127.1" or octal forms) and says the family, so ipaddr.js parses the text
+ * once with that family's parser (its generic parse() validates, then parses again).
+ */
+function parseFamily(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+  const family = isIP(text);
+  if (family === 4) return ipaddr.IPv4.parse(text);
+  if (family === 6) return ipaddr.IPv6.parse(text);
+  return undefined;
+}
+
 function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
-  // net.isIP is strict (no "127.1" or octal forms), ipaddr.js then gives the bytes.
-  if (!isIP(text)) return undefined;
-  const addr = ipaddr.parse(text);
-  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) return (addr as ipaddr.IPv6).toIPv4Address();
+  const addr = parseFamily(text);
+  if (addr instanceof ipaddr.IPv6 && addr.isIPv4MappedAddress()) return addr.toIPv4Address();
   return addr;
 }
 
@@ -95,7 +109,7 @@ export function parseCidr(text: string): IpSpan | undefined {
   if (!/^\d{1,3}$/.test(prefixText)) return undefined;
   let prefix = Number(prefixText);
   const addrText = text.slice(0, slash);
-  const raw = isIP(addrText) ? ipaddr.parse(addrText) : undefined;
+  const raw = parseFamily(addrText);
   if (!raw) return undefined;
   const max = raw.kind() === 'ipv4' ? 32 : 128;
   if (prefix > max) return undefined;

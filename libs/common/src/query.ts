@@ -12,8 +12,9 @@ export type ParsedQuery<S extends QuerySchema> = { [K in keyof S]?: ReturnType<S
 /** Reads a query string against a schema: unknown or repeated parameters and bad values are 400s. */
 export function readQuery<S extends QuerySchema>(raw: Raw | undefined, schema: S): ParsedQuery<S> {
   const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(raw ?? {})) {
-    const parse = schema[name];
+  for (const name in raw) {
+    const value = raw[name];
+    const parse = Object.hasOwn(schema, name) ? schema[name] : undefined;
     if (!parse) throw badRequest(`unknown parameter '${name}'`);
     if (Array.isArray(value)) throw badRequest(`parameter '${name}' given more than once`);
     out[name] = parse(String(value), name);

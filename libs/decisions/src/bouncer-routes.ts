@@ -36,17 +36,29 @@ export class BouncerRoutes implements OnModuleInit {
     app.get('/v1/decisions/stream', this.route((bouncer, req, reply) => this.stream(bouncer, req, reply)));
   }
 
+  /**
+   * A live lookup with a known key is answered synchronously, start to end: no promise is made
+   * unless the key or the stream cursor has to come from the database.
+   */
   private route(handle: Handler) {
-    return async (req: FastifyRequest, reply: FastifyReply) => {
+    const fail = (reply: FastifyReply, e: unknown) => {
+      const { status, body } = toErrorReply(e);
+      return reply.code(status).header('content-type', JSON_TYPE).send(body);
+    };
+    const answer = (bouncer: BouncerIdentity, req: FastifyRequest, reply: FastifyReply) => {
+      // Read by the per-bouncer request counter (cs_lapi_bouncer_requests_total).
+      (req as unknown as LapiRequest).bouncer = bouncer;
+      const body = handle(bouncer, req, reply);
+      if (body instanceof Promise) return body.then((b) => reply.header('content-type', JSON_TYPE).send(b), (e) => fail(reply, e));
+      reply.header('content-type', JSON_TYPE).send(body);
+    };
+    return (req: FastifyRequest, reply: FastifyReply) => {
       try {
-        const bouncer = await this.bouncers.identify(req.headers['x-api-key'], req.ip);
-        // Read by the per-bouncer request counter (cs_lapi_bouncer_requests_total).
-        (req as unknown as LapiRequest).bouncer = bouncer;
-        const body = await handle(bouncer, req, reply);
-        return reply.header('content-type', JSON_TYPE).send(body);
+        const bouncer = this.bouncers.identify(req.headers['x-api-key'], req.ip);
+        if (bouncer instanceof Promise) return bouncer.then((b) => answer(b, req, reply)).catch((e: unknown) => fail(reply, e));
+        return answer(bouncer, req, reply);
       } catch (e) {
-        const { status, body } = toErrorReply(e);
-        return reply.code(status).header('content-type', JSON_TYPE).send(body);
+        fail(reply, e);
       }
     };
   }

@@ -1,25 +1,15 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { TallyCounter, TallyHistogram } from './request-tally';
 
 /** One registry per process; names follow upstream's where upstream has them. */
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
 
-export const routeRequests = new Counter({
-  name: 'cs_lapi_route_requests_total', help: 'Number of calls to each route per method.',
-  labelNames: ['route', 'method'], registers: [registry],
-});
-export const machineRequests = new Counter({
-  name: 'cs_lapi_machine_requests_total', help: 'Number of calls for each machine.',
-  labelNames: ['machine', 'route', 'method'], registers: [registry],
-});
-export const bouncerRequests = new Counter({
-  name: 'cs_lapi_bouncer_requests_total', help: 'Number of calls for each bouncer.',
-  labelNames: ['bouncer', 'route', 'method'], registers: [registry],
-});
-export const requestDuration = new Histogram({
-  name: 'cs_lapi_request_duration_seconds', help: 'Response time of LAPI.',
-  labelNames: ['endpoint', 'method'], buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [registry],
-});
+// Counted on every request: tallied in plain numbers (request-tally.ts), read by the registry when scraped.
+export const routeRequests = new TallyCounter('cs_lapi_route_requests_total', 'Number of calls to each route per method.', ['route', 'method'], registry);
+export const machineRequests = new TallyCounter('cs_lapi_machine_requests_total', 'Number of calls for each machine.', ['machine', 'route', 'method'], registry);
+export const bouncerRequests = new TallyCounter('cs_lapi_bouncer_requests_total', 'Number of calls for each bouncer.', ['bouncer', 'route', 'method'], registry);
+export const requestDuration = new TallyHistogram('cs_lapi_request_duration_seconds', 'Response time of LAPI.', ['endpoint', 'method'], [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registry);
 export const indexSize = new Gauge({ name: 'lapi_decision_index_active', help: 'Active decisions in this replica\'s memory.', registers: [registry] });
 export const indexHead = new Gauge({ name: 'lapi_decision_index_head', help: 'Last change sequence number applied to this replica\'s index.', registers: [registry] });
 export const fanoutLag = new Histogram({
