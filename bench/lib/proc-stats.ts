@@ -26,3 +26,16 @@ export function peakRssMiB(pids: number[]): number[] {
     return m ? Math.round(Number(m[1]) / 1024) : NaN;
   });
 }
+
+/** The machine's CPU time so far, in ticks: all of it, and the part the hypervisor gave to other guests (steal). */
+export function machineTicks(): { total: number; steal: number } {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal [guest guest_nice, already counted in user/nice]
+  return { total: cpu.slice(0, 8).reduce((a, b) => a + b, 0), steal: cpu[7] ?? 0 };
+}
+
+/** Share of the machine's CPU time stolen by the hypervisor between two readings, in per cent. */
+export function stealPercent(from: { total: number; steal: number }, to: { total: number; steal: number }): number {
+  const total = to.total - from.total;
+  return total > 0 ? Math.round((1000 * (to.steal - from.steal)) / total) / 10 : 0;
+}

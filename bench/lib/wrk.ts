@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { machineTicks, stealPercent } from './proc-stats';
 
 export interface WrkResult {
   requests: number;
@@ -20,6 +21,11 @@ export interface WrkResult {
   non2xx: number;
   /** The body of one refused request, when the script captured one. */
   sample_error?: string;
+  /**
+   * Share of the machine's CPU the hypervisor gave to other guests during the run: this machine
+   * is a shared VM, and a run with much steal is slower for reasons of its own.
+   */
+  steal_pct?: number;
 }
 
 export interface WrkRun {
@@ -55,6 +61,7 @@ export function runWrk(run: WrkRun): Promise<WrkResult> {
   const scriptPath = join(dir, 'script.lua');
   writeFileSync(scriptPath, run.script + REPORTER);
   const args = ['-t', String(run.threads ?? Math.min(2, run.connections)), '-c', String(run.connections), '-d', `${run.seconds}s`, '--timeout', '10s', '-s', scriptPath, run.url];
+  const ticks = machineTicks();
   return new Promise((done, fail) => {
     execFile('wrk', args, { env: { ...process.env, ...run.env }, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
       const line = /WRK_JSON (.*)/.exec(stdout)?.[1];
@@ -73,6 +80,7 @@ export function runWrk(run: WrkRun): Promise<WrkResult> {
         errors: r.connect + r.read + r.write + r.timeout + r.status,
         non2xx: r.status,
         ...(sampleError ? { sample_error: sampleError.slice(0, 300) } : {}),
+        steal_pct: stealPercent(ticks, machineTicks()),
       });
     });
   });
@@ -93,6 +101,30 @@ export async function runWrkTogether(runs: WrkRun[]): Promise<WrkResult> {
     max_ms: worst((r) => r.max_ms),
     errors: sum((r) => r.errors),
     non2xx: sum((r) => r.non2xx),
+    steal_pct: worst((r) => r.steal_pct ?? 0),
+  };
+}
+
+/**
+ * Runs taken one after the other (rounds of one load) as one result: requests and seconds add
+ * up, p50 is the middle round's, the worst p99 and max stand, steal is averaged.
+ */
+export function combineRounds(rounds: WrkResult[]): WrkResult {
+  const sum = (f: (r: WrkResult) => number) => rounds.reduce((a, r) => a + f(r), 0);
+  const worst = (f: (r: WrkResult) => number) => Math.max(...rounds.map(f));
+  const median = (f: (r: WrkResult) => number) => rounds.map(f).sort((a, b) => a - b)[Math.floor(rounds.length / 2)];
+  const seconds = sum((r) => r.seconds);
+  return {
+    requests: sum((r) => r.requests),
+    seconds: round(seconds, 2),
+    rps: Math.round(sum((r) => r.requests) / seconds),
+    p50_ms: median((r) => r.p50_ms),
+    p90_ms: median((r) => r.p90_ms),
+    p99_ms: worst((r) => r.p99_ms),
+    max_ms: worst((r) => r.max_ms),
+    errors: sum((r) => r.errors),
+    non2xx: sum((r) => r.non2xx),
+    steal_pct: round(sum((r) => r.steal_pct ?? 0) / rounds.length, 1),
   };
 }
 
