@@ -54,7 +54,7 @@ function stream(): string {
       rows.push([name, num(v.decisions), `${v.seconds} s`, `${v.body_mb} MB`, `${num(v.peak_rss_mib)} MiB`, Number.isNaN(ratio) ? '—' : x(ratio), target]);
     }
   }
-  return `Time to the whole body of \`GET /v1/decisions/stream?startup=true\` (median of ${r.settings.repeats}, each by a new bouncer), and the peak resident memory of the process answering (reset before each request). The decisions were loaded through \`POST /v1/alerts\`.\n\n${table(['server', 'decisions', 'time', 'body', 'peak RSS', 'time vs CrowdSec', 'target'], rows)}`;
+  return `Time to the whole body of \`GET /v1/decisions/stream?startup=true\` as curl receives it (its \`time_total\`; median of ${r.settings.repeats}, each by a new bouncer), and the peak resident memory of the process answering (reset before each request). The decisions were loaded through \`POST /v1/alerts\`.\n\n${table(['server', 'decisions', 'time', 'body', 'peak RSS', 'time vs CrowdSec', 'target'], rows)}`;
 }
 
 function polls(): string {

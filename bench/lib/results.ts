@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { crowdsecVersion, ourVersion, startTarget, Target, TargetName } from './targets';
@@ -34,8 +35,17 @@ export function environment(): Environment {
     node: process.version,
     crowdsec: crowdsecVersion(),
     lapi_cluster: ourVersion(),
-    load_tool: 'wrk 4.1.0 (Debian)',
+    load_tool: `wrk ${debianVersion('wrk')} (the loads), curl ${debianVersion('curl')} (stream startups), from Debian`,
   };
+}
+
+/** The installed Debian package's version, upstream part only. */
+function debianVersion(pkg: string): string {
+  try {
+    return execFileSync('dpkg-query', ['-W', '-f', '${Version}', pkg], { encoding: 'utf8' }).replace(/^\d+:/, '').replace(/-[^-]*$/, '');
+  } catch {
+    return '(not installed)';
+  }
 }
 
 export function saveResult(result: ScenarioResult): void {
