@@ -9,7 +9,7 @@ const d = (o: Partial<ViewableDecision> = {}): ViewableDecision => ({
 });
 
 describe('DecisionByteWriter', () => {
-  it('writes the same bytes as the string writer, for plain, escaped, non-ASCII and simulated decisions', () => {
+  it('writes the same bytes as the string writer, for plain, escaped, non-ASCII and simulated decisions, in any order', () => {
     const text = new DecisionJsonWriter(NOW);
     const bytes = new DecisionByteWriter(text);
     const cases = [
@@ -17,7 +17,8 @@ describe('DecisionByteWriter', () => {
       d({ value: '2001:db8::/64', scope: 'Range' }), d({ value: 'a"quote\\and\nnewline' }), d({ value: 'naïve ☃' }),
       d({ scenario: 'ümlaut "scenario"', origin: 'CAPI' }), d({ simulated: true }), d({ until: NOW - 1500 }),
     ];
-    for (const c of cases) {
+    // Forwards and back: a part kept from the previous decision must never be reused for a different one.
+    for (const c of [...cases, ...[...cases].reverse()]) {
       const buf = Buffer.alloc(DecisionByteWriter.maxBytes(c));
       const end = bytes.write(buf, 0, c);
       expect(buf.subarray(0, end).toString('utf8')).toBe(text.write(c));
