@@ -123,7 +123,7 @@ function main(): void {
   const md = `# Benchmarks
 
 lapi-cluster side by side with the real CrowdSec LAPI, on the same machine, in the same run, with
-the same data. Regenerate everything with \`npm run bench\` (about 15 minutes; it installs wrk and
+the same data. Regenerate everything with \`npm run bench\` (about 20 minutes; it installs wrk, curl and
 crowdsec from Debian if they are missing); raw results are in \`bench/results/\`. One scenario:
 \`npm run bench:lookups\`, \`bench:stream\`, \`bench:polls\`, \`bench:ingestion\`, \`bench:fanout\`,
 \`bench:ceiling\`, then \`npm run bench:report\` to rewrite this file. Ratios compare figures from
