@@ -17,6 +17,8 @@ import { eachTarget, environment, main, saveResult, targetsFromArgs } from '../l
 import { Target } from '../lib/targets';
 import { round } from '../lib/wrk';
 
+const execFileAsync = promisify(execFile);
+
 const SIZES = [100_000, 1_000_000];
 const REPEATS = 3;
 
@@ -51,7 +53,7 @@ export async function measureStreamStartup(t: Target): Promise<StartupReading[]>
       times.push(seconds);
       peak = Math.max(peak, peakRssMiB([servingPid])[0]);
       bytes = body.length;
-      const count = (JSON.parse(body.toString()) as { new: unknown[] | null }).new?.length ?? 0;
+      const count = decisionsIn(body);
       if (count !== size) throw new Error(`${t.name} startup gave ${count} decisions, expected ${size}`);
     }
     const sorted = [...times].sort((a, b) => a - b);
@@ -66,7 +68,7 @@ async function startup(url: string, key: string): Promise<{ seconds: number; bod
   const file = join(dir, 'body.json');
   try {
     const args = ['-sS', '-o', file, '-w', '%{http_code} %{time_total}', '-H', `x-api-key: ${key}`, `${url}/v1/decisions/stream?startup=true`];
-    const { stdout } = await promisify(execFile)('curl', args);
+    const { stdout } = await execFileAsync('curl', args);
     const [status, seconds] = stdout.trim().split(' ');
     if (status !== '200') throw new Error(`startup answered ${status}`);
     return { seconds: Number(seconds), body: readFileSync(file) };
@@ -75,13 +77,18 @@ async function startup(url: string, key: string): Promise<{ seconds: number; bod
   }
 }
 
+/** How many decisions a startup body lists as new. */
+function decisionsIn(body: Buffer): number {
+  return (JSON.parse(body.toString()) as { new: unknown[] | null }).new?.length ?? 0;
+}
+
 /** Waits until a replica holds everything loaded (the cluster's replicas follow the bus), so the timed runs measure serving only. */
 async function settle(t: Target, key: string, size: number): Promise<void> {
   if (t.name !== 'cluster') return;
   const deadline = Date.now() + 60_000;
   for (;;) {
     const { body } = await startup(t.decisionUrls[0], key);
-    if (((JSON.parse(body.toString()) as { new: unknown[] | null }).new?.length ?? 0) === size) return;
+    if (decisionsIn(body) === size) return;
     if (Date.now() > deadline) throw new Error('the replica never caught up with the load');
   }
 }
