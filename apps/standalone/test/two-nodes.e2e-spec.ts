@@ -2,6 +2,8 @@ import { newAlert, newDecision, pollUntil, createTestDatabase, TestDatabase } fr
 import { call, startTestLapi, TestLapi } from './support/test-lapi';
 
 const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+// A prefix of this run's own: other clusters (another test run) on the same NATS stay apart.
+const busSubjectPrefix = `lapi-test-${process.pid}`;
 
 /** Two LAPI nodes on one Postgres and one NATS: what a client sees must not depend on the node. */
 describe('two nodes sharing Postgres and NATS', () => {
@@ -11,8 +13,8 @@ describe('two nodes sharing Postgres and NATS', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    a = await startTestLapi({ sharedDatabaseUrl: db.url, natsUrl });
-    b = await startTestLapi({ sharedDatabaseUrl: db.url, natsUrl });
+    a = await startTestLapi({ sharedDatabaseUrl: db.url, natsUrl, busSubjectPrefix });
+    b = await startTestLapi({ sharedDatabaseUrl: db.url, natsUrl, busSubjectPrefix });
   });
   afterAll(async () => {
     await a.close();

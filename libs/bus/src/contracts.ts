@@ -1,10 +1,14 @@
 import { DecisionChanges } from '@lapi/db';
 
-/** Subjects of every message on the bus. */
-export const SUBJECTS = {
-  decisionChanges: 'lapi.decisions.changes',
-  revocations: 'lapi.identities.revoked',
-} as const;
+/** Subjects of every message on the bus, under the cluster's prefix (LAPI_BUS_SUBJECT_PREFIX). */
+export function busSubjects(prefix: string) {
+  return {
+    decisionChanges: `${prefix}.decisions.changes`,
+    revocations: `${prefix}.identities.revoked`,
+  } as const;
+}
+
+export type BusSubjects = ReturnType<typeof busSubjects>;
 
 export type { DecisionChanges };
 

@@ -4,6 +4,7 @@ import { connectNats, NatsBus, splitChanges } from './nats-bus';
 import { DecisionChanges } from './contracts';
 
 const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const prefix = `lapi-test-${process.pid}`;
 
 function decisions(from: number, n: number): DecisionRecord[] {
   return Array.from({ length: n }, (_, i) => ({
@@ -17,12 +18,30 @@ describe('NatsBus on a real NATS server', () => {
   let b: NatsBus;
 
   beforeAll(async () => {
-    a = new NatsBus(await connectNats(natsUrl, 'test-a'));
-    b = new NatsBus(await connectNats(natsUrl, 'test-b'));
+    a = new NatsBus(await connectNats(natsUrl, 'test-a'), prefix);
+    b = new NatsBus(await connectNats(natsUrl, 'test-b'), prefix);
   });
   afterAll(async () => {
     await a.close();
     await b.close();
+  });
+
+  it('keeps clusters with different subject prefixes apart on one NATS server', async () => {
+    const other = new NatsBus(await connectNats(natsUrl, 'test-other'), `${prefix}-other`);
+    const heardByOther: DecisionChanges[] = [];
+    const heardByB: DecisionChanges[] = [];
+    const stopOther = other.onDecisionChanges((c) => heardByOther.push(c));
+    const stopB = b.onDecisionChanges((c) => heardByB.push(c));
+    await a.publishDecisionChanges({ fromSeq: 1, toSeq: 1, decisions: decisions(1, 1) });
+    await pollUntil(() => heardByB.length === 1, 'b to hear a');
+    // other hears its own cluster's message, which the server routed after a's: a's would be there by now.
+    await other.publishDecisionChanges({ fromSeq: 7, toSeq: 7, decisions: decisions(7, 1) });
+    await pollUntil(() => heardByOther.length > 0, 'other to hear its own cluster');
+    stopOther();
+    stopB();
+    await other.close();
+    expect(heardByOther.map((c) => c.fromSeq)).toEqual([7]);
+    expect(heardByB.map((c) => c.fromSeq)).toEqual([1]);
   });
 
   it('delivers decision changes published by one node to another, large batches in contiguous parts', async () => {

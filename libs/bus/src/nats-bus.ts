@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { connect, JSONCodec, NatsConnection, Subscription } from 'nats';
-import { Bus, DecisionChanges, Revocation, SUBJECTS, Unsubscribe } from './contracts';
+import { Bus, busSubjects, BusSubjects, DecisionChanges, Revocation, Unsubscribe } from './contracts';
 
 /** Decisions per message: keeps each message well under NATS's default 1 MB max_payload. */
 const DECISIONS_PER_MESSAGE = 1000;
@@ -22,8 +22,14 @@ export class NatsBus extends Bus {
   private reconnecting = false;
   private readonly reconnectHandlers = new Set<() => void>();
 
-  constructor(private readonly nc: NatsConnection) {
+  private readonly subjects: BusSubjects;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    subjectPrefix = 'lapi',
+  ) {
     super();
+    this.subjects = busSubjects(subjectPrefix);
     void this.watchStatus();
   }
 
@@ -39,21 +45,21 @@ export class NatsBus extends Bus {
   }
 
   async publishDecisionChanges(changes: DecisionChanges): Promise<void> {
-    for (const part of splitChanges(changes, DECISIONS_PER_MESSAGE)) this.nc.publish(SUBJECTS.decisionChanges, this.codec.encode(part));
+    for (const part of splitChanges(changes, DECISIONS_PER_MESSAGE)) this.nc.publish(this.subjects.decisionChanges, this.codec.encode(part));
   }
 
   onDecisionChanges(handler: (changes: DecisionChanges) => void): Unsubscribe {
-    return this.subscribe(SUBJECTS.decisionChanges, (m) => {
+    return this.subscribe(this.subjects.decisionChanges, (m) => {
       if (isDecisionChanges(m)) handler(m);
     });
   }
 
   async publishRevocation(revocation: Revocation): Promise<void> {
-    this.nc.publish(SUBJECTS.revocations, this.codec.encode(revocation));
+    this.nc.publish(this.subjects.revocations, this.codec.encode(revocation));
   }
 
   onRevocation(handler: (revocation: Revocation) => void): Unsubscribe {
-    return this.subscribe(SUBJECTS.revocations, (m) => {
+    return this.subscribe(this.subjects.revocations, (m) => {
       if (isRevocation(m)) handler(m);
     });
   }

@@ -13,6 +13,8 @@ export class AppConfig {
   dataDir = './data';
   /** NATS server URL; unset means the in-process bus. */
   natsUrl?: string;
+  /** Prefix of every NATS subject: clusters sharing one NATS server keep apart by it. */
+  busSubjectPrefix = 'lapi';
   /** HS256 secret shared by every node; unset means one generated once and kept in the database. */
   jwtSecret?: string;
   jwtTtlSeconds = 3600;
@@ -107,6 +109,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
   c.databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
   if (env.LAPI_DATA_DIR) c.dataDir = env.LAPI_DATA_DIR;
   c.natsUrl = url(env, 'NATS_URL', ['nats:', 'tls:', 'ws:', 'wss:']);
+  const prefix = env.LAPI_BUS_SUBJECT_PREFIX;
+  if (prefix !== undefined && prefix !== '') {
+    if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(prefix)) fail('LAPI_BUS_SUBJECT_PREFIX', prefix, 'expected NATS subject tokens (letters, digits, - and _) separated by dots');
+    c.busSubjectPrefix = prefix;
+  }
   const secret = env.LAPI_JWT_SECRET;
   if (secret !== undefined && secret !== '') {
     if (secret.length < 32) fail('LAPI_JWT_SECRET', secret, 'must be at least 32 characters');

@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+
 /**
  * Where the integration tests find Postgres and NATS: DATABASE_URL / NATS_URL when set
  * (CI and this machine), otherwise containers started by testcontainers in global setup.
@@ -14,4 +17,5 @@ export function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-export const TEMPLATE_DB = 'lapi_test_template';
+/** One template per checkout, so test runs of two checkouts on one Postgres do not drop each other's. */
+export const TEMPLATE_DB = `lapi_test_template_${createHash('sha256').update(resolve(__dirname, '../../..')).digest('hex').slice(0, 8)}`;
