@@ -19,7 +19,7 @@ const program = new Command('lapictl')
 /** Opens the database (and bus) with the LAPI's configuration, runs one command, closes. */
 function run(fn: (app: INestApplicationContext, format: OutputFormat) => Promise<void>) {
   return async () => {
-    const config = Object.assign(loadConfig(), { backgroundJobs: false, metricsPort: 0 });
+    const config = Object.assign(loadConfig(), { backgroundJobs: false, metricsPort: 0, embeddedRole: 'lapictl' as const });
     const app = await NestFactory.createApplicationContext(CliModule.with(config), { logger: ['fatal', 'error'], abortOnError: false });
     try {
       await fn(app, program.opts<{ output: OutputFormat }>().output);

@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { AlertsRepository, NewAlert, NewDecision } from '@lapi/db';
+import { isUnavailable, unavailable } from '@lapi/common';
 import { DecisionWriter } from '@lapi/decisions';
 
 /** Above this many alerts a waiting push goes into the following transaction instead. */
 const MAX_ALERTS_PER_TRANSACTION = 1000;
+/** Pushes waiting for a transaction; past this the database is not keeping up, and agents are told to retry. */
+const MAX_QUEUED_PUSHES = 5000;
 
 interface PendingPush {
   alerts: NewAlert[];
@@ -30,6 +33,7 @@ export class AlertBatcher {
 
   /** Resolves with the new alert ids once they are committed and their decisions published. */
   insert(alerts: NewAlert[], decisions: NewDecision[][]): Promise<string[]> {
+    if (this.queue.length >= MAX_QUEUED_PUSHES) return Promise.reject(unavailable(`${MAX_QUEUED_PUSHES} alert pushes are waiting for the database: retry later`));
     return new Promise((done, fail) => {
       this.queue.push({ alerts, decisions, done, fail });
       if (!this.draining) void this.drain();
@@ -62,7 +66,8 @@ export class AlertBatcher {
       await this.decisions.publish(inserted.changes);
       result = inserted;
     } catch (e) {
-      if (batch.length === 1) return batch[0].fail(e);
+      // A slow or unreachable database fails the whole batch: one try each would multiply the wait.
+      if (batch.length === 1 || isUnavailable(e)) return batch.forEach((p) => p.fail(e));
       // One push the database refuses must not fail the others it shared a transaction with.
       for (const push of batch) await this.commit([push]);
       return;

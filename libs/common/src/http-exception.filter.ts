@@ -45,6 +45,7 @@ export function toErrorReply(error: unknown): ErrorReply {
     const status = error.getStatus();
     return { status, body: { message: status === 415 ? UNSUPPORTED_TYPE : message } };
   }
+  if (isDatabaseBusy(error)) return { status: 503, body: { message: 'database busy: no answer within the time limit (LAPI_DB_TIMEOUT), retry later' } };
   if (isUnavailable(error)) return { status: 503, body: { message: 'database or bus unavailable, retry later' } };
   const fe = error as FastifyLikeError;
   if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
@@ -58,11 +59,26 @@ export function toErrorReply(error: unknown): ErrorReply {
 /** Connection-level failures (Postgres restarting, network cut): the client should retry, not give up. */
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08003', '08006']);
 
-function isUnavailable(error: unknown): boolean {
-  const e = error as { code?: string; driverError?: { code?: string }; message?: string };
-  const code = e?.driverError?.code ?? e?.code;
+/** Time limits hit: statement or lock timeout, the embedded session's wait, a transaction left idle. */
+const BUSY_CODES = new Set(['57014', '55P03', '25P03']);
+
+function errorCode(error: unknown): string | undefined {
+  const e = error as { code?: string; driverError?: { code?: string } };
+  return e?.driverError?.code ?? e?.code;
+}
+
+function isDatabaseBusy(error: unknown): boolean {
+  const code = errorCode(error);
+  if (code && BUSY_CODES.has(code)) return true;
+  return /timeout exceeded when trying to connect|Query read timeout/.test((error as Error)?.message ?? '');
+}
+
+/** Whether retrying later may succeed: the database or bus is down, slow or busy (answered with 503). */
+export function isUnavailable(error: unknown): boolean {
+  if (isDatabaseBusy(error)) return true;
+  const code = errorCode(error);
   if (code && UNAVAILABLE_CODES.has(code)) return true;
-  return /Connection terminated|timeout exceeded when trying to connect/.test(e?.message ?? '');
+  return /Connection terminated/.test((error as Error)?.message ?? '');
 }
 
 function fastifyMessage(e: FastifyLikeError): string {

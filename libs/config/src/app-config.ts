@@ -11,6 +11,10 @@ export class AppConfig {
   databaseUrl?: string;
   /** Where the embedded database lives. */
   dataDir = './data';
+  /** The LAPI owns the embedded database and serves it; lapictl joins a running LAPI (or opens it alone). */
+  embeddedRole: 'lapi' | 'lapictl' = 'lapi';
+  /** Bound on every wait for the database (statement, lock, connection, embedded session); past it, 503. */
+  dbTimeoutMs = 10_000;
   /** NATS server URL; unset means the in-process bus. */
   natsUrl?: string;
   /** Prefix of every NATS subject: clusters sharing one NATS server keep apart by it. */
@@ -108,6 +112,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   c.listenPort = int(env, 'LAPI_PORT', c.listenPort, 0, 65535);
   c.databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
   if (env.LAPI_DATA_DIR) c.dataDir = env.LAPI_DATA_DIR;
+  c.dbTimeoutMs = duration(env, 'LAPI_DB_TIMEOUT', c.dbTimeoutMs);
   c.natsUrl = url(env, 'NATS_URL', ['nats:', 'tls:', 'ws:', 'wss:']);
   const prefix = env.LAPI_BUS_SUBJECT_PREFIX;
   if (prefix !== undefined && prefix !== '') {

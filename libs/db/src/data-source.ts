@@ -1,9 +1,6 @@
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
-import { resolve } from 'node:path';
-import { DataSource } from 'typeorm';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { DataDirRole } from './embedded/data-dir-lock';
+import { openEmbedded } from './embedded/embedded-database';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
@@ -11,6 +8,13 @@ export interface DatabaseOptions {
   /** Postgres URL; undefined means the embedded database in `dataDir`. */
   url?: string;
   dataDir: string;
+  /** For the embedded database: the LAPI owns it, lapictl joins (see openEmbedded). */
+  role?: DataDirRole;
+  /**
+   * Bound on every wait for the database: a statement, a lock, a free connection, the embedded
+   * session; a transaction left idle longer is ended. A request that hits it gets a 503.
+   */
+  timeoutMs?: number;
   poolSize?: number;
 }
 
@@ -19,79 +23,71 @@ export interface Database {
   dataSource: DataSource;
   /** Where it is: the URL, or the embedded data directory. */
   describe: string;
+  /** Applies pending migrations on a connection of their own, without the request time bounds. */
+  migrate(): Promise<void>;
   close(): Promise<void>;
 }
 
-const SOCKET_NAME = '.s.PGSQL.5432';
+const DEFAULT_TIMEOUT_MS = 10_000;
 
-function canConnect(path: string): Promise<boolean> {
-  return new Promise((done) => {
-    const s = connect(path);
-    s.once('connect', () => {
-      s.destroy();
-      done(true);
-    });
-    s.once('error', () => done(false));
-  });
+const COMMON = {
+  type: 'postgres' as const,
+  entities: ENTITIES,
+  migrations: MIGRATIONS,
+  synchronize: false,
+  migrationsRun: false,
+  logging: false,
+};
+
+/** The pg pool's and sessions' bounds; `statement_timeout` and friends are sent at connect. */
+function bounds(timeoutMs: number) {
+  return {
+    connectionTimeoutMillis: timeoutMs,
+    statement_timeout: timeoutMs,
+    lock_timeout: timeoutMs,
+    idle_in_transaction_session_timeout: timeoutMs,
+    // A server that stopped answering (paused, cut off) never sends the statement timeout's error.
+    query_timeout: timeoutMs + 1000,
+  };
 }
 
-/**
- * The embedded database is PGlite served on a Unix socket in the data directory, reached with the
- * same `pg` driver as a real Postgres. A second process (lapictl while the LAPI runs) connects to
- * that socket instead of opening the files a second time; the server multiplexes connections and
- * keeps each transaction on its own connection.
- */
-async function embeddedServer(dataDir: string): Promise<{ host: string; stop(): Promise<void> }> {
-  const dir = resolve(dataDir);
-  mkdirSync(dir, { recursive: true });
-  const socket = `${dir}/${SOCKET_NAME}`;
-  if (existsSync(socket)) {
-    if (await canConnect(socket)) return { host: dir, stop: async () => undefined };
-    rmSync(socket);
+async function withMigrationSource(options: DataSourceOptions): Promise<void> {
+  // Two connections: one holds the advisory lock while the migrations run on the other.
+  const ds = new DataSource({ ...options, extra: { max: 2 } } as DataSourceOptions);
+  await ds.initialize();
+  try {
+    await runMigrations(ds);
+  } finally {
+    await ds.destroy();
   }
-  const db = await PGlite.create({ dataDir: `${dir}/pg` });
-  const server = new PGLiteSocketServer({ db, path: socket, maxConnections: 32 });
-  await server.start();
-  return {
-    host: dir,
-    async stop() {
-      await server.stop();
-      await db.close();
-      rmSync(socket, { force: true });
-    },
-  };
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const common = {
-    type: 'postgres' as const,
-    entities: ENTITIES,
-    migrations: MIGRATIONS,
-    synchronize: false,
-    migrationsRun: false,
-    logging: false,
-  };
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (options.url) {
-    const dataSource = new DataSource({ ...common, url: options.url, extra: { max: options.poolSize ?? 10 } });
+    const target = { ...COMMON, url: options.url };
+    const dataSource = new DataSource({ ...target, extra: { max: options.poolSize ?? 10, ...bounds(timeoutMs) } });
     await dataSource.initialize();
-    return { dataSource, describe: redactUrl(options.url), close: () => dataSource.destroy() };
+    return { dataSource, describe: redactUrl(options.url), migrate: () => withMigrationSource(target), close: () => dataSource.destroy() };
   }
-  const server = await embeddedServer(options.dataDir);
-  const dataSource = new DataSource({
-    ...common,
-    host: server.host,
-    port: 5432,
-    username: 'postgres',
-    database: 'postgres',
-    extra: { max: options.poolSize ?? 4 },
-  });
-  await dataSource.initialize();
+  const embedded = await openEmbedded({ dataDir: options.dataDir, role: options.role ?? 'lapi', timeoutMs });
+  const target = { ...COMMON, host: embedded.host, port: embedded.port, username: 'postgres', database: 'postgres' };
+  // The session server runs one unit of work at a time and bounds the wait; the pool only needs
+  // enough connections that requests queue there, first come first served, and not in the pool.
+  const dataSource = new DataSource({ ...target, extra: { max: options.poolSize ?? 10, connectionTimeoutMillis: timeoutMs, query_timeout: 2 * timeoutMs + 1000 } });
+  try {
+    await dataSource.initialize();
+  } catch (e) {
+    await embedded.stop();
+    throw e;
+  }
   return {
     dataSource,
-    describe: `embedded database in ${resolve(options.dataDir)}`,
+    describe: embedded.describe,
+    migrate: () => withMigrationSource(target),
     async close() {
       await dataSource.destroy();
-      await server.stop();
+      await embedded.stop();
     },
   };
 }

@@ -2,10 +2,18 @@ import { Global, Inject, Logger, Module, OnApplicationShutdown, Optional } from 
 import { HealthRegistry } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
 import { DataSource } from 'typeorm';
-import { Database, openDatabase, runMigrations } from './data-source';
+import { Database, openDatabase } from './data-source';
 import { AlertsRepository, BouncersRepository, DecisionsRepository, MachinesRepository, SettingsRepository } from './repositories';
 
 export const DATABASE = Symbol('DATABASE');
+
+const HEALTH_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, fail) => (timer = setTimeout(() => fail(new Error(`no answer within ${ms} ms`)), ms)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
 
 const REPOSITORIES = [AlertsRepository, BouncersRepository, DecisionsRepository, MachinesRepository, SettingsRepository];
 
@@ -17,8 +25,8 @@ const REPOSITORIES = [AlertsRepository, BouncersRepository, DecisionsRepository,
       provide: DATABASE,
       inject: [AppConfig],
       useFactory: async (config: AppConfig): Promise<Database> => {
-        const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
-        await runMigrations(db.dataSource);
+        const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, role: config.embeddedRole, timeoutMs: config.dbTimeoutMs });
+        await db.migrate();
         new Logger('Database').log(`using ${db.describe}`);
         return db;
       },
@@ -33,7 +41,8 @@ export class DbModule implements OnApplicationShutdown {
     @Inject(DATABASE) private readonly db: Database,
     @Optional() health?: HealthRegistry,
   ) {
-    health?.register('database', () => db.dataSource.query('SELECT 1').then(() => true));
+    // A database that does not answer within the bound is as good as down for readiness.
+    health?.register('database', () => withTimeout(db.dataSource.query('SELECT 1'), HEALTH_TIMEOUT_MS).then(() => true));
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,0 +1,77 @@
+/**
+ * The few parts of the Postgres wire protocol the embedded session server needs: framing client
+ * messages, finding the transaction status a reply ends with, and writing an error of its own.
+ */
+
+const STARTUP_PROTOCOL = 196608;
+const SSL_REQUEST = 80877103;
+const GSSENC_REQUEST = 80877104;
+const CANCEL_REQUEST = 80877102;
+
+/** What a frame from the client is, before and after start-up. */
+export type ClientFrame =
+  | { kind: 'startup'; bytes: Buffer }
+  | { kind: 'ssl-request' }
+  | { kind: 'cancel' }
+  | { kind: 'message'; type: string; bytes: Buffer };
+
+/** Cuts complete frames off the front of `buf`; returns them and what is left. */
+export function readFrames(buf: Buffer, started: boolean): { frames: ClientFrame[]; rest: Buffer } {
+  const frames: ClientFrame[] = [];
+  let at = 0;
+  for (;;) {
+    if (!started) {
+      if (buf.length - at < 8) break;
+      const len = buf.readInt32BE(at);
+      if (buf.length - at < len) break;
+      const code = buf.readInt32BE(at + 4);
+      const bytes = buf.subarray(at, at + len);
+      at += len;
+      if (code === SSL_REQUEST || code === GSSENC_REQUEST) frames.push({ kind: 'ssl-request' });
+      else if (code === CANCEL_REQUEST) frames.push({ kind: 'cancel' });
+      else if (code === STARTUP_PROTOCOL) {
+        frames.push({ kind: 'startup', bytes: Buffer.from(bytes) });
+        started = true;
+      } else throw new Error(`unsupported start-up code ${code}`);
+      continue;
+    }
+    if (buf.length - at < 5) break;
+    const len = 1 + buf.readInt32BE(at + 1);
+    if (buf.length - at < len) break;
+    frames.push({ kind: 'message', type: String.fromCharCode(buf[at]), bytes: Buffer.from(buf.subarray(at, at + len)) });
+    at += len;
+  }
+  return { frames, rest: at === 0 ? buf : buf.subarray(at) };
+}
+
+/**
+ * The status byte of the last ReadyForQuery in a server reply ('I' idle, 'T' in a transaction,
+ * 'E' in a failed one), or undefined when the reply has none (the client's unit of work goes on).
+ */
+export function lastReadyStatus(reply: Uint8Array): string | undefined {
+  let status: string | undefined;
+  let at = 0;
+  while (at + 5 <= reply.length) {
+    const len = ((reply[at + 1] << 24) | (reply[at + 2] << 16) | (reply[at + 3] << 8) | reply[at + 4]) >>> 0;
+    if (reply[at] === 0x5a && len === 5 && at + 6 <= reply.length) status = String.fromCharCode(reply[at + 5]);
+    at += 1 + len;
+  }
+  return status;
+}
+
+function message(type: string, body: Buffer): Buffer {
+  const head = Buffer.alloc(5);
+  head.write(type, 0, 'latin1');
+  head.writeInt32BE(body.length + 4, 1);
+  return Buffer.concat([head, body]);
+}
+
+/** An ErrorResponse with a SQLSTATE, as a server would send it. */
+export function errorResponse(severity: 'ERROR' | 'FATAL', code: string, text: string): Buffer {
+  const field = (t: string, v: string) => Buffer.concat([Buffer.from(t, 'latin1'), Buffer.from(v, 'utf8'), Buffer.alloc(1)]);
+  return message('E', Buffer.concat([field('S', severity), field('V', severity), field('C', code), field('M', text), Buffer.alloc(1)]));
+}
+
+export const readyForQuery = (status: 'I' | 'T' | 'E') => message('Z', Buffer.from(status, 'latin1'));
+export const SYNC = message('S', Buffer.alloc(0));
+export const simpleQuery = (sql: string) => message('Q', Buffer.concat([Buffer.from(sql, 'utf8'), Buffer.alloc(1)]));
