@@ -22,7 +22,17 @@ function table(head: Row, rows: Row[]): string {
 const verdict = (met: boolean) => (met ? '**met**' : '**missed**');
 const x = (n: number) => `${n >= 10 ? n.toFixed(0) : n.toFixed(2)}×`;
 const num = (n: number) => n.toLocaleString('en-US');
-const OURS = ['standalone', 'cluster'] as const;
+const OURS = ['standalone', 'embedded', 'cluster'] as const;
+const NAMES: Record<string, string> = { standalone: 'standalone (Postgres)', embedded: 'standalone (embedded)' };
+
+/** A server's row name; figures kept from an earlier run than the table's newest say when they were taken. */
+function label(name: string, r: ScenarioResult): string {
+  const dates = r.run_dates ?? {};
+  const newest = Object.values(dates).map((d) => d!.date).sort().pop();
+  const own = dates[name as keyof typeof dates];
+  const shown = NAMES[name] ?? name;
+  return own && newest && own.date.slice(0, 13) !== newest.slice(0, 13) ? `${shown} (run ${own.date.slice(0, 16).replace('T', ' ')}, ${own.lapi_cluster})` : shown;
+}
 
 function lookups(): string {
   const r = loadResult<LookupResult>('lookups');
@@ -33,7 +43,7 @@ function lookups(): string {
     if (!v) return [];
     const ofCeiling = v.rps / v.ceiling.rps;
     const pct = 100 * ofCeiling;
-    return [[name, num(v.rps), `${v.p50_ms} ms`, `${v.p99_ms} ms`, String(v.errors), num(v.ceiling.rps), `${pct < 1 ? pct.toFixed(1) : pct.toFixed(0)}%`, `${v.steal_pct ?? '?'}%`, cs && name !== 'crowdsec' ? x(v.rps / cs.rps) : '—', name === 'crowdsec' ? '—' : verdict(ofCeiling >= 0.5)]];
+    return [[label(name, r), num(v.rps), `${v.p50_ms} ms`, `${v.p99_ms} ms`, String(v.errors), num(v.ceiling.rps), `${pct < 1 ? pct.toFixed(1) : pct.toFixed(0)}%`, `${v.steal_pct ?? '?'}%`, cs && name !== 'crowdsec' ? x(v.rps / cs.rps) : '—', name === 'crowdsec' ? '—' : verdict(ofCeiling >= 0.5)]];
   });
   const s = r.settings;
   return `${num(s.decisions as number)} active decisions, ${s.distinct_lookups} distinct IPs looked up in turn (half hit, checked on each server before the run), wrk ${s.connections} connections after ${s.warmup_seconds} s of warm-up. Each server is measured in ${s.rounds} rounds of ${s.round_seconds} s, each right after ${s.round_seconds} s of the hello-world ceiling with the same wrk settings, so that every ratio compares loads taken seconds apart (this VM's speed drifts: the steal column is the share of the machine's CPU the hypervisor took during that server's rounds). req/s counts all rounds; p50 is the middle round's, p99 the worst round's. The cluster's load is split over its two replicas.\n\n${table(['server', 'req/s', 'p50', 'p99', 'errors', 'ceiling req/s (same rounds)', 'of ceiling', 'steal', 'vs CrowdSec', 'target ≥ 50% of ceiling'], rows)}`;
@@ -51,7 +61,7 @@ function stream(): string {
       let target = '—';
       if (name !== 'crowdsec' && v.decisions === 100_000) target = `≤ 1/8 of CrowdSec: ${verdict(ratio <= 0.125)}`;
       if (name !== 'crowdsec' && v.decisions === 1_000_000) target = `< 1 s and < 1 GiB: ${verdict(v.seconds < 1 && v.peak_rss_mib < 1024)}`;
-      rows.push([name, num(v.decisions), `${v.seconds} s`, `${v.body_mb} MB`, `${num(v.peak_rss_mib)} MiB`, Number.isNaN(ratio) ? '—' : x(ratio), target]);
+      rows.push([label(name, r), num(v.decisions), `${v.seconds} s`, `${v.body_mb} MB`, `${num(v.peak_rss_mib)} MiB`, Number.isNaN(ratio) ? '—' : x(ratio), target]);
     }
   }
   return `Time to the whole body of \`GET /v1/decisions/stream?startup=true\` as curl receives it (its \`time_total\`; median of ${r.settings.repeats}, each by a new bouncer), and the peak resident memory of the process answering (reset before each request). The decisions were loaded through \`POST /v1/alerts\`.\n\n${table(['server', 'decisions', 'time', 'body', 'peak RSS', 'time vs CrowdSec', 'target'], rows)}`;
@@ -64,7 +74,7 @@ function polls(): string {
   const rows = (['crowdsec', ...OURS] as const).flatMap((name) => {
     const v = r.runs[name];
     if (!v) return [];
-    return [[name, v.cpu_cores.toFixed(2), `${v.p50_ms} ms`, `${v.p99_ms} ms`, String(v.failed_polls), `${num(v.decisions_added)} (${v.failed_pushes} pushes refused)`, `${num(v.received_min)}–${num(v.received_max)}`, name === 'crowdsec' ? '—' : verdict(v.cpu_cores < 1)]];
+    return [[label(name, r), v.cpu_cores.toFixed(2), `${v.p50_ms} ms`, `${v.p99_ms} ms`, String(v.failed_polls), `${num(v.decisions_added)} (${v.failed_pushes} pushes refused)`, `${num(v.received_min)}–${num(v.received_max)}`, name === 'crowdsec' ? '—' : verdict(v.cpu_cores < 1)]];
   });
   return `${num(s.bouncers)} bouncers with distinct keys poll every ${s.poll_every_s} s (after one startup poll each) for ${s.measured_s} s while ${s.decisions_per_s} decisions/s are pushed. CPU is the servers' processes' user+system time over wall time (for the cluster: ingest, registration and both replicas; Postgres not included; CrowdSec's SQLite is inside its process). Received: fewest–most decisions one bouncer got by the end, against the number added.\n\n${table(['server', 'CPU (cores)', 'poll p50', 'poll p99', 'failed polls', 'decisions added', 'received per bouncer', 'target < 1 core'], rows)}`;
 }
@@ -81,7 +91,7 @@ function ingestion(): string {
     const ratio = cs && name !== 'crowdsec' ? v.accepted_per_s / cs.accepted_per_s : NaN;
     const committedRatio = cs && name !== 'crowdsec' ? committedPerS(v) / committedPerS(cs) : NaN;
     return [[
-      name, num(v.accepted_per_s), num(v.non2xx), `${v.p50_ms} ms`, `${v.p99_ms} ms`, `${num(v.committed_total)} (${num(Math.round(committedPerS(v)))}/s)`, num(v.accepted_total),
+      label(name, r), num(v.accepted_per_s), num(v.non2xx), `${v.p50_ms} ms`, `${v.p99_ms} ms`, `${num(v.committed_total)} (${num(Math.round(committedPerS(v)))}/s)`, num(v.accepted_total),
       v.server_cpu_cores.toFixed(2), Number.isNaN(ratio) ? '—' : x(ratio), Number.isNaN(committedRatio) ? '—' : x(committedRatio), name === 'crowdsec' ? '—' : verdict(ratio >= 2),
     ]];
   });
@@ -109,7 +119,8 @@ function environmentSection(results: (ScenarioResult | undefined)[]): string {
   return [
     `- Machine: ${e.cpus} × ${e.cpu_model}, ${e.memory_gib} GiB; the load tool shares the cores with the server under test.`,
     `- CrowdSec LAPI: Debian's crowdsec ${e.crowdsec} (\`crowdsec -no-cs\`, SQLite with WAL, as packaged).`,
-    `- lapi-cluster ${e.lapi_cluster} on Node ${e.node}; PostgreSQL and NATS on loopback. Standalone: one process. Cluster: ingest, registration and two decisions replicas, with a NATS of its own.`,
+    `- lapi-cluster ${e.lapi_cluster} on Node ${e.node}; PostgreSQL and NATS on loopback. Standalone: one process, on Postgres, or on its embedded database (PGlite in the process, what \`npm start\` runs with no configuration). Cluster: ingest, registration and two decisions replicas, with a NATS of its own.`,
+    `- A rerun of some servers keeps the others' figures; a row taken in another run than its table's newest names its run and commit.`,
     `- Load: ${e.load_tool}. One server runs at a time, each on a fresh database loaded with the same decisions.`,
     `- Runs: ${dates[0]} to ${dates[dates.length - 1]} UTC.`,
   ].join('\n');

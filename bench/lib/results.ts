@@ -15,6 +15,8 @@ export interface ScenarioResult<T = unknown> {
   runs: Partial<Record<TargetName | 'hello-world', T>>;
   /** Settings the scenario ran with. */
   settings: Record<string, unknown>;
+  /** When each server's figures were taken, and on which commit: a partial rerun keeps the others'. */
+  run_dates?: Partial<Record<TargetName | 'hello-world', { date: string; lapi_cluster: string }>>;
 }
 
 export interface Environment {
@@ -48,10 +50,28 @@ function debianVersion(pkg: string): string {
   }
 }
 
+/**
+ * Writes a scenario's results. Servers this run did not measure keep their figures from the file,
+ * with their own dates, when they ran with the same settings; a rerun of one server never erases
+ * the others'.
+ */
 export function saveResult(result: ScenarioResult): void {
   mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(join(RESULTS_DIR, `${result.scenario}.json`), JSON.stringify(result, null, 2) + '\n');
+  const merged = mergeRuns(loadResult(result.scenario), result);
+  writeFileSync(join(RESULTS_DIR, `${result.scenario}.json`), JSON.stringify(merged, null, 2) + '\n');
   console.log(`[bench] ${result.scenario}: ${JSON.stringify(result.runs)}`);
+}
+
+export function mergeRuns(previous: ScenarioResult | undefined, result: ScenarioResult): ScenarioResult {
+  const stamp = { date: result.date, lapi_cluster: result.environment.lapi_cluster };
+  const fresh = Object.fromEntries(Object.keys(result.runs).map((name) => [name, stamp]));
+  if (!previous) return { ...result, run_dates: fresh };
+  if (JSON.stringify(previous.settings) !== JSON.stringify(result.settings)) {
+    console.warn(`[bench] ${result.scenario}: settings changed since the saved run; the other servers' figures are dropped`);
+    return { ...result, run_dates: fresh };
+  }
+  const kept = previous.run_dates ?? Object.fromEntries(Object.keys(previous.runs).map((name) => [name, { date: previous.date, lapi_cluster: previous.environment.lapi_cluster }]));
+  return { ...result, runs: { ...previous.runs, ...result.runs }, run_dates: { ...kept, ...fresh } };
 }
 
 export function loadResult<T>(scenario: string): ScenarioResult<T> | undefined {
@@ -74,7 +94,7 @@ export async function eachTarget<T>(names: TargetName[], measure: (t: Target) =>
   return out;
 }
 
-/** Names given on the command line (crowdsec, standalone, cluster), or all three. */
+/** Names given on the command line (crowdsec, standalone, embedded, cluster), or all of `all`. */
 export function targetsFromArgs(all: TargetName[] = ['crowdsec', 'standalone', 'cluster']): TargetName[] {
   const asked = process.argv.slice(2).filter((a): a is TargetName => all.includes(a as TargetName));
   return asked.length ? asked : all;

@@ -1,16 +1,18 @@
 /**
  * The servers a benchmark compares, started the same way for every scenario: the real CrowdSec
- * LAPI (Debian's crowdsec, SQLite, its default), lapi-cluster standalone on Postgres, and
- * lapi-cluster as a cluster (ingest, registration and two decisions replicas sharing Postgres
+ * LAPI (Debian's crowdsec, SQLite, its default), lapi-cluster standalone on Postgres, standalone
+ * on its embedded database (`npm start` with no configuration), and lapi-cluster as a cluster (ingest, registration and two decisions replicas sharing Postgres
  * and a NATS of its own). All on loopback, each on a fresh database.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { buildServices, freePort, insertBouncer, RunningProcess, startNats, startService, startUpstreamLapi } from '@lapi/testing';
 
-export type TargetName = 'crowdsec' | 'standalone' | 'cluster';
+export type TargetName = 'crowdsec' | 'standalone' | 'embedded' | 'cluster';
 
 export interface Target {
   name: TargetName;
@@ -67,11 +69,12 @@ async function startCrowdsec(): Promise<Target> {
   };
 }
 
-async function startOurs(name: 'standalone' | 'cluster'): Promise<Target> {
+async function startOurs(name: 'standalone' | 'embedded' | 'cluster'): Promise<Target> {
   buildServices();
-  const db = await createDatabase();
+  const db = name === 'embedded' ? embeddedDatabase() : await createDatabase();
   const env: Record<string, string> = {
-    DATABASE_URL: db.url,
+    DATABASE_URL: name === 'embedded' ? '' : db.url,
+    LAPI_DATA_DIR: name === 'embedded' ? db.dir! : '',
     LAPI_JWT_SECRET: randomBytes(24).toString('hex'),
     LAPI_AUTO_REGISTRATION_TOKEN: REGISTRATION_TOKEN,
     LAPI_AUTO_REGISTRATION_RANGES: '127.0.0.0/8',
@@ -83,7 +86,7 @@ async function startOurs(name: 'standalone' | 'cluster'): Promise<Target> {
   const procs: RunningProcess[] = [];
   const stops: (() => Promise<unknown>)[] = [];
   try {
-    if (name === 'standalone') {
+    if (name !== 'cluster') {
       procs.push(await start('standalone'));
     } else {
       const nats = await startNats();
@@ -98,8 +101,8 @@ async function startOurs(name: 'standalone' | 'cluster'): Promise<Target> {
     throw e;
   }
   const ingestUrl = procs[0].url;
-  const decisionUrls = name === 'standalone' ? [ingestUrl] : procs.slice(2).map((p) => p.url);
-  await register(name === 'standalone' ? ingestUrl : procs[1].url);
+  const decisionUrls = name === 'cluster' ? procs.slice(2).map((p) => p.url) : [ingestUrl];
+  await register(name === 'cluster' ? procs[1].url : ingestUrl);
   return {
     name,
     version: ourVersion(),
@@ -131,7 +134,20 @@ export async function login(url: string, machine: { machine_id: string; password
   return body.token;
 }
 
-async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+interface BenchDatabase {
+  url: string;
+  /** The embedded database's data directory. */
+  dir?: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh data directory; `url` reaches the running LAPI's socket there, as lapictl does. */
+function embeddedDatabase(): BenchDatabase {
+  const dir = mkdtempSync(join(tmpdir(), 'lapi-bench-'));
+  return { dir, url: `postgres://postgres@localhost/postgres?host=${encodeURIComponent(dir)}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+async function createDatabase(): Promise<BenchDatabase> {
   const name = `lapi_bench_${randomBytes(4).toString('hex')}`;
   await adminQuery(`CREATE DATABASE ${name}`);
   const u = new URL(ADMIN_URL);

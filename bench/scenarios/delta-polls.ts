@@ -2,7 +2,7 @@
  * Scenario 3: delta polls. 1,000 bouncers (distinct keys) poll `/v1/decisions/stream` every 10 s
  * (each starts with startup=true) while 100 decisions/s are added: the servers' CPU and the poll
  * p99, and whether every bouncer received every decision.
- * Run: npm run bench:polls [crowdsec|standalone|cluster ...]
+ * Run: npm run bench:polls [crowdsec|standalone|embedded|cluster ...]
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decisionAt } from '../lib/dataset';
@@ -106,7 +106,7 @@ function alertOf(decisions: Record<string, unknown>[]): Record<string, unknown> 
 
 if (require.main === module) {
   main(async () => {
-    const runs = await eachTarget(targetsFromArgs(), measureDeltaPolls);
+    const runs = await eachTarget(targetsFromArgs(['crowdsec', 'standalone', 'embedded', 'cluster']), measureDeltaPolls);
     saveResult({ scenario: 'delta-polls', title: 'Delta polls, 1,000 bouncers', date: new Date().toISOString(), environment: environment(), settings: SETTINGS, runs });
   });
 }

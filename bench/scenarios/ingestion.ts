@@ -1,7 +1,7 @@
 /**
  * Scenario 4: alert ingestion. Agents push alerts carrying one decision each, 16 requests in
  * flight: alerts/s accepted, and how many were committed (visible to a bouncer afterwards).
- * Run: npm run bench:ingestion [crowdsec|standalone|cluster ...]
+ * Run: npm run bench:ingestion [crowdsec|standalone|embedded|cluster ...]
  */
 import { eachTarget, environment, main, saveResult, targetsFromArgs } from '../lib/results';
 import { AGENT_HEADERS, Target } from '../lib/targets';
@@ -69,7 +69,7 @@ async function countDecisions(url: string, key: string): Promise<number> {
 
 if (require.main === module) {
   main(async () => {
-    const runs = await eachTarget(targetsFromArgs(), measureIngestion);
+    const runs = await eachTarget(targetsFromArgs(['crowdsec', 'standalone', 'embedded', 'cluster']), measureIngestion);
     saveResult({ scenario: 'ingestion', title: 'Alert ingestion, concurrency 16', date: new Date().toISOString(), environment: environment(), settings: SETTINGS, runs });
   });
 }

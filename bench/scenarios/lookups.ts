@@ -1,7 +1,7 @@
 /**
  * Scenario 1: live lookups. `GET /v1/decisions?ip=` at concurrency 64 with 100,000 active
  * decisions (90% Ip, 10% Range, IPv4 and IPv6), half the lookups hitting one.
- * Run: npm run bench:lookups [crowdsec|standalone|cluster ...]
+ * Run: npm run bench:lookups [crowdsec|standalone|embedded|cluster ...]
  */
 import { lookupIps } from '../lib/dataset';
 import { loadDecisions } from '../lib/load';
@@ -75,7 +75,7 @@ async function checkHits(url: string, key: string, ips: string[]): Promise<strin
 
 if (require.main === module) {
   main(async () => {
-    const runs = await eachTarget(targetsFromArgs(), measureLookups);
+    const runs = await eachTarget(targetsFromArgs(['crowdsec', 'standalone', 'embedded', 'cluster']), measureLookups);
     saveResult({ scenario: 'lookups', title: 'Live lookups, 100,000 decisions', date: new Date().toISOString(), environment: environment(), settings: { ...LOOKUP_LOAD, rounds: ROUNDS, round_seconds: ROUND_SECONDS, decisions: DECISIONS, distinct_lookups: DISTINCT_LOOKUPS }, runs });
   });
 }
