@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { ExpiryResult } from './scenarios/expiry';
 import type { FanoutResult } from './scenarios/fanout';
 import type { IngestionResult } from './scenarios/ingestion';
 import type { LookupResult } from './scenarios/lookups';
@@ -105,6 +106,19 @@ function fanout(): string {
   return `${v.samples} pushes to ingest, one at a time; for each, the time from its 201 to the decision being served by all ${v.replicas} decisions replicas (each polled with \`GET /v1/decisions?ip=\`). CrowdSec has no replicas, so there is nothing to compare.\n\n${table(['server', 'p50', 'p99', 'max', 'target p99 < 100 ms'], [['cluster', `${v.p50_ms} ms`, `${v.p99_ms} ms`, `${v.max_ms} ms`, verdict(v.p99_ms < 100)]])}`;
 }
 
+function expiry(): string {
+  const r = loadResult<ExpiryResult>('expiry');
+  if (!r) return '_not run_';
+  const s = r.settings as Record<string, number>;
+  const cs = r.runs.crowdsec;
+  const rows = (['crowdsec', ...OURS] as const).flatMap((name) => {
+    const v = r.runs[name];
+    if (!v) return [];
+    return [[label(name, r), `${v.told_after_s} s`, num(v.deleted_received), cs && name !== 'crowdsec' ? x(v.told_after_s / cs.told_after_s) : '—']];
+  });
+  return `${num(s.decisions)} decisions of ${s.duration_s} s pushed in alerts of ${num(s.per_alert)}, then one bouncer polls every ${s.poll_every_ms} ms: the time from the last one's end until the bouncer has been told of every one in \`deleted\` (our servers end them in an expiry sweep each second). Measured for the embedded database's sake: a sweep is one transaction over the whole batch.\n\n${table(['server', 'told after', 'deleted received', 'time vs CrowdSec'], rows)}`;
+}
+
 function ceilingSection(c?: ScenarioResult<WrkResult>): string {
   const v = c?.runs['hello-world'];
   if (!v) return '_not run_';
@@ -128,7 +142,7 @@ function environmentSection(results: (ScenarioResult | undefined)[]): string {
 
 function main(): void {
   const ceiling = loadResult<WrkResult>('ceiling');
-  const all = ['ceiling', 'lookups', 'stream-startup', 'delta-polls', 'ingestion', 'fanout'].map((s) => loadResult(s));
+  const all = ['ceiling', 'lookups', 'stream-startup', 'delta-polls', 'ingestion', 'fanout', 'expiry'].map((s) => loadResult(s));
   const notesPath = join(__dirname, 'NOTES.md');
   const notes = existsSync(notesPath) ? readFileSync(notesPath, 'utf8').trim() : '';
   const md = `# Benchmarks
@@ -137,7 +151,8 @@ lapi-cluster side by side with the real CrowdSec LAPI, on the same machine, in t
 the same data. Regenerate everything with \`npm run bench\` (about 20 minutes; it installs wrk, curl and
 crowdsec from Debian if they are missing); raw results are in \`bench/results/\`. One scenario:
 \`npm run bench:lookups\`, \`bench:stream\`, \`bench:polls\`, \`bench:ingestion\`, \`bench:fanout\`,
-\`bench:ceiling\`, then \`npm run bench:report\` to rewrite this file. Ratios compare figures from
+\`bench:ceiling\`, \`bench:expiry\` (each takes server names: \`crowdsec\`, \`standalone\`, \`embedded\`, \`cluster\`; a rerun of
+some servers keeps the others' figures), then \`npm run bench:report\` to rewrite this file. Ratios compare figures from
 the same run.
 
 ## Environment
@@ -167,6 +182,10 @@ ${fanout()}
 ## 6. Ceiling
 
 ${ceilingSection(ceiling)}
+
+## 7. Expiry
+
+${expiry()}
 ${notes ? `\n${notes}\n` : ''}`;
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), md);
   console.log('wrote BENCHMARKS.md');
