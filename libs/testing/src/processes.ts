@@ -59,7 +59,8 @@ export async function startService(name: 'standalone' | 'ingest' | 'decisions' |
       }),
   };
   try {
-    await pollUntil(async () => proc.exitCode === null && (await fetch(`${url}/health/ready`)).status === 200, `${name} to be ready`, { timeoutMs: 60_000, intervalMs: 100 });
+    // A fresh embedded database runs initdb inside PGlite first: tens of seconds on a loaded 2-core machine.
+    await pollUntil(async () => proc.exitCode === null && (await fetch(`${url}/health/ready`)).status === 200, `${name} to be ready`, { timeoutMs: 120_000, intervalMs: 100 });
   } catch (e) {
     await running.stop('SIGKILL');
     throw new Error(`${(e as Error).message}\n${running.output().slice(-3000)}`);
