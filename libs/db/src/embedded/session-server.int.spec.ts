@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { EmbeddedEndpoint, openEmbedded } from './embedded-database';
 
+jest.setTimeout(60_000);
+
 /** The embedded database's session server, driven by `pg` connections as the LAPI and lapictl use it. */
 describe('embedded session server', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lapi-session-'));
@@ -98,4 +100,28 @@ describe('embedded session server', () => {
     await expect(openEmbedded({ dataDir: empty, role: 'lapictl', timeoutMs: 1000 })).rejects.toThrow(`no embedded database in ${empty}`);
     rmSync(empty, { recursive: true, force: true });
   });
+});
+
+describe('lapictl on the embedded database without a running LAPI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lapi-alone-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('opens the files alone on a private socket, and a LAPI starting meanwhile waits for it to finish', async () => {
+    await (await openEmbedded({ dataDir: dir, role: 'lapi', timeoutMs: 1000 })).stop();
+    const alone = await openEmbedded({ dataDir: dir, role: 'lapictl', timeoutMs: 1000 });
+    expect(alone.port).not.toBe(5432);
+    const c = new Client({ host: alone.host, port: alone.port, user: 'postgres', database: 'postgres' });
+    await c.connect();
+    expect((await c.query('SELECT 41 + 1 AS n')).rows).toEqual([{ n: 42 }]);
+    let lapiOpened = false;
+    const lapi = openEmbedded({ dataDir: dir, role: 'lapi', timeoutMs: 1000 }).then((e) => ((lapiOpened = true), e));
+    await c.query('SELECT 1');
+    await new Promise((r) => setTimeout(r, 300)); // the LAPI polls the lock every 100 ms: it would be in by now
+    expect(lapiOpened).toBe(false);
+    await c.end();
+    await alone.stop();
+    const served = await lapi;
+    expect(served.port).toBe(5432);
+    await served.stop();
+  }, 120_000);
 });
