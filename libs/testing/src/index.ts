@@ -6,3 +6,4 @@ export * from './processes';
 export * from './test-database';
 export * from './test-env';
 export * from './crowdsec';
+export * from './served-routes';

@@ -1,0 +1,2 @@
+export * from './route-gate';
+export * from './route-table';
