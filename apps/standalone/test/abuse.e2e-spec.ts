@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
-import { newAlert, newDecision } from '@lapi/testing';
+import { BouncersRepository } from '@lapi/db';
+import { Edge, newAlert, newDecision, startEdge } from '@lapi/testing';
 import { requestFrom } from './support/from-host';
 import { call, startTestLapi, TestLapi } from './support/test-lapi';
 
@@ -26,15 +27,16 @@ describe('abuse', () => {
   afterAll(() => lapi.close());
 
   describe('a decompression bomb', () => {
+    // About 32 KB on the wire, 32 MiB once inflated: what a 32 MiB limit on every route let through without credentials.
+    const bomb = gzipBomb(32 * MiB - 1024);
+
     it('sent to login is refused with 413 before it is inflated past the route limit', async () => {
-      const bomb = gzipBomb(32 * MiB - 1024);
       expect(bomb.length).toBeLessThan(64 * 1024);
       const res = await call(lapi, 'POST', '/v1/watchers/login', { rawBody: bomb, headers: { 'content-encoding': 'gzip' } });
       expect({ status: res.status, message: res.body?.message }).toEqual({ status: 413, message: 'request body too large' });
     });
 
     it('sent four at a time to login leaves a concurrent bouncer lookup answered', async () => {
-      const bomb = gzipBomb(32 * MiB - 1024);
       const bombs = Array.from({ length: 4 }, () => call(lapi, 'POST', '/v1/watchers/login', { rawBody: bomb, headers: { 'content-encoding': 'gzip' } }));
       const lookup = call(lapi, 'GET', '/v1/decisions?ip=192.0.2.1', { apiKey: key });
       expect((await lookup).status).toBe(200);
@@ -47,7 +49,7 @@ describe('abuse', () => {
     });
 
     it('sent to the alerts route without a token is refused with 401 before the body is read', async () => {
-      const res = await call(lapi, 'POST', '/v1/alerts', { rawBody: gzipBomb(32 * MiB - 1024), headers: { 'content-encoding': 'gzip' } });
+      const res = await call(lapi, 'POST', '/v1/alerts', { rawBody: bomb, headers: { 'content-encoding': 'gzip' } });
       expect({ status: res.status, message: res.body?.message }).toEqual({ status: 401, message: 'auth header is empty' });
     });
   });
@@ -83,6 +85,31 @@ describe('abuse', () => {
     it('is allowed from a trusted address', async () => {
       const res = await requestFrom(`${lapi.url}/v1/alerts`, '127.0.0.1', { method: 'DELETE', headers: auth() });
       expect(res).toEqual({ status: 200, body: { nbDeleted: '1' } });
+    });
+  });
+
+  // The services trust forwarded addresses from a whole range here, as a Kubernetes deployment
+  // trusting its pod network does: a client inside that range must still not choose its address.
+  describe('behind the edge (deploy/nginx/lapi.conf), trusting a range the client is in', () => {
+    let edge: Edge;
+    let behind: TestLapi;
+
+    beforeAll(async () => {
+      behind = await startTestLapi({ trustedProxies: ['127.0.0.0/8'] });
+      const port = Number(new URL(behind.url).port);
+      edge = await startEdge({ ingest: [port], decisions: [port], registration: [port] });
+    });
+    afterAll(async () => {
+      await edge?.stop();
+      await behind?.close();
+    });
+
+    it('takes the client address from the connection, not from a forged X-Forwarded-For', async () => {
+      const forged = await behind.bouncerKey('forged');
+      const res = await requestFrom(`${edge.url}/v1/decisions`, '127.0.0.2', { headers: { 'x-api-key': forged, 'x-forwarded-for': '198.51.100.9' } });
+      expect(res.status).toBe(200);
+      const hosts = (await behind.app.get(BouncersRepository).list()).map((b) => `${b.name} ${b.ipAddress}`);
+      expect(hosts).toEqual(['forged 127.0.0.2']);
     });
   });
 });

@@ -1,5 +1,7 @@
 import { createTestDatabase, declaredRoutes, ServedApp, startServedApp, TestDatabase } from '@lapi/testing';
-import { routeTable } from '@lapi/common';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { renderEdgeMap, routeTable } from '@lapi/common';
 import { loadConfig } from '@lapi/config';
 import { StandaloneModule } from '../src/app.module';
 
@@ -35,6 +37,22 @@ describe('the route table', () => {
       const res = await standalone.fastify.inject({ method: route.method, url: route.path.replace(/:\w+/g, '1') });
       expect([401, 403]).toContain(res.statusCode);
       expect(res.json()).toEqual({ message: expect.any(String) });
+    },
+  );
+
+  /** The routing map of an edge config, one directive a line, spaces collapsed (indentation and alignment vary). */
+  const edgeMap = (text: string) =>
+    (/map "\$request_method \$uri" \$lapi_service \{[\s\S]*?\n\s*\}/.exec(text)?.[0] ?? '')
+      .split('\n')
+      .map((l) => l.trim().replace(/\s+/g, ' '))
+      .join('\n');
+
+  it.each(['deploy/nginx/lapi.conf', 'deploy/nginx/lapi.local.conf.template', 'deploy/k8s/40-edge.yaml'])(
+    'is how the edge routes in %s (npm run edge:map prints the map to paste there)',
+    (file) => {
+      const expected = edgeMap(renderEdgeMap(routeTable()));
+      expect(expected).toContain('"~^(GET|HEAD) /v1/decisions$" decisions;');
+      expect(edgeMap(readFileSync(resolve(__dirname, '../../..', file), 'utf8'))).toBe(expected);
     },
   );
 });
