@@ -5,6 +5,8 @@ import { toErrorReply } from '../http-exception.filter';
 import { RouteDeclaration, bodyLimitOf, declaredRoute } from './route-table';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+/** An undeclared route is refused before its body is read; Fastify wants a positive limit anyway. */
+const NO_BODY_AT_ALL = 1;
 
 /** Checks a caller against a route's declaration; @lapi/auth provides it. */
 export abstract class RouteAuthenticator {
@@ -18,7 +20,7 @@ export abstract class RouteAuthenticator {
 /** Answers a refused request; a body it may carry is never read, so the connection is not kept. */
 function refuse(req: FastifyRequest, reply: FastifyReply, e: unknown): void {
   const { status, body } = toErrorReply(e);
-  if (req.headers['content-length'] || req.headers['transfer-encoding']) void reply.header('connection', 'close');
+  if (Number(req.headers['content-length']) > 0 || req.headers['transfer-encoding']) void reply.header('connection', 'close');
   void reply.code(status).header('content-type', JSON_TYPE).send(body);
 }
 
@@ -51,6 +53,3 @@ export function installRouteGate(fastify: FastifyInstance, auth: RouteAuthentica
     opts.onRequest = [route ? gate(route, auth) : undeclared, ...own];
   });
 }
-
-/** An undeclared route is refused before its body is read; Fastify wants a positive limit anyway. */
-const NO_BODY_AT_ALL = 1;
