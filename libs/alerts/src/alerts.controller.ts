@@ -1,5 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
-import { LapiRequest, MachineAuth, badRequest, schemaValidation } from '@lapi/common';
+import { Body, Controller, HttpCode, Param, Query, Req } from '@nestjs/common';
+import { LapiRequest, NO_BODY, Route, badRequest, schemaValidation } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
 import { readAlertsQuery, readDeleteAlertsQuery } from './alert-queries';
 import { toAlertView } from './alert-view';
@@ -14,21 +14,21 @@ function alertId(id: string): string {
 }
 
 /** /v1/alerts: machines (agents, cscli) push, search and delete alerts. */
-@Controller('v1/alerts')
-@MachineAuth()
+@Controller()
 export class AlertsController {
   constructor(
     private readonly alerts: AlertsService,
     private readonly config: AppConfig,
   ) {}
 
-  @Post()
+  /** Agents push here; `cscli decisions import` sends many decisions in one alert. */
+  @Route({ method: 'POST', path: '/v1/alerts', auth: ['machine'], bodyLimit: 'LAPI_MAX_BODY_BYTES', service: 'ingest' })
   @HttpCode(201)
   create(@Body(alertsBody) body: AlertDto[], @Req() req: LapiRequest): Promise<string[]> {
     return this.alerts.create(req.machine!, body);
   }
 
-  @Get()
+  @Route({ method: 'GET', path: '/v1/alerts', auth: ['machine'], bodyLimit: NO_BODY, service: 'ingest' })
   async search(@Query() query: Record<string, unknown>) {
     const found = await this.alerts.search(readAlertsQuery(query, this.config.maxAlertsLimit));
     const now = Date.now();
@@ -36,19 +36,18 @@ export class AlertsController {
     return found.length ? found.map((a) => toAlertView(a, now)) : null;
   }
 
-
-  @Delete()
+  /** Lifts every ban it matches: only from LAPI_TRUSTED_IPS, as upstream. */
+  @Route({ method: 'DELETE', path: '/v1/alerts', auth: ['machine'], bodyLimit: NO_BODY, from: 'LAPI_TRUSTED_IPS', service: 'ingest' })
   async deleteByFilter(@Query() query: Record<string, unknown>) {
     return { nbDeleted: String(await this.alerts.deleteByFilter(readDeleteAlertsQuery(query))) };
   }
 
-  @Get(':id')
+  @Route({ method: 'GET', path: '/v1/alerts/:id', auth: ['machine'], bodyLimit: NO_BODY, service: 'ingest' })
   async get(@Param('id') id: string) {
     return toAlertView(await this.alerts.get(alertId(id)));
   }
 
-
-  @Delete(':id')
+  @Route({ method: 'DELETE', path: '/v1/alerts/:id', auth: ['machine'], bodyLimit: NO_BODY, from: 'LAPI_TRUSTED_IPS', service: 'ingest' })
   async deleteById(@Param('id') id: string) {
     return { nbDeleted: String(await this.alerts.deleteById(alertId(id))) };
   }

@@ -1,14 +1,15 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { BouncersModule } from '@lapi/bouncers';
-import { AuthGuard } from './auth.guard';
+import { RouteAuthenticator } from '@lapi/common';
 import { JwtService } from './jwt.service';
 import { LoginThrottle } from './login-throttle';
 import { MachineSessions } from './machine-sessions';
+import { RouteGuard } from './route-guard';
 
+/** Tokens, login throttling, and the route guard that the HTTP app's route gate runs for every route. */
 @Module({
   imports: [BouncersModule],
-  providers: [JwtService, LoginThrottle, MachineSessions, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [JwtService, LoginThrottle, MachineSessions],
+  providers: [JwtService, LoginThrottle, MachineSessions, { provide: RouteAuthenticator, useClass: RouteGuard }],
+  exports: [JwtService, LoginThrottle, MachineSessions, RouteAuthenticator],
 })
 export class AuthModule {}

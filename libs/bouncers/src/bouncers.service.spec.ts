@@ -1,6 +1,6 @@
 import { InProcessBus } from '@lapi/bus';
 import { BouncerEntity, BouncersRepository } from '@lapi/db';
-import { hashApiKey } from './api-key';
+import { hashApiKey, newApiKey } from './api-key';
 import { BouncersService } from './bouncers.service';
 
 /** A repository holding one bouncer row, counting its key look-ups and answering them after a tick. */
@@ -45,5 +45,24 @@ describe('BouncersService key checks', () => {
     const service = new BouncersService(repositoryWithOneBouncer('k') as unknown as BouncersRepository, new InProcessBus());
     await expect(async () => service.identify('nope', '192.0.2.1')).rejects.toThrow('access forbidden');
     expect(() => service.identify(undefined, '192.0.2.1')).toThrow('access forbidden');
+  });
+
+  it.each([
+    ['longer than 256 characters', 'k'.repeat(257)],
+    ['with a space', 'a key'],
+    ['with a control character', 'key\u0001'],
+    ['with non-ASCII characters', 'clé'],
+  ])('refuses a key %s without hashing it or asking the database', (_name, bad) => {
+    const repo = repositoryWithOneBouncer('k');
+    const service = new BouncersService(repo as unknown as BouncersRepository, new InProcessBus());
+    expect(() => service.identify(bad, '192.0.2.1')).toThrow('access forbidden');
+    expect(repo.lookups).toBe(0);
+  });
+
+  it('accepts the keys lapictl makes and keys of a user\'s choice in printable ASCII', async () => {
+    for (const key of [newApiKey(), 'my-Key_1.2+3/4=5~!', 'x']) {
+      const service = new BouncersService(repositoryWithOneBouncer(key) as unknown as BouncersRepository, new InProcessBus());
+      await expect(service.identify(key, '192.0.2.1')).resolves.toMatchObject({ id: 1 });
+    }
   });
 });

@@ -2,11 +2,13 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Bus } from '@lapi/bus';
 import { BouncerIdentity, RefreshingCache, conflict, forbidden, notFound } from '@lapi/common';
 import { BouncerEntity, BouncersRepository } from '@lapi/db';
-import { hashApiKey, newApiKey } from './api-key';
+import { LRUCache } from 'lru-cache';
+import { hashApiKey, isWellFormedApiKey, newApiKey } from './api-key';
 
 /** How long a key lookup is trusted before the database is asked again (deletions by other processes). */
 const KEY_CACHE_MS = 1000;
-const MAX_REMEMBERED_KEYS = 100_000;
+/** Keys (and their rows) remembered, least recently used out first: far more than the bouncers of a cluster. */
+const MAX_REMEMBERED_KEYS = 10_000;
 
 const toIdentity = (row: BouncerEntity): BouncerIdentity => ({ id: row.id, name: row.name, lastSeq: row.lastSeq });
 
@@ -14,13 +16,13 @@ const toIdentity = (row: BouncerEntity): BouncerIdentity => ({ id: row.id, name:
 export class BouncersService implements OnModuleInit {
   /** Bouncer rows by key hash. */
   private readonly cache: RefreshingCache<string, BouncerEntity[]>;
-  private readonly hashes = new Map<string, string>();
+  private readonly hashes = new LRUCache<string, string>({ max: MAX_REMEMBERED_KEYS });
 
   constructor(
     private readonly bouncers: BouncersRepository,
     private readonly bus: Bus,
   ) {
-    this.cache = new RefreshingCache(KEY_CACHE_MS, (hash) => this.bouncers.findByKeyHash(hash));
+    this.cache = new RefreshingCache(KEY_CACHE_MS, (hash) => this.bouncers.findByKeyHash(hash), MAX_REMEMBERED_KEYS);
   }
 
   onModuleInit(): void {
@@ -70,11 +72,14 @@ export class BouncersService implements OnModuleInit {
     return row ? toIdentity(row) : this.rowForNewHost(hash, rows, ip).then(toIdentity);
   }
 
-  /** SHA-512 costs more than the lookup it guards: remember it for the keys in use. */
+  /**
+   * SHA-512 costs more than the lookup it guards: remember it for the keys in use. A key is checked
+   * for its form only when it is not remembered, so the keys in use pay nothing for the check.
+   */
   private hashOf(key: string): string {
     let hash = this.hashes.get(key);
     if (hash === undefined) {
-      if (this.hashes.size >= MAX_REMEMBERED_KEYS) this.hashes.clear();
+      if (!isWellFormedApiKey(key)) throw forbidden('access forbidden');
       hash = hashApiKey(key);
       this.hashes.set(key, hash);
     }

@@ -1,13 +1,15 @@
 import { DynamicModule, INestApplication, LogLevel, Logger, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { gunzipSync, inflateSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip, inflate } from 'node:zlib';
 import { DomainError, ErrorCode, badRequest } from './errors';
 import { HttpExceptionFilter } from './http-exception.filter';
 import { JsonLogger } from './json-logger';
 import { bouncerRequests, machineRequests, requestDuration, routeRequests } from './metrics/metrics';
 import { startMetricsServer } from './metrics/metrics-server';
 import { LapiRequest } from './auth-kinds';
+import { RouteAuthenticator, installRouteGate } from './routes';
 
 type CountedRequest = LapiRequest & { method: string; routeOptions?: { url?: string } };
 
@@ -41,18 +43,28 @@ const LEVELS: Record<HttpAppOptions['logLevel'], LogLevel[]> = {
   debug: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
 };
 
-/** JSON bodies, gzip- or deflate-encoded or not; anything unreadable is a 400 with a message. */
-function parseJsonBody(encoding: string | undefined, raw: Buffer, limit: number): unknown {
-  let body = raw;
+const gunzipAsync = promisify(gunzip);
+const inflateAsync = promisify(inflate);
+
+/**
+ * Decompresses off the event loop (zlib's thread pool), never past the route's limit: a small
+ * gzip body cannot become more than the route accepts, and does not hold the bouncers' lookups.
+ */
+async function decode(encoding: string | undefined, raw: Buffer, limit: number): Promise<Buffer> {
   try {
-    if (encoding === 'gzip') body = gunzipSync(raw, { maxOutputLength: limit });
-    else if (encoding === 'deflate') body = inflateSync(raw, { maxOutputLength: limit });
-    else if (encoding && encoding !== 'identity') throw new DomainError(ErrorCode.BadRequest, `unsupported content-encoding '${encoding}'`);
+    if (encoding === 'gzip') return await gunzipAsync(raw, { maxOutputLength: limit });
+    if (encoding === 'deflate') return await inflateAsync(raw, { maxOutputLength: limit });
   } catch (e) {
-    if (e instanceof DomainError) throw e;
     if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new DomainError(ErrorCode.PayloadTooLarge, 'request body too large');
     throw badRequest(`body is not valid ${encoding} data`);
   }
+  if (encoding && encoding !== 'identity') throw new DomainError(ErrorCode.BadRequest, `unsupported content-encoding '${encoding}'`);
+  return raw;
+}
+
+/** JSON bodies, gzip- or deflate-encoded or not; anything unreadable is a 400 with a message. */
+async function parseJsonBody(encoding: string | undefined, raw: Buffer, limit: number): Promise<unknown> {
+  const body = await decode(encoding, raw, limit);
   if (body.length === 0) throw badRequest('empty JSON body');
   try {
     return JSON.parse(body.toString('utf8'));
@@ -64,6 +76,7 @@ function parseJsonBody(encoding: string | undefined, raw: Buffer, limit: number)
 /** Creates a Nest app on Fastify with the LAPI's body parsing, proxy trust and error shape. */
 export async function createHttpApp(module: Type<unknown> | DynamicModule, options: HttpAppOptions): Promise<INestApplication> {
   const adapter = new FastifyAdapter({
+    // Each route's own limit (its declaration) applies; this is the ceiling.
     bodyLimit: options.maxBodyBytes,
     // Forwarded headers are believed only from these peers (proxy-addr semantics, as upstream's trusted_ips).
     trustProxy: options.trustedProxies.length ? options.trustedProxies : false,
@@ -75,13 +88,14 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, optio
   const logger = options.logFormat === 'json' ? new JsonLogger(options.logLevel) : LEVELS[options.logLevel];
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { logger, bodyParser: false, abortOnError: false });
   const fastify = app.getHttpAdapter().getInstance();
+  installRouteGate(fastify, app.get(RouteAuthenticator), options.maxBodyBytes);
   fastify.removeContentTypeParser('application/json');
-  fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: options.maxBodyBytes }, (req, body, done) => {
-    try {
-      done(null, parseJsonBody(req.headers['content-encoding'], body as Buffer, options.maxBodyBytes));
-    } catch (e) {
-      done(e as Error, undefined);
-    }
+  // The limit is the route's (set by the route gate from its declaration), for the bytes received and decoded alike.
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    void parseJsonBody(req.headers['content-encoding'], body as Buffer, req.routeOptions.bodyLimit ?? options.maxBodyBytes).then(
+      (parsed) => done(null, parsed),
+      (e: Error) => done(e, undefined),
+    );
   });
   // Replies sent while shutting down ask the client to close, so keep-alive connections
   // do not hold the process open after their last in-flight request.

@@ -32,4 +32,17 @@ describe('RefreshingCache', () => {
     cache.delete('a');
     expect(await cache.get('a')).toBe(2);
   });
+
+  it('evicts the least recently used entry when full, keeping the ones in use', async () => {
+    let loads = 0;
+    const cache = new RefreshingCache(60_000, async (k: string) => `${k}${++loads}`, 3);
+    await cache.get('in-use');
+    for (const k of ['x', 'y', 'z']) {
+      expect(cache.get('in-use')).toBe('in-use1');
+      await cache.get(k);
+    }
+    expect(cache.get('in-use')).toBe('in-use1');
+    expect(cache.get('x')).toBeInstanceOf(Promise);
+    expect(loads).toBe(5);
+  });
 });

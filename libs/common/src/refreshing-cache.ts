@@ -1,18 +1,24 @@
+import { LRUCache } from 'lru-cache';
+
 /**
  * A keyed cache whose entries are trusted for `ttlMs`. When one runs out, the requests that arrive
  * together share one load: a bouncer polling hundreds of times a second with the same key would
  * otherwise send that many identical queries at once and queue on the database pool. If the load
  * fails (the database briefly away), the last known value is served instead of failing everyone.
+ * At most `maxEntries` are kept, least recently used first out: a flood of unknown keys pushes out
+ * only other unknown keys, never the ones bouncers are using.
  */
-export class RefreshingCache<K, V> {
-  private readonly entries = new Map<K, { value: V; at: number }>();
+export class RefreshingCache<K extends NonNullable<unknown>, V> {
+  private readonly entries: LRUCache<K, { value: V; at: number }>;
   private readonly loading = new Map<K, Promise<V>>();
 
   constructor(
     private readonly ttlMs: number,
     private readonly load: (key: K) => Promise<V>,
-    private readonly maxEntries = 100_000,
-  ) {}
+    maxEntries = 10_000,
+  ) {
+    this.entries = new LRUCache({ max: maxEntries });
+  }
 
   get(key: K): V | Promise<V> {
     const hit = this.entries.get(key);
@@ -38,7 +44,6 @@ export class RefreshingCache<K, V> {
       if (stale !== undefined) return stale;
       throw e;
     }
-    if (this.entries.size >= this.maxEntries) this.entries.clear();
     this.entries.set(key, { value, at: Date.now() });
     return value;
   }

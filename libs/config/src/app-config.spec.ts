@@ -14,8 +14,14 @@ describe('loadConfig', () => {
     expect(c.trustedProxies).toEqual(['10.0.0.0/8', '::1']);
   });
 
+  it('lets only loopback delete alerts unless LAPI_TRUSTED_IPS says otherwise', () => {
+    expect(loadConfig({}).trustedIps).toEqual(['127.0.0.0/8', '::1']);
+    expect(loadConfig({ LAPI_TRUSTED_IPS: '192.0.2.7, 2001:db8::/32' }).trustedIps).toEqual(['192.0.2.7', '2001:db8::/32']);
+  });
+
   it.each([
     ['LAPI_PORT', 'eighty', /LAPI_PORT="eighty"/],
+    ['LAPI_TRUSTED_IPS', '127.0.0.1,localhost', /LAPI_TRUSTED_IPS=.*"localhost" is not an IP address/],
     ['LAPI_PORT', '70000', /LAPI_PORT/],
     ['LAPI_FLUSH_MAX_AGE', '7 days', /LAPI_FLUSH_MAX_AGE/],
     ['LAPI_TRUSTED_PROXIES', '10.0.0.0/33', /LAPI_TRUSTED_PROXIES/],

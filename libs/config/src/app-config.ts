@@ -24,6 +24,8 @@ export class AppConfig {
   jwtTtlSeconds = 3600;
   /** CIDRs whose X-Forwarded-For / X-Real-Ip headers are believed. */
   trustedProxies: string[] = [];
+  /** Addresses allowed to delete alerts (upstream's `trusted_ips`; it always adds loopback, we default to it). */
+  trustedIps: string[] = ['127.0.0.0/8', '::1'];
   /** Auto-registration: machines that present this token from these ranges are validated at once. */
   autoRegistrationToken?: string;
   autoRegistrationRanges: string[] = [];
@@ -125,6 +127,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     c.jwtSecret = secret;
   }
   c.trustedProxies = cidrList(env, 'LAPI_TRUSTED_PROXIES');
+  const trustedIps = cidrList(env, 'LAPI_TRUSTED_IPS');
+  if (trustedIps.length) c.trustedIps = trustedIps;
   const token = env.LAPI_AUTO_REGISTRATION_TOKEN;
   if (token !== undefined && token !== '') {
     if (token.length < 32) fail('LAPI_AUTO_REGISTRATION_TOKEN', token, 'must be at least 32 characters');

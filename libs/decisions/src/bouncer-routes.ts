@@ -1,22 +1,28 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BouncersService } from '@lapi/bouncers';
-import { BouncerIdentity, LapiRequest, toErrorReply } from '@lapi/common';
+import { BouncerIdentity, LapiRequest, NO_BODY, declareRoute, toErrorReply } from '@lapi/common';
 import { readDecisionsQuery, readStreamQuery } from './decision-queries';
 import { DecisionsService } from './decisions.service';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+/** A bouncer's live lookup of an IP, range or value. */
+export const DECISIONS_LOOKUP = declareRoute({ method: 'GET', path: '/v1/decisions', auth: ['bouncer'], bodyLimit: NO_BODY, service: 'decisions' });
+/** A bouncer's poll: everything at startup=true, then what changed since its last poll. */
+export const DECISIONS_STREAM = declareRoute({ method: 'GET', path: '/v1/decisions/stream', auth: ['bouncer'], bodyLimit: NO_BODY, service: 'decisions' });
+
+/** A bouncer route's handler: the route gate has checked the key and attached the bouncer. */
 type Handler = (bouncer: BouncerIdentity, req: FastifyRequest, reply: FastifyReply) => unknown;
 
 /**
  * GET /v1/decisions and GET /v1/decisions/stream, the routes bouncers poll (Fastify answers HEAD
- * from them too). They are registered on Fastify itself, not through a Nest controller: Nest's
- * per-request pipeline (execution context, global guard, pipes, interceptors) cost about a third
- * of a live lookup (see BENCHMARKS.md). They keep the rules every Nest route has: the bouncer's
- * key is checked as the auth guard checks it, the query goes through its schema, and errors are
- * answered by toErrorReply, as the exception filter answers them.
+ * from them too). They are declared in the route table like every other route, so the route
+ * gate checks the bouncer's key before they run, as it does for every route; but they are
+ * registered on Fastify itself, not through a Nest controller: Nest's per-request pipeline
+ * (execution context, pipes, interceptors) cost about a third of a live lookup (see
+ * BENCHMARKS.md). The query goes through its schema, and errors are answered by toErrorReply, as
+ * the exception filter answers them.
  */
 @Injectable()
 export class BouncerRoutes implements OnModuleInit {
@@ -24,7 +30,6 @@ export class BouncerRoutes implements OnModuleInit {
 
   constructor(
     private readonly host: HttpAdapterHost,
-    private readonly bouncers: BouncersService,
     private readonly decisions: DecisionsService,
   ) {}
 
@@ -32,31 +37,22 @@ export class BouncerRoutes implements OnModuleInit {
     // No HTTP server in a standalone application context (lapictl): nothing to serve.
     const app = this.host.httpAdapter?.getInstance<FastifyInstance>();
     if (!app) return;
-    app.get('/v1/decisions', this.route((_, req) => this.find(req)));
-    app.get('/v1/decisions/stream', this.route((bouncer, req, reply) => this.stream(bouncer, req, reply)));
+    app.route({ method: DECISIONS_LOOKUP.method, url: DECISIONS_LOOKUP.path, handler: this.route((_, req) => this.find(req)) });
+    app.route({ method: DECISIONS_STREAM.method, url: DECISIONS_STREAM.path, handler: this.route((bouncer, req, reply) => this.stream(bouncer, req, reply)) });
   }
 
-  /**
-   * A live lookup with a known key is answered synchronously, start to end: no promise is made
-   * unless the key or the stream cursor has to come from the database.
-   */
+  /** A live lookup with a known key is answered synchronously, start to end: no promise is made unless the stream cursor has to come from the database. */
   private route(handle: Handler) {
     const fail = (reply: FastifyReply, e: unknown) => {
       const { status, body } = toErrorReply(e);
-      return reply.code(status).header('content-type', JSON_TYPE).send(body);
+      void reply.code(status).header('content-type', JSON_TYPE).send(body);
     };
-    const answer = (bouncer: BouncerIdentity, req: FastifyRequest, reply: FastifyReply) => {
-      // Read by the per-bouncer request counter (cs_lapi_bouncer_requests_total).
-      (req as unknown as LapiRequest).bouncer = bouncer;
-      const body = handle(bouncer, req, reply);
-      if (body instanceof Promise) return body.then((b) => reply.header('content-type', JSON_TYPE).send(b), (e) => fail(reply, e));
-      reply.header('content-type', JSON_TYPE).send(body);
-    };
-    return (req: FastifyRequest, reply: FastifyReply) => {
+    const send = (reply: FastifyReply, body: unknown) => void reply.header('content-type', JSON_TYPE).send(body);
+    return (req: FastifyRequest, reply: FastifyReply): void => {
       try {
-        const bouncer = this.bouncers.identify(req.headers['x-api-key'], req.ip);
-        if (bouncer instanceof Promise) return bouncer.then((b) => answer(b, req, reply)).catch((e: unknown) => fail(reply, e));
-        return answer(bouncer, req, reply);
+        const body = handle((req as unknown as LapiRequest).bouncer!, req, reply);
+        if (body instanceof Promise) body.then((b) => send(reply, b), (e: unknown) => fail(reply, e));
+        else send(reply, body);
       } catch (e) {
         fail(reply, e);
       }

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { BouncersModule } from '@lapi/bouncers';
 import { BouncerRoutes } from './bouncer-routes';
 import { DecisionWriter } from './decision-writer';
 import { DecisionsService } from './decisions.service';
@@ -8,7 +7,6 @@ import { MachineDecisionsController } from './machine-decisions.controller';
 
 /** Serving bouncers: the in-memory index and GET /v1/decisions(/stream). */
 @Module({
-  imports: [BouncersModule],
   providers: [BouncerRoutes, DecisionsService, IndexSync],
   exports: [DecisionsService, IndexSync],
 })

@@ -1,5 +1,5 @@
-import { Body, Controller, Delete, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { LapiRequest, MachineAuth, Public, bodyValidation, unauthorized } from '@lapi/common';
+import { Body, Controller, HttpCode, Req, Res } from '@nestjs/common';
+import { KiB, LapiRequest, NO_BODY, Route, bodyValidation, unauthorized } from '@lapi/common';
 import { WatcherAuthDto } from './dto/watcher-auth.dto';
 import { WatcherRegistrationDto } from './dto/watcher-registration.dto';
 import { MachinesService } from './machines.service';
@@ -9,28 +9,26 @@ interface StatusReply {
 }
 
 /** /v1/watchers: registration and login (anonymous), and a machine removing itself. */
-@Controller('v1/watchers')
+@Controller()
 export class WatchersController {
   constructor(private readonly machines: MachinesService) {}
 
-  /** 201 when created pending validation, 202 when validated by an auto-registration token. */
-  @Public()
-  @Post()
+  /** 201 when created pending validation, 202 when validated by an auto-registration token. A body is an id, a password and a token. */
+  @Route({ method: 'POST', path: '/v1/watchers', auth: ['public'], bodyLimit: 16 * KiB, service: 'registration' })
   async register(@Body(bodyValidation()) body: WatcherRegistrationDto, @Req() req: LapiRequest, @Res() reply: StatusReply) {
     const outcome = await this.machines.register(body.machine_id, body.password, req.ip, body.registration_token);
     return reply.status(outcome === 'validated' ? 202 : 201).send();
   }
 
-  @Public()
-  @Post('login')
+  /** The body also lists the agent's scenarios: a few hundred names at most. */
+  @Route({ method: 'POST', path: '/v1/watchers/login', auth: ['public'], bodyLimit: 64 * KiB, service: 'ingest' })
   @HttpCode(200)
   async login(@Body(bodyValidation(unauthorized)) body: WatcherAuthDto, @Req() req: LapiRequest) {
     const { token, expire } = await this.machines.login(body.machine_id, body.password, req.ip, body.scenarios);
     return { code: 200, expire: expire.toISOString().replace(/\.\d{3}Z$/, 'Z'), token };
   }
 
-  @MachineAuth()
-  @Delete('self')
+  @Route({ method: 'DELETE', path: '/v1/watchers/self', auth: ['machine'], bodyLimit: NO_BODY, service: 'registration' })
   @HttpCode(200)
   async deleteSelf(@Req() req: LapiRequest) {
     await this.machines.delete(req.machine!.machineId);

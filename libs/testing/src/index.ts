@@ -7,3 +7,4 @@ export * from './test-database';
 export * from './test-env';
 export * from './crowdsec';
 export * from './tcp-proxy';
+export * from './served-routes';

@@ -1,5 +1,5 @@
-import { Controller, Get, Res } from '@nestjs/common';
-import { Public } from '../auth-kinds';
+import { Controller, Res } from '@nestjs/common';
+import { NO_BODY, Route } from '../routes/route-table';
 import { HealthRegistry } from './health-registry';
 
 interface StatusReply {
@@ -7,22 +7,23 @@ interface StatusReply {
 }
 
 /** /health as upstream, plus liveness and readiness probes for orchestrators and the edge. */
-@Controller('health')
-@Public()
+@Controller()
 export class HealthController {
   constructor(private readonly registry: HealthRegistry) {}
 
-  @Get()
+  /** Upstream's; the edge sends it to a decisions replica. */
+  @Route({ method: 'GET', path: '/health', auth: ['public'], bodyLimit: NO_BODY, service: 'decisions' })
   health() {
     return { status: 'up' };
   }
 
-  @Get('live')
+  /** Probes: each service answers for itself; the edge does not route them. */
+  @Route({ method: 'GET', path: '/health/live', auth: ['public'], bodyLimit: NO_BODY, service: null })
   live() {
     return { status: 'up' };
   }
 
-  @Get('ready')
+  @Route({ method: 'GET', path: '/health/ready', auth: ['public'], bodyLimit: NO_BODY, service: null })
   async ready(@Res() reply: StatusReply) {
     const { ready, checks } = await this.registry.readiness();
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });

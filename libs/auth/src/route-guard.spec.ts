@@ -1,0 +1,63 @@
+import { BouncersService } from '@lapi/bouncers';
+import { LapiRequest, RouteDeclaration } from '@lapi/common';
+import { AppConfig } from '@lapi/config';
+import { JwtService } from './jwt.service';
+import { MachineSessions } from './machine-sessions';
+import { RouteGuard } from './route-guard';
+
+const machine = { id: 1, machineId: 'agent' };
+const bouncer = { id: 2, name: 'fw', lastSeq: '0' };
+
+function guard(trustedIps = ['127.0.0.0/8', '::1']) {
+  const jwt = { verify: (t: string) => (t === 'good' ? 'agent' : undefined) } as unknown as JwtService;
+  const sessions = { find: async (id: string) => (id === 'agent' ? machine : undefined) } as unknown as MachineSessions;
+  const bouncers = {
+    identify: (key: unknown) => {
+      if (key !== 'key') throw new Error('access forbidden');
+      return bouncer;
+    },
+  } as unknown as BouncersService;
+  return new RouteGuard(jwt, sessions, bouncers, Object.assign(new AppConfig(), { trustedIps }));
+}
+
+const route = (r: Partial<RouteDeclaration>): RouteDeclaration => ({ method: 'GET', path: '/x', auth: ['machine'], bodyLimit: 1024, service: 'ingest', ...r });
+const request = (headers: Record<string, string>, ip = '127.0.0.1'): LapiRequest => ({ ip, headers });
+
+describe('RouteGuard', () => {
+  it('admits a bouncer synchronously, without a promise', () => {
+    const req = request({ 'x-api-key': 'key' });
+    expect(guard().admit(req, route({ auth: ['bouncer'] }))).toBeUndefined();
+    expect(req.bouncer).toBe(bouncer);
+  });
+
+  it('checks the credential presented on a route open to machines and bouncers', async () => {
+    const either = route({ auth: ['machine', 'bouncer'] });
+    const asBouncer = request({ 'x-api-key': 'key' });
+    await guard().admit(asBouncer, either);
+    expect([asBouncer.bouncer, asBouncer.machine]).toEqual([bouncer, undefined]);
+    const asMachine = request({ authorization: 'Bearer good' });
+    await guard().admit(asMachine, either);
+    expect([asMachine.machine, asMachine.bouncer]).toEqual([machine, undefined]);
+    await expect(async () => guard().admit(request({}), either)).rejects.toThrow('auth header is empty');
+  });
+
+  it('refuses a route that declares no kind of caller', () => {
+    expect(() => guard().admit(request({}), route({ auth: [] }))).toThrow('route has no access rule');
+  });
+
+  it.each([
+    ['127.0.0.1', true],
+    ['::1', true],
+    ['::ffff:127.0.0.9', true],
+    ['192.0.2.1', false],
+    ['2001:db8::1', false],
+  ])('on a trusted-IPs route, from %s, admits a valid machine: %s', async (ip, admitted) => {
+    const admit = guard().admit(request({ authorization: 'Bearer good' }, ip), route({ from: 'LAPI_TRUSTED_IPS' }));
+    if (admitted) await expect(admit).resolves.toBeUndefined();
+    else await expect(admit).rejects.toThrow(`access forbidden from this IP (${ip})`);
+  });
+
+  it('tells a caller without credentials it is not authenticated before it tells it its address is not trusted', async () => {
+    await expect(guard().admit(request({}, '192.0.2.1'), route({ from: 'LAPI_TRUSTED_IPS' }))).rejects.toThrow('auth header is empty');
+  });
+});

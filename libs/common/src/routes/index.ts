@@ -1,0 +1,3 @@
+export * from './route-gate';
+export * from './route-table';
+export * from './edge-map';

@@ -1,0 +1,32 @@
+import { DynamicModule, INestApplication } from '@nestjs/common';
+import type { FastifyInstance, RouteOptions } from 'fastify';
+import { createHttpApp, routeTable } from '@lapi/common';
+import { AppConfig } from '@lapi/config';
+
+export interface ServedApp {
+  app: INestApplication;
+  fastify: FastifyInstance;
+  /** `METHOD /path` of every route Fastify registered, sorted; HEAD left out (Fastify adds it to each GET). */
+  served: string[];
+}
+
+/** An app built as its main.ts builds it, initialised but not listening, with the routes it registered. */
+export async function startServedApp(module: DynamicModule, config: AppConfig, before?: (fastify: FastifyInstance) => void): Promise<ServedApp> {
+  const app = await createHttpApp(module, config);
+  const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
+  const served: string[] = [];
+  fastify.addHook('onRoute', (r: RouteOptions) => {
+    if (r.method !== 'HEAD') served.push(`${String(r.method)} ${r.url}`);
+  });
+  before?.(fastify);
+  await app.init();
+  return { app, fastify, served: served.sort() };
+}
+
+/** `METHOD /path` of the declared routes, sorted, optionally only those the edge sends to one service. */
+export function declaredRoutes(service?: string): string[] {
+  return routeTable()
+    .filter((r) => service === undefined || r.service === service)
+    .map((r) => `${r.method} ${r.path}`)
+    .sort();
+}
