@@ -1,5 +1,5 @@
-import { Injectable } from '@nestjs/common';
-import { AlertsRepository, NewAlert, NewDecision } from '@lapi/db';
+import { Injectable, Logger } from '@nestjs/common';
+import { AlertsRepository, DecisionChanges, NewAlert, NewDecision } from '@lapi/db';
 import { DecisionWriter } from '@lapi/decisions';
 
 /** Above this many alerts a waiting push goes into the following transaction instead. */
@@ -22,6 +22,7 @@ interface PendingPush {
 export class AlertBatcher {
   private readonly queue: PendingPush[] = [];
   private draining = false;
+  private readonly logger = new Logger('AlertBatcher');
 
   constructor(
     private readonly alerts: AlertsRepository,
@@ -53,21 +54,21 @@ export class AlertBatcher {
   }
 
   private async commit(batch: PendingPush[]): Promise<void> {
-    let result: { alertIds: string[] };
+    let inserted: { alertIds: string[]; changes?: DecisionChanges };
     try {
-      const inserted = await this.alerts.insertWithDecisions(
+      inserted = await this.alerts.insertWithDecisions(
         batch.flatMap((p) => p.alerts),
         batch.flatMap((p) => p.decisions),
       );
-      await this.decisions.publish(inserted.changes);
-      result = inserted;
     } catch (e) {
       if (batch.length === 1) return batch[0].fail(e);
       // One push the database refuses must not fail the others it shared a transaction with.
       for (const push of batch) await this.commit([push]);
       return;
     }
+    // Committed: the answer stands. A lost publish is found by every replica's head check.
+    await this.decisions.publish(inserted.changes).catch((e: Error) => this.logger.warn(`publish after commit failed (replicas will reconcile): ${e.message}`));
     let next = 0;
-    for (const push of batch) push.done(result.alertIds.slice(next, (next += push.alerts.length)));
+    for (const push of batch) push.done(inserted.alertIds.slice(next, (next += push.alerts.length)));
   }
 }

@@ -1,6 +1,6 @@
 import { DecisionRecord } from '@lapi/common';
 import { pollUntil } from '@lapi/testing';
-import { connectNats, NatsBus, splitChanges } from './nats-bus';
+import { connectNats, encodeChanges, NatsBus } from './nats-bus';
 import { DecisionChanges } from './contracts';
 
 const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -51,7 +51,9 @@ describe('NatsBus on a real NATS server', () => {
     await a.publishDecisionChanges({ fromSeq: 1, toSeq: 2500, decisions: decisions(1, 2500) });
     await pollUntil(() => got.reduce((n, c) => n + c.decisions.length, 0) === 2500, 'all 2500 decisions');
     stop();
-    expect(got.map((c) => [c.fromSeq, c.toSeq])).toEqual([[1, 1000], [1001, 2000], [2001, 2500]]);
+    expect(got[0].fromSeq).toBe(1);
+    for (let i = 1; i < got.length; i++) expect(got[i].fromSeq).toBe(got[i - 1].toSeq + 1);
+    expect(got[got.length - 1].toSeq).toBe(2500);
   });
 
   it('delivers revocations', async () => {
@@ -64,8 +66,26 @@ describe('NatsBus on a real NATS server', () => {
     expect(got).toEqual(['bouncer:abc']);
   });
 
-  it('splits keep the batch bounds', () => {
-    const parts = splitChanges({ fromSeq: 5, toSeq: 9, decisions: decisions(5, 5) }, 2);
-    expect(parts.map((p) => [p.fromSeq, p.toSeq, p.decisions.length])).toEqual([[5, 6, 2], [7, 8, 2], [9, 9, 1]]);
+  it('splits large batches by size, so no message exceeds the server\'s max_payload', async () => {
+    const got: DecisionChanges[] = [];
+    const stop = b.onDecisionChanges((c) => got.push(c));
+    await new Promise((r) => setTimeout(r, 50));
+    // 1000 decisions of about 4 KB each: 4 MB, four times NATS's default max_payload.
+    const big = decisions(1, 1000).map((d) => ({ ...d, scenario: 's'.repeat(4000) }));
+    await a.publishDecisionChanges({ fromSeq: 1, toSeq: 1000, decisions: big });
+    await pollUntil(() => got.reduce((n, c) => n + c.decisions.length, 0) === 1000, 'all 1000 decisions');
+    stop();
+    expect(got[0].fromSeq).toBe(1);
+    for (let i = 1; i < got.length; i++) expect(got[i].fromSeq).toBe(got[i - 1].toSeq + 1);
+    expect(got[got.length - 1].toSeq).toBe(1000);
+  });
+
+  it('splits keep the batch bounds and each part under the byte limit', () => {
+    const changes = { fromSeq: 5, toSeq: 9, decisions: decisions(5, 5) };
+    const one = Buffer.byteLength(JSON.stringify(changes.decisions[0]));
+    const parts = encodeChanges(changes, 100 + 2 * (one + 1)).map((p) => ({ bytes: p.length, c: JSON.parse(Buffer.from(p).toString()) as DecisionChanges }));
+    expect(parts.map(({ c }) => [c.fromSeq, c.toSeq, c.decisions.length])).toEqual([[5, 6, 2], [7, 8, 2], [9, 9, 1]]);
+    for (const p of parts) expect(p.bytes).toBeLessThanOrEqual(100 + 2 * (one + 1));
+    expect(parts.map(({ c }) => c.decisions)).toEqual([changes.decisions.slice(0, 2), changes.decisions.slice(2, 4), changes.decisions.slice(4)]);
   });
 });

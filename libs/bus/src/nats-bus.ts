@@ -2,8 +2,9 @@ import { Logger } from '@nestjs/common';
 import { connect, JSONCodec, NatsConnection, Subscription } from 'nats';
 import { Bus, busSubjects, BusSubjects, DecisionChanges, Revocation, Unsubscribe } from './contracts';
 
-/** Decisions per message: keeps each message well under NATS's default 1 MB max_payload. */
-const DECISIONS_PER_MESSAGE = 1000;
+/** Room kept below the server's max_payload (NATS's default is 1 MB). */
+const PAYLOAD_HEADROOM = 1024;
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
 /** Opens the one NATS connection a process uses; reconnects forever, as a replica should. */
 export function connectNats(url: string, name: string): Promise<NatsConnection> {
@@ -45,7 +46,8 @@ export class NatsBus extends Bus {
   }
 
   async publishDecisionChanges(changes: DecisionChanges): Promise<void> {
-    for (const part of splitChanges(changes, DECISIONS_PER_MESSAGE)) this.nc.publish(this.subjects.decisionChanges, this.codec.encode(part));
+    const maxBytes = (this.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD) - PAYLOAD_HEADROOM;
+    for (const part of encodeChanges(changes, maxBytes)) this.nc.publish(this.subjects.decisionChanges, part);
   }
 
   onDecisionChanges(handler: (changes: DecisionChanges) => void): Unsubscribe {
@@ -97,17 +99,31 @@ export class NatsBus extends Bus {
   }
 }
 
-/** Splits a batch into parts with contiguous sub-ranges (each decision of a batch has its own number). */
-export function splitChanges(changes: DecisionChanges, size: number): DecisionChanges[] {
-  if (changes.decisions.length <= size) return [changes];
-  const parts: DecisionChanges[] = [];
-  for (let i = 0; i < changes.decisions.length; i += size) {
-    const decisions = changes.decisions.slice(i, i + size);
-    const last = i + size >= changes.decisions.length;
-    parts.push({ fromSeq: decisions[0].seq, toSeq: last ? changes.toSeq : decisions[decisions.length - 1].seq, decisions });
-  }
-  parts[0].fromSeq = changes.fromSeq;
-  return parts;
+/**
+ * Encodes a batch as messages of at most `maxBytes` each, with contiguous sub-ranges (each
+ * decision of a batch has its own number). Sizes are counted in bytes: a count limit let large
+ * records exceed max_payload, and the publish then failed after the commit.
+ */
+export function encodeChanges(changes: DecisionChanges, maxBytes: number): Uint8Array[] {
+  const envelope = (fromSeq: number, toSeq: number, items: string[]) => `{"fromSeq":${fromSeq},"toSeq":${toSeq},"decisions":[${items.join(',')}]}`;
+  const parts: Uint8Array[] = [];
+  let items: string[] = [];
+  let bytes = envelope(changes.toSeq, changes.toSeq, []).length;
+  let fromSeq = changes.fromSeq;
+  changes.decisions.forEach((d, i) => {
+    const item = JSON.stringify(d);
+    const size = Buffer.byteLength(item) + 1;
+    if (items.length > 0 && bytes + size > maxBytes) {
+      parts.push(Buffer.from(envelope(fromSeq, d.seq - 1, items)));
+      fromSeq = d.seq;
+      items = [];
+      bytes = envelope(changes.toSeq, changes.toSeq, []).length;
+    }
+    items.push(item);
+    bytes += size;
+    if (i === changes.decisions.length - 1) parts.push(Buffer.from(envelope(fromSeq, changes.toSeq, items)));
+  });
+  return parts.length ? parts : [Buffer.from(envelope(changes.fromSeq, changes.toSeq, []))];
 }
 
 function isDecisionChanges(m: unknown): m is DecisionChanges {
