@@ -33,7 +33,8 @@ export class AlertBatcher {
   insert(alerts: NewAlert[], decisions: NewDecision[][]): Promise<string[]> {
     return new Promise((done, fail) => {
       this.queue.push({ alerts, decisions, done, fail });
-      if (!this.draining) void this.drain();
+      // drain() answers every push itself; it only rejects on a bug, which must not go unnoticed.
+      if (!this.draining) this.drain().catch((e: Error) => this.logger.error(`alert batcher stopped: ${e.stack}`));
     });
   }
 

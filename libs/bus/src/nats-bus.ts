@@ -31,7 +31,7 @@ export class NatsBus extends Bus {
   ) {
     super();
     this.subjects = busSubjects(subjectPrefix);
-    void this.watchStatus();
+    this.watchStatus().catch((e: Error) => this.logger.error(`NATS status watch stopped: ${e.message}`));
   }
 
   private async watchStatus(): Promise<void> {

@@ -14,3 +14,4 @@ export * from './json-logger';
 export * from './metrics/metrics';
 export * from './metrics/metrics-server';
 export * from './http-app';
+export * from './process-guards';

@@ -22,7 +22,8 @@ export class DecisionWriter implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     if (!this.config.backgroundJobs) return;
-    this.sweeper = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
+    // sweep() logs its own failures and never rejects.
+    this.sweeper = setInterval(() => this.sweep().catch(() => undefined), SWEEP_EVERY_MS);
     this.sweeper.unref();
   }
 

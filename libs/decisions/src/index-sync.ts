@@ -37,11 +37,12 @@ export class IndexSync implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     // Subscribe first: whatever arrives while the snapshot loads queues behind it.
     this.unsubscribe = this.bus.onDecisionChanges((c) => this.receive(c));
-    if (this.bus instanceof NatsBus) this.bus.onReconnect(() => void this.reconcile());
+    // The database may be down as well when NATS comes back: a failed reconcile is retried by the head check.
+    if (this.bus instanceof NatsBus) this.bus.onReconnect(() => this.reconcileLogged('after a NATS reconnect'));
     await this.reconcile();
     this.ready = true;
     this.logger.log(`loaded ${this.index.size} active decisions at change ${this.index.head}`);
-    this.timers.push(setInterval(() => void this.checkHead(), HEAD_CHECK_MS));
+    this.timers.push(setInterval(() => this.checkHead(), HEAD_CHECK_MS));
     this.timers.push(setInterval(() => this.index.evictEnded(Date.now(), KEEP_ENDED_MS), EVICT_EVERY_MS));
     for (const t of this.timers) t.unref();
   }
@@ -82,19 +83,23 @@ export class IndexSync implements OnModuleInit, OnApplicationShutdown {
     return this.reconciling;
   }
 
+  /** A reconcile nobody awaits: its failure is logged, never left unhandled. */
+  private reconcileLogged(why: string): void {
+    this.reconcile().catch((e: Error) => this.logger.warn(`reconcile ${why} failed: ${e.message}`));
+  }
+
   private scheduleGapCheck(): void {
     if (this.gapTimer) return;
     this.gapTimer = setTimeout(() => {
       this.gapTimer = undefined;
-      if (this.index.hasGap) void this.reconcile().catch((e) => this.logger.warn(`reconcile failed: ${e.message}`));
+      if (this.index.hasGap) this.reconcileLogged('of a gap');
     }, GAP_GRACE_MS);
   }
 
-  private async checkHead(): Promise<void> {
-    try {
-      if ((await this.decisions.head()) > this.index.head) await this.reconcile();
-    } catch (e) {
-      this.logger.warn(`head check failed: ${(e as Error).message}`);
-    }
+  private checkHead(): void {
+    this.decisions
+      .head()
+      .then((head) => (head > this.index.head ? this.reconcile() : undefined))
+      .catch((e: Error) => this.logger.warn(`head check failed: ${e.message}`));
   }
 }
