@@ -4,6 +4,7 @@ export * from './duration';
 export * from './errors';
 export * from './http-exception.filter';
 export * from './ip';
+export * from './nul';
 export * from './query';
 export * from './refreshing-cache';
 export * from './schema-validation';

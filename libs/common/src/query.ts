@@ -1,6 +1,7 @@
 import { DomainError, badRequest } from './errors';
 import { IpSpan, parseCidr, parseIp } from './ip';
 import { parseDuration } from './duration';
+import { refuseNul } from './nul';
 
 type Raw = Record<string, unknown>;
 type Parser<T> = (value: string, name: string) => T;
@@ -24,6 +25,7 @@ export function readQuery<S extends QuerySchema>(raw: Raw | undefined, schema: S
 
 export const text: Parser<string> = (v, name) => {
   if (v.length > 1024) throw badRequest(`parameter '${name}' is too long`);
+  refuseNul(v, `parameter '${name}'`);
   return v;
 };
 
