@@ -25,3 +25,4 @@ export const unauthorized = (message: string) => new DomainError(ErrorCode.Unaut
 export const forbidden = (message: string) => new DomainError(ErrorCode.Forbidden, message);
 export const notFound = (message: string) => new DomainError(ErrorCode.NotFound, message);
 export const conflict = (message: string) => new DomainError(ErrorCode.Conflict, message);
+export const unavailable = (message: string) => new DomainError(ErrorCode.Unavailable, message);

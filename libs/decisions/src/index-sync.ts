@@ -18,11 +18,13 @@ const EVICT_EVERY_MS = 60_000;
  */
 @Injectable()
 export class IndexSync implements OnModuleInit, OnApplicationShutdown {
-  readonly index = new DecisionIndex();
+  /** Replaced whole when it is found ahead of the database; read it anew on each use. */
+  index = new DecisionIndex();
   private readonly logger = new Logger('DecisionIndex');
   private timers: NodeJS.Timeout[] = [];
   private gapTimer?: NodeJS.Timeout;
   private reconciling?: Promise<void>;
+  private rebuilding?: Promise<void>;
   private unsubscribe?: () => void;
   ready = false;
 
@@ -83,6 +85,31 @@ export class IndexSync implements OnModuleInit, OnApplicationShutdown {
     return this.reconciling;
   }
 
+  /**
+   * The database is the truth: an index ahead of it (a forged or foreign bus message, a restored
+   * database) holds changes that never happened, so it is dropped and loaded afresh.
+   */
+  rebuildWhenAhead(): void {
+    if (this.rebuilding) return;
+    this.rebuilding = (async () => {
+      try {
+        await this.reconciling?.catch(() => undefined);
+        if ((await this.decisions.head()) >= this.index.head) return;
+        this.logger.warn(`index head ${this.index.head} is ahead of the database: rebuilding`);
+        // Loaded aside and swapped in whole: lookups never see a half-empty index.
+        const fresh = new DecisionIndex();
+        const { head, droppedUpTo } = await this.decisions.snapshot(0, KEEP_ENDED_MS, (chunk) => fresh.loadChunk(chunk));
+        fresh.finishSnapshot(head, droppedUpTo);
+        this.index = fresh;
+        reconciles.inc();
+        this.updateGauges();
+      } finally {
+        this.rebuilding = undefined;
+      }
+    })();
+    this.rebuilding.catch((e: Error) => this.logger.warn(`rebuild failed: ${e.message}`));
+  }
+
   /** A reconcile nobody awaits: its failure is logged, never left unhandled. */
   private reconcileLogged(why: string): void {
     this.reconcile().catch((e: Error) => this.logger.warn(`reconcile ${why} failed: ${e.message}`));
@@ -99,7 +126,10 @@ export class IndexSync implements OnModuleInit, OnApplicationShutdown {
   private checkHead(): void {
     this.decisions
       .head()
-      .then((head) => (head > this.index.head ? this.reconcile() : undefined))
+      .then((head) => {
+        if (head > this.index.head) return this.reconcile();
+        if (head < this.index.head) this.rebuildWhenAhead();
+      })
       .catch((e: Error) => this.logger.warn(`head check failed: ${e.message}`));
   }
 }
