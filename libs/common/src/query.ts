@@ -36,8 +36,14 @@ export const bool: Parser<boolean> = (v, name) => {
   throw badRequest(`parameter '${name}' must be true or false, not '${v}'`);
 };
 
-export const list: Parser<string[]> = (v, name) =>
-  text(v, name).split(',').map((s) => s.trim()).filter(Boolean);
+/** Items a list parameter may hold: each is matched against every candidate decision. */
+const MAX_LIST_ITEMS = 100;
+
+export const list: Parser<string[]> = (v, name) => {
+  const items = text(v, name).split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length > MAX_LIST_ITEMS) throw badRequest(`parameter '${name}' may list at most ${MAX_LIST_ITEMS} items`);
+  return items;
+};
 
 export const ip: Parser<IpSpan> = (v, name) => {
   const s = parseIp(v);
