@@ -1,4 +1,5 @@
 import { BouncersRepository } from '@lapi/db';
+import { DataSource } from 'typeorm';
 import { DecisionsService, IndexSync } from '@lapi/decisions';
 import { newAlert, newDecision, pollUntil } from '@lapi/testing';
 import { call, startTestLapi, TestLapi } from './support/test-lapi';
@@ -64,5 +65,23 @@ describe('stream cursor: concurrent polls with one key', () => {
     } finally {
       gate.mockRestore();
     }
+  });
+
+  it('never moves a cursor past the database head, even from an index a forged message moved ahead', async () => {
+    const key = await a.bouncerKey('forged-ahead');
+    await call(a, 'GET', '/v1/decisions/stream?startup=true', { apiKey: key });
+    const sync = a.app.get(IndexSync);
+    const head = sync.index.head;
+    const now = Date.now();
+    sync.index.apply({ fromSeq: head + 1, toSeq: head + 1, decisions: [{ id: 9e9, uuid: 'forged', alertId: null, createdAt: now, until: now + 3_600_000, scenario: 'forged', type: 'ban', scope: 'Ip', value: '198.51.100.99', origin: 'cscli', simulated: false, seq: head + 1, ended: false }] });
+    const res = await call(a, 'GET', '/v1/decisions/stream', { apiKey: key });
+    expect(res.status).toBe(503);
+    const ds = a.app.get(DataSource);
+    const [{ cursor, dbHead }] = await ds.query("SELECT b.last_seq::int AS cursor, (SELECT seq FROM change_head)::int AS \"dbHead\" FROM bouncers b WHERE name = 'forged-ahead'");
+    expect(cursor).toBeLessThanOrEqual(dbHead);
+    await pollUntil(() => a.app.get(IndexSync).index.head === head, 'the index to be rebuilt');
+    const after = await call(a, 'GET', '/v1/decisions/stream', { apiKey: key });
+    expect(after.status).toBe(200);
+    expect(JSON.stringify(after.body)).not.toContain('198.51.100.99');
   });
 });

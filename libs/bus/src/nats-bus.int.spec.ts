@@ -1,5 +1,5 @@
 import { DecisionRecord } from '@lapi/common';
-import { pollUntil } from '@lapi/testing';
+import { pollUntil, startNats } from '@lapi/testing';
 import { connectNats, encodeChanges, NatsBus } from './nats-bus';
 import { DecisionChanges } from './contracts';
 
@@ -87,5 +87,34 @@ describe('NatsBus on a real NATS server', () => {
     expect(parts.map(({ c }) => [c.fromSeq, c.toSeq, c.decisions.length])).toEqual([[5, 6, 2], [7, 8, 2], [9, 9, 1]]);
     for (const p of parts) expect(p.bytes).toBeLessThanOrEqual(100 + 2 * (one + 1));
     expect(parts.map(({ c }) => c.decisions)).toEqual([changes.decisions.slice(0, 2), changes.decisions.slice(2, 4), changes.decisions.slice(4)]);
+  });
+
+  it('drops forged or inconsistent decision changes: a count that does not match the range, numbers out of place, broken records', async () => {
+    const got: DecisionChanges[] = [];
+    const stop = b.onDecisionChanges((c) => got.push(c));
+    await new Promise((r) => setTimeout(r, 50));
+    const raw = await connectNats(natsUrl, 'test-forger');
+    const forge = (m: unknown) => raw.publish(`${prefix}.decisions.changes`, Buffer.from(JSON.stringify(m)));
+    forge({ fromSeq: 1, toSeq: 1_000_000, decisions: decisions(1, 1) });
+    forge({ fromSeq: 1, toSeq: 2, decisions: decisions(5, 2) });
+    forge({ fromSeq: 1, toSeq: 1, decisions: [{ ...decisions(1, 1)[0], value: 42 }] });
+    forge({ fromSeq: 1, toSeq: 1, decisions: [{ ...decisions(1, 1)[0], until: 'tomorrow' }] });
+    forge({ fromSeq: 9, toSeq: 9, decisions: decisions(9, 1) });
+    await pollUntil(() => got.length > 0, 'the consistent message');
+    await raw.drain();
+    stop();
+    expect(got.map((c) => [c.fromSeq, c.toSeq])).toEqual([[9, 9]]);
+  });
+
+  it('connects to a NATS server that requires credentials with them in NATS_URL, and is refused without', async () => {
+    const secured = await startNats(undefined, ['--user', 'lapi', '--pass', 'bus-secret']);
+    try {
+      const withCreds = new NatsBus(await connectNats(secured.url.replace('nats://', 'nats://lapi:bus-secret@'), 'test-creds'), prefix);
+      expect(withCreds.isConnected()).toBe(true);
+      await withCreds.close();
+      await expect(connectNats(secured.url, 'test-no-creds')).rejects.toThrow(/Authorization/i);
+    } finally {
+      await secured.stop();
+    }
   });
 });

@@ -1,14 +1,30 @@
 import { Logger } from '@nestjs/common';
-import { connect, JSONCodec, NatsConnection, Subscription } from 'nats';
+import { DecisionRecord } from '@lapi/common';
+import { connect, ConnectionOptions, JSONCodec, NatsConnection, Subscription } from 'nats';
 import { Bus, busSubjects, BusSubjects, DecisionChanges, Revocation, Unsubscribe } from './contracts';
 
 /** Room kept below the server's max_payload (NATS's default is 1 MB). */
 const PAYLOAD_HEADROOM = 1024;
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
-/** Opens the one NATS connection a process uses; reconnects forever, as a replica should. */
+/**
+ * Opens the one NATS connection a process uses; reconnects forever, as a replica should.
+ * Credentials come in the URL (`nats://user:password@host:4222`, or `nats://token@host:4222`);
+ * `tls://` requires TLS, checked against the system's CAs and NODE_EXTRA_CA_CERTS.
+ */
 export function connectNats(url: string, name: string): Promise<NatsConnection> {
-  return connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 500, waitOnFirstConnect: true });
+  return connect({ ...natsConnectionOptions(url), name, maxReconnectAttempts: -1, reconnectTimeWait: 500, waitOnFirstConnect: true });
+}
+
+export function natsConnectionOptions(url: string): ConnectionOptions {
+  const u = new URL(url);
+  const user = decodeURIComponent(u.username);
+  const pass = decodeURIComponent(u.password);
+  const options: ConnectionOptions = { servers: u.protocol === 'tls:' ? u.host : `${u.protocol}//${u.host}` };
+  if (user && pass) Object.assign(options, { user, pass });
+  else if (user) options.token = user;
+  if (u.protocol === 'tls:') options.tls = {};
+  return options;
 }
 
 /**
@@ -126,9 +142,30 @@ export function encodeChanges(changes: DecisionChanges, maxBytes: number): Uint8
   return parts.length ? parts : [Buffer.from(envelope(changes.fromSeq, changes.toSeq, []))];
 }
 
-function isDecisionChanges(m: unknown): m is DecisionChanges {
+/**
+ * A batch is trusted only if it is consistent: one decision per number of its range, in order,
+ * each a well-formed record. A forged `toSeq` far ahead would otherwise move an index head (and
+ * through it bouncer cursors) past the database.
+ */
+export function isDecisionChanges(m: unknown): m is DecisionChanges {
   const c = m as DecisionChanges;
-  return !!c && Number.isSafeInteger(c.fromSeq) && Number.isSafeInteger(c.toSeq) && c.fromSeq <= c.toSeq && Array.isArray(c.decisions);
+  if (!c || !Number.isSafeInteger(c.fromSeq) || !Number.isSafeInteger(c.toSeq) || c.fromSeq < 1 || c.fromSeq > c.toSeq) return false;
+  if (!Array.isArray(c.decisions) || c.decisions.length !== c.toSeq - c.fromSeq + 1) return false;
+  return c.decisions.every((d, i) => isDecisionRecord(d) && d.seq === c.fromSeq + i);
+}
+
+const RECORD_NUMBERS = ['id', 'createdAt', 'until', 'seq'] as const;
+const RECORD_STRINGS = ['uuid', 'scenario', 'type', 'scope', 'value', 'origin'] as const;
+
+function isDecisionRecord(d: DecisionRecord): boolean {
+  return (
+    !!d &&
+    RECORD_NUMBERS.every((k) => Number.isSafeInteger(d[k])) &&
+    RECORD_STRINGS.every((k) => typeof d[k] === 'string') &&
+    (d.alertId === null || Number.isSafeInteger(d.alertId)) &&
+    typeof d.simulated === 'boolean' &&
+    typeof d.ended === 'boolean'
+  );
 }
 
 function isRevocation(m: unknown): m is Revocation {

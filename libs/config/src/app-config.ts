@@ -52,7 +52,7 @@ type Env = Record<string, string | undefined>;
 
 /** Spellings of "change me" that example files use for values to be replaced. */
 const PLACEHOLDER = /change[-_ ]?me|replace[-_ ]?me|placeholder|is[-_ ]public/i;
-const SECRET_VARS = new Set(['LAPI_JWT_SECRET', 'LAPI_AUTO_REGISTRATION_TOKEN', 'DATABASE_URL']);
+const SECRET_VARS = new Set(['LAPI_JWT_SECRET', 'LAPI_AUTO_REGISTRATION_TOKEN', 'DATABASE_URL', 'NATS_URL']);
 
 function fail(name: string, value: string, why: string): never {
   const shown = SECRET_VARS.has(name) ? '<redacted>' : JSON.stringify(value);

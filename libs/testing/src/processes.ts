@@ -68,13 +68,13 @@ export async function startService(name: 'standalone' | 'ingest' | 'decisions' |
 }
 
 /** A NATS server of the test's own (JetStream on, loopback, its own store), so it can be restarted. */
-export async function startNats(port?: number): Promise<RunningProcess & { restart(): Promise<void> }> {
+export async function startNats(port?: number, extraArgs: string[] = []): Promise<RunningProcess & { restart(): Promise<void> }> {
   const listen = port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'lapi-nats-'));
   let proc!: ChildProcess;
   const out: string[] = [];
   const launch = async () => {
-    proc = spawn('/usr/sbin/nats-server', ['-a', '127.0.0.1', '-p', String(listen), '-js', '-sd', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    proc = spawn('/usr/sbin/nats-server', ['-a', '127.0.0.1', '-p', String(listen), '-js', '-sd', dir, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout!.on('data', (c) => out.push(String(c)));
     proc.stderr!.on('data', (c) => out.push(String(c)));
     await pollUntil(() => out.join('').includes('Server is ready'), 'nats-server to start', { timeoutMs: 10_000 });
