@@ -26,7 +26,8 @@ describe('watchers: registration, login, heartbeat', () => {
   });
 
   it('refuses a second registration of the same machine with 403', async () => {
-    const res = await call(lapi, 'POST', '/v1/watchers', { body: { machine_id: 'w1', password: 'other' } });
+    expect((await call(lapi, 'POST', '/v1/watchers', { body: { machine_id: 'w-twice', password: 'first' } })).status).toBe(201);
+    const res = await call(lapi, 'POST', '/v1/watchers', { body: { machine_id: 'w-twice', password: 'other' } });
     expect(res.status).toBe(403);
     expect(res.body.message).toMatch(/already exist/);
   });
