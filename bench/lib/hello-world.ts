@@ -3,4 +3,10 @@ import Fastify from 'fastify';
 
 const app = Fastify({ logger: false });
 app.get('/', async () => ({ hello: 'world' }));
-void app.listen({ host: '127.0.0.1', port: Number(process.argv[2]) }).then(() => console.log('listening'));
+app.listen({ host: '127.0.0.1', port: Number(process.argv[2]) }).then(
+  () => console.log('listening'),
+  (e: Error) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

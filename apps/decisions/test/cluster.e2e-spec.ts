@@ -1,16 +1,14 @@
-import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { promisify } from 'node:util';
-import { buildServices, createTestDatabase, insertBouncer, newAlert, newDecision, pollUntil, RunningProcess, sql, startNats, startService, TestDatabase } from '@lapi/testing';
+import { buildServices, insertBouncer, newAlert, newDecision, OwnPostgres, pollUntil, RunningProcess, sql, startNats, startOwnPostgres, startService } from '@lapi/testing';
 
 jest.setTimeout(180_000);
-const execFileAsync = promisify(execFile);
 
 const SECRET = 's'.repeat(40);
 const REG_TOKEN = 'r'.repeat(40);
 
 interface Poller {
   received: Map<string, number>;
+  /** Polls answered 200 so far (the first is its startup poll). */
+  readonly answered: number;
   /** Which replica first delivered each value. */
   firstFrom: Map<string, string>;
   errors: number;
@@ -23,6 +21,7 @@ function startPoller(urls: () => string[], key: string, intervalMs = 20): Poller
   const firstFrom = new Map<string, string>();
   let running = true;
   let errors = 0;
+  let answered = 0;
   const loop = (async () => {
     for (let i = 0; running; i++) {
       const list = urls();
@@ -33,6 +32,7 @@ function startPoller(urls: () => string[], key: string, intervalMs = 20): Poller
           errors++;
           if (i === 0) i = -1;
         } else {
+          answered++;
           for (const d of ((await res.json()) as { new: { value: string }[] | null }).new ?? []) {
             received.set(d.value, (received.get(d.value) ?? 0) + 1);
             if (!firstFrom.has(d.value)) firstFrom.set(d.value, url);
@@ -51,6 +51,9 @@ function startPoller(urls: () => string[], key: string, intervalMs = 20): Poller
     get errors() {
       return errors;
     },
+    get answered() {
+      return answered;
+    },
     async stop() {
       running = false;
       await loop;
@@ -59,7 +62,8 @@ function startPoller(urls: () => string[], key: string, intervalMs = 20): Poller
 }
 
 describe('cluster: ingest, registration and two decisions replicas on Postgres + NATS', () => {
-  let db: TestDatabase;
+  // A Postgres of the suite's own: one test restarts it.
+  let db: OwnPostgres;
   let nats: Awaited<ReturnType<typeof startNats>>;
   let env: Record<string, string>;
   let ingest: RunningProcess;
@@ -69,7 +73,7 @@ describe('cluster: ingest, registration and two decisions replicas on Postgres +
 
   beforeAll(async () => {
     buildServices();
-    db = await createTestDatabase();
+    db = await startOwnPostgres();
     nats = await startNats();
     env = { DATABASE_URL: db.url, NATS_URL: nats.url, LAPI_JWT_SECRET: SECRET, LAPI_AUTO_REGISTRATION_TOKEN: REG_TOKEN, LAPI_AUTO_REGISTRATION_RANGES: '127.0.0.0/8' };
     [ingest, registration, ...replicas] = await Promise.all([
@@ -87,7 +91,7 @@ describe('cluster: ingest, registration and two decisions replicas on Postgres +
   afterAll(async () => {
     await Promise.all([ingest, registration, ...(replicas ?? [])].filter(Boolean).map((p) => p.stop('SIGKILL')));
     await nats?.stop('SIGKILL');
-    await db?.drop();
+    await db?.stop();
   });
 
   const push = (value: string) =>
@@ -108,7 +112,19 @@ describe('cluster: ingest, registration and two decisions replicas on Postgres +
     }
   });
 
-  it('accepts a token from ingest on a decisions replica\'s neighbour and refuses a deleted bouncer everywhere within a second', async () => {
+  it('accepts a token issued by ingest on registration (one shared secret)', async () => {
+    const body = (machine_id: string) => JSON.stringify({ machine_id, password: 'pw2', registration_token: REG_TOKEN });
+    const json = { 'content-type': 'application/json' };
+    expect((await fetch(`${registration.url}/v1/watchers`, { method: 'POST', headers: json, body: body('agent-2') })).status).toBe(202);
+    const login = await fetch(`${ingest.url}/v1/watchers/login`, { method: 'POST', headers: json, body: body('agent-2') });
+    const issued = ((await login.json()) as { token: string }).token;
+    const forged = `${issued.slice(0, -4)}AAAA`;
+    expect((await fetch(`${registration.url}/v1/watchers/self`, { method: 'DELETE', headers: { authorization: `Bearer ${forged}` } })).status).toBe(401);
+    expect((await fetch(`${registration.url}/v1/watchers/self`, { method: 'DELETE', headers: { authorization: `Bearer ${issued}` } })).status).toBe(200);
+    await pollUntil(async () => (await fetch(`${ingest.url}/v1/heartbeat`, { headers: { authorization: `Bearer ${issued}` } })).status === 401, 'ingest to refuse the deleted machine');
+  });
+
+  it('refuses a deleted bouncer on every replica within a second', async () => {
     const key = await insertBouncer(db.url, 'b-doomed');
     for (const r of replicas) expect((await fetch(`${r.url}/v1/decisions`, { headers: { 'x-api-key': key } })).status).toBe(200);
     await sql(db.url, "DELETE FROM bouncers WHERE name LIKE 'b-doomed%'");
@@ -127,7 +143,7 @@ describe('cluster: ingest, registration and two decisions replicas on Postgres +
       startPoller(() => [replicas[1].url], pinned[1]),
       startPoller(() => replicas.map((r) => r.url), roaming),
     ];
-    await pollUntil(() => pollers.every((p) => p.received !== undefined), 'pollers');
+    await pollUntil(() => pollers.every((p) => p.answered > 0), 'every poller to have had its startup answer');
     const accepted: string[] = [];
     let writing = true;
     const writer = (async () => {
@@ -183,14 +199,13 @@ describe('cluster: ingest, registration and two decisions replicas on Postgres +
     }
   });
 
-  // Last: it restarts the machine's Postgres server.
   it('answers bouncers from memory through a Postgres restart, and takes decisions again afterwards', async () => {
     const key = await insertBouncer(db.url, 'b-pg');
     expect(await push('192.0.2.77')).toBe(201);
     for (const r of replicas) {
       await pollUntil(async () => (await fetch(`${r.url}/v1/decisions?ip=192.0.2.77`, { headers: { 'x-api-key': key } })).status === 200, 'known key');
     }
-    const restart = execFileAsync('pg_ctlcluster', ['--skip-systemctl-redirect', readdirSync('/etc/postgresql')[0], 'main', 'restart']);
+    const restart = db.restart();
     const statuses: number[] = [];
     while (statuses.length < 30) {
       for (const r of replicas) statuses.push((await fetch(`${r.url}/v1/decisions?ip=192.0.2.77`, { headers: { 'x-api-key': key } })).status);

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
-import { runService } from '@lapi/common';
+import { logUnhandledRejections, runService } from '@lapi/common';
 import { loadConfig } from '@lapi/config';
 import { RegistrationModule } from './app.module';
 
+logUnhandledRejections();
 runService('registration', () => {
   const config = loadConfig();
   return { module: RegistrationModule.with(config), options: config };

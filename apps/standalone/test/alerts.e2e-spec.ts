@@ -3,6 +3,9 @@ import { RetentionService } from '@lapi/alerts';
 import { newAlert, newDecision } from '@lapi/testing';
 import { call, startTestLapi, TestLapi } from './support/test-lapi';
 
+// Two tests start a LAPI of their own: seconds on a loaded CI machine.
+jest.setTimeout(30_000);
+
 describe('alerts: push, search, inspect, delete, retention', () => {
   let lapi: TestLapi;
   let token: string;
@@ -66,13 +69,24 @@ describe('alerts: push, search, inspect, delete, retention', () => {
   });
 
   it('deleting an alert ends its decisions, so bouncers stop matching them', async () => {
-    const key = await lapi.bouncerKey();
-    expect((await call(lapi, 'GET', '/v1/decisions?ip=192.0.2.2', { apiKey: key })).body).toHaveLength(1);
-    expect((await call(lapi, 'DELETE', '/v1/alerts?ip=192.0.2.2', { token })).body).toEqual({ nbDeleted: '1' });
-    expect((await call(lapi, 'GET', '/v1/decisions?ip=192.0.2.2', { apiKey: key })).body).toBeNull();
-    const [a] = (await search('scope=Range')).body;
-    expect((await call(lapi, 'DELETE', `/v1/alerts/${a.id}`, { token })).body).toEqual({ nbDeleted: '1' });
-    expect((await call(lapi, 'GET', '/v1/decisions?ip=198.51.100.1', { apiKey: key })).body).toBeNull();
+    // Its own LAPI: deleting the shared alerts would change what the other tests find.
+    const own = await startTestLapi();
+    try {
+      const t = await own.machineToken();
+      const key = await own.bouncerKey();
+      await call(own, 'POST', '/v1/alerts', { token: t, body: [
+        newAlert({ sourceValue: '192.0.2.2', decisions: [newDecision({ value: '192.0.2.2' })] }),
+        newAlert({ sourceValue: '198.51.100.0/24', sourceScope: 'Range', decisions: [newDecision({ value: '198.51.100.0/24', scope: 'Range' })] }),
+      ] });
+      expect((await call(own, 'GET', '/v1/decisions?ip=192.0.2.2', { apiKey: key })).body).toHaveLength(1);
+      expect((await call(own, 'DELETE', '/v1/alerts?ip=192.0.2.2', { token: t })).body).toEqual({ nbDeleted: '1' });
+      expect((await call(own, 'GET', '/v1/decisions?ip=192.0.2.2', { apiKey: key })).body).toBeNull();
+      const [a] = (await call(own, 'GET', '/v1/alerts?scope=Range', { token: t })).body;
+      expect((await call(own, 'DELETE', `/v1/alerts/${a.id}`, { token: t })).body).toEqual({ nbDeleted: '1' });
+      expect((await call(own, 'GET', '/v1/decisions?ip=198.51.100.1', { apiKey: key })).body).toBeNull();
+    } finally {
+      await own.close();
+    }
   });
 
   it('writes an alert and its decisions all or nothing', async () => {

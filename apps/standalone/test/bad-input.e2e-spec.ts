@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { newAlert, newDecision } from '@lapi/testing';
+import { MachinesService } from '@lapi/machines';
 import { call, startTestLapi, TestLapi } from './support/test-lapi';
 
 /** Every malformed request gets a 4xx with a JSON message: never a 500, a crash or a partial write. */
@@ -43,6 +44,16 @@ describe('bad input', () => {
     ['a huge limit', () => [lapi, 'GET', '/v1/alerts?limit=100000000', { token }], 400, /limit/],
     ['a negative limit', () => [lapi, 'GET', '/v1/alerts?limit=-1', { token }], 400, /limit/],
     ['an invalid since', () => [lapi, 'GET', '/v1/alerts?since=last-week', { token }], 400, /since/],
+    ['a since beyond any date', () => [lapi, 'GET', '/v1/alerts?since=99999999999999h', { token }], 400, /since/],
+    ['a created_before beyond any date', () => [lapi, 'GET', '/v1/alerts?created_before=99999999999999h', { token }], 400, /created_before/],
+    ['an until beyond any date, on deletion', () => [lapi, 'DELETE', '/v1/alerts?until=99999999999999h', { token }], 400, /until/],
+    ['a NUL in an alert filter', () => [lapi, 'GET', '/v1/alerts?scenario=a%00b', { token }], 400, /scenario.*NUL/],
+    ['a NUL in a decisions filter', () => [lapi, 'GET', '/v1/decisions?scenarios_containing=a%00b', { apiKey: key }], 400, /scenarios_containing.*NUL/],
+    ['a NUL in a deletion filter', () => [lapi, 'DELETE', '/v1/decisions?scenario=a%00b', { token }], 400, /scenario.*NUL/],
+    ['a NUL in an alert scenario', () => [lapi, 'POST', '/v1/alerts', { token, body: alertWith({ scenario: 'ssh\u0000bf' }) }], 400, /0\.scenario.*NUL/],
+    ['a NUL in a decision value', () => [lapi, 'POST', '/v1/alerts', { token, body: decisionWith({ scope: 'username', value: 'ro\u0000ot' }) }], 400, /0\.decisions\.0\.value.*NUL/],
+    ['a NUL in a registering machine_id', () => [lapi, 'POST', '/v1/watchers', { body: { machine_id: 'a\u0000b', password: 'p' } }], 400, /machine_id/],
+    ['a NUL in a login machine_id', () => [lapi, 'POST', '/v1/watchers/login', { body: { machine_id: 'a\u0000b', password: 'p' } }], 401, /machine_id.*NUL/],
     ['a non-numeric alert id', () => [lapi, 'GET', '/v1/alerts/abc', { token }], 400, /not a number/],
     ['a non-numeric decision id', () => [lapi, 'DELETE', '/v1/decisions/1;drop', { token }], 400, /not a number/],
     ['an invalid delete filter', () => [lapi, 'DELETE', '/v1/decisions?ip=banana', { token }], 400, /not a valid IP/],
@@ -55,6 +66,32 @@ describe('bad input', () => {
   it.each(cases)('answers %s with a clear 4xx', async (_name, args, status, message) => {
     const res = await call(...args());
     expect({ status: res.status, message: res.body?.message }).toEqual({ status, message: expect.stringMatching(message) });
+  });
+
+  it('stores free text holding a NUL (a forwarded log line) with the NUL replaced, so the agent does not retry forever', async () => {
+    const other = await startTestLapi();
+    try {
+      const t = await other.machineToken();
+      const alert = newAlert({ sourceValue: '192.0.2.40' });
+      alert.message = 'line\u0000one';
+      alert.events = [{ timestamp: new Date().toISOString(), meta: [{ key: 'log', value: 'GET /\u0000 HTTP/1.1' }] }];
+      alert.meta = [{ key: 'service', value: 'ss\u0000h' }];
+      const res = await call(other, 'POST', '/v1/alerts', { token: t, body: [alert] });
+      expect(res.status).toBe(201);
+      const stored = (await call(other, 'GET', `/v1/alerts/${res.body[0]}`, { token: t })).body;
+      expect(stored.message).toBe('line\uFFFDone');
+      expect(stored.events[0].meta[0].value).toBe('GET /\uFFFD HTTP/1.1');
+      expect(stored.meta[0].value).toBe('ss\uFFFDh');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('logs in an agent whose scenario list holds a NUL (stored with the NUL replaced)', async () => {
+    await call(lapi, 'POST', '/v1/watchers', { body: { machine_id: 'nul-agent', password: 'nul-password' } });
+    await lapi.app.get(MachinesService).validate('nul-agent');
+    const res = await call(lapi, 'POST', '/v1/watchers/login', { body: { machine_id: 'nul-agent', password: 'nul-password', scenarios: ['a\u0000b'] } });
+    expect(res.status).toBe(200);
   });
 
   it('is still healthy and has written nothing after all of that', async () => {

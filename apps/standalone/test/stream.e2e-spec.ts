@@ -132,7 +132,8 @@ describe('decisions stream: cursors, startup, dedup, deletions and expiry', () =
     for (const d of (await poll(key)).new ?? []) received.set(d.value, (received.get(d.value) ?? 0) + 1);
     const repeated = [...received].filter(([, n]) => n !== 1);
     expect({ size: received.size, repeated }).toEqual({ size: total, repeated: [] });
-  });
+    // 400 pushes: seconds on a loaded CI machine.
+  }, 30_000);
 
   it('sends a reply again when its delivery was never confirmed (a replica died mid-reply)', async () => {
     const key = await lapi.bouncerKey('crashy');

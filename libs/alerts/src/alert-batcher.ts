@@ -1,5 +1,5 @@
-import { Injectable } from '@nestjs/common';
-import { AlertsRepository, NewAlert, NewDecision } from '@lapi/db';
+import { Injectable, Logger } from '@nestjs/common';
+import { AlertsRepository, DecisionChanges, NewAlert, NewDecision } from '@lapi/db';
 import { isUnavailable, unavailable } from '@lapi/common';
 import { DecisionWriter } from '@lapi/decisions';
 
@@ -25,6 +25,7 @@ interface PendingPush {
 export class AlertBatcher {
   private readonly queue: PendingPush[] = [];
   private draining = false;
+  private readonly logger = new Logger('AlertBatcher');
 
   constructor(
     private readonly alerts: AlertsRepository,
@@ -36,7 +37,8 @@ export class AlertBatcher {
     if (this.queue.length >= MAX_QUEUED_PUSHES) return Promise.reject(unavailable(`${MAX_QUEUED_PUSHES} alert pushes are waiting for the database: retry later`));
     return new Promise((done, fail) => {
       this.queue.push({ alerts, decisions, done, fail });
-      if (!this.draining) void this.drain();
+      // drain() answers every push itself; it only rejects on a bug, which must not go unnoticed.
+      if (!this.draining) this.drain().catch((e: Error) => this.logger.error(`alert batcher stopped: ${e.stack}`));
     });
   }
 
@@ -57,14 +59,12 @@ export class AlertBatcher {
   }
 
   private async commit(batch: PendingPush[]): Promise<void> {
-    let result: { alertIds: string[] };
+    let inserted: { alertIds: string[]; changes?: DecisionChanges };
     try {
-      const inserted = await this.alerts.insertWithDecisions(
+      inserted = await this.alerts.insertWithDecisions(
         batch.flatMap((p) => p.alerts),
         batch.flatMap((p) => p.decisions),
       );
-      await this.decisions.publish(inserted.changes);
-      result = inserted;
     } catch (e) {
       // A slow or unreachable database fails the whole batch: one try each would multiply the wait.
       if (batch.length === 1 || isUnavailable(e)) return batch.forEach((p) => p.fail(e));
@@ -72,7 +72,9 @@ export class AlertBatcher {
       for (const push of batch) await this.commit([push]);
       return;
     }
+    // Committed: the answer stands. A lost publish is found by every replica's head check.
+    await this.decisions.publish(inserted.changes).catch((e: Error) => this.logger.warn(`publish after commit failed (replicas will reconcile): ${e.message}`));
     let next = 0;
-    for (const push of batch) push.done(result.alertIds.slice(next, (next += push.alerts.length)));
+    for (const push of batch) push.done(inserted.alertIds.slice(next, (next += push.alerts.length)));
   }
 }

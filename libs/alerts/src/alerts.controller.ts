@@ -6,7 +6,9 @@ import { toAlertView } from './alert-view';
 import { AlertsService } from './alerts.service';
 import { ALERTS_BODY_SCHEMA, AlertDto } from './dto/alert.dto';
 
-const alertsBody = schemaValidation<AlertDto[]>(ALERTS_BODY_SCHEMA, (message) => badRequest(`invalid alerts: ${message}`));
+/** Free text in an alert (what agents copy from logs): a NUL there is replaced, not refused. */
+const FREE_TEXT = /^\d+\.(message|source\.as_name|events\.\d+\.meta\.\d+\.value|meta\.\d+\.value)$/;
+const alertsBody = schemaValidation<AlertDto[]>(ALERTS_BODY_SCHEMA, (message) => badRequest(`invalid alerts: ${message}`), (path) => FREE_TEXT.test(path));
 
 function alertId(id: string): string {
   if (!/^\d{1,18}$/.test(id)) throw badRequest(`alert id '${id}' is not a number`);

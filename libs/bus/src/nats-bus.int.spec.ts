@@ -1,6 +1,6 @@
 import { DecisionRecord } from '@lapi/common';
-import { pollUntil } from '@lapi/testing';
-import { connectNats, NatsBus, splitChanges } from './nats-bus';
+import { pollUntil, startNats } from '@lapi/testing';
+import { connectNats, encodeChanges, NatsBus } from './nats-bus';
 import { DecisionChanges } from './contracts';
 
 const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -51,7 +51,9 @@ describe('NatsBus on a real NATS server', () => {
     await a.publishDecisionChanges({ fromSeq: 1, toSeq: 2500, decisions: decisions(1, 2500) });
     await pollUntil(() => got.reduce((n, c) => n + c.decisions.length, 0) === 2500, 'all 2500 decisions');
     stop();
-    expect(got.map((c) => [c.fromSeq, c.toSeq])).toEqual([[1, 1000], [1001, 2000], [2001, 2500]]);
+    expect(got[0].fromSeq).toBe(1);
+    for (let i = 1; i < got.length; i++) expect(got[i].fromSeq).toBe(got[i - 1].toSeq + 1);
+    expect(got[got.length - 1].toSeq).toBe(2500);
   });
 
   it('delivers revocations', async () => {
@@ -64,8 +66,55 @@ describe('NatsBus on a real NATS server', () => {
     expect(got).toEqual(['bouncer:abc']);
   });
 
-  it('splits keep the batch bounds', () => {
-    const parts = splitChanges({ fromSeq: 5, toSeq: 9, decisions: decisions(5, 5) }, 2);
-    expect(parts.map((p) => [p.fromSeq, p.toSeq, p.decisions.length])).toEqual([[5, 6, 2], [7, 8, 2], [9, 9, 1]]);
+  it('splits large batches by size, so no message exceeds the server\'s max_payload', async () => {
+    const got: DecisionChanges[] = [];
+    const stop = b.onDecisionChanges((c) => got.push(c));
+    await new Promise((r) => setTimeout(r, 50));
+    // 1000 decisions of about 4 KB each: 4 MB, four times NATS's default max_payload.
+    const big = decisions(1, 1000).map((d) => ({ ...d, scenario: 's'.repeat(4000) }));
+    await a.publishDecisionChanges({ fromSeq: 1, toSeq: 1000, decisions: big });
+    await pollUntil(() => got.reduce((n, c) => n + c.decisions.length, 0) === 1000, 'all 1000 decisions');
+    stop();
+    expect(got[0].fromSeq).toBe(1);
+    for (let i = 1; i < got.length; i++) expect(got[i].fromSeq).toBe(got[i - 1].toSeq + 1);
+    expect(got[got.length - 1].toSeq).toBe(1000);
+  });
+
+  it('splits keep the batch bounds and each part under the byte limit', () => {
+    const changes = { fromSeq: 5, toSeq: 9, decisions: decisions(5, 5) };
+    const one = Buffer.byteLength(JSON.stringify(changes.decisions[0]));
+    const parts = encodeChanges(changes, 100 + 2 * (one + 1)).map((p) => ({ bytes: p.length, c: JSON.parse(Buffer.from(p).toString()) as DecisionChanges }));
+    expect(parts.map(({ c }) => [c.fromSeq, c.toSeq, c.decisions.length])).toEqual([[5, 6, 2], [7, 8, 2], [9, 9, 1]]);
+    for (const p of parts) expect(p.bytes).toBeLessThanOrEqual(100 + 2 * (one + 1));
+    expect(parts.map(({ c }) => c.decisions)).toEqual([changes.decisions.slice(0, 2), changes.decisions.slice(2, 4), changes.decisions.slice(4)]);
+  });
+
+  it('drops forged or inconsistent decision changes: a count that does not match the range, numbers out of place, broken records', async () => {
+    const got: DecisionChanges[] = [];
+    const stop = b.onDecisionChanges((c) => got.push(c));
+    await new Promise((r) => setTimeout(r, 50));
+    const raw = await connectNats(natsUrl, 'test-forger');
+    const forge = (m: unknown) => raw.publish(`${prefix}.decisions.changes`, Buffer.from(JSON.stringify(m)));
+    forge({ fromSeq: 1, toSeq: 1_000_000, decisions: decisions(1, 1) });
+    forge({ fromSeq: 1, toSeq: 2, decisions: decisions(5, 2) });
+    forge({ fromSeq: 1, toSeq: 1, decisions: [{ ...decisions(1, 1)[0], value: 42 }] });
+    forge({ fromSeq: 1, toSeq: 1, decisions: [{ ...decisions(1, 1)[0], until: 'tomorrow' }] });
+    forge({ fromSeq: 9, toSeq: 9, decisions: decisions(9, 1) });
+    await pollUntil(() => got.length > 0, 'the consistent message');
+    await raw.drain();
+    stop();
+    expect(got.map((c) => [c.fromSeq, c.toSeq])).toEqual([[9, 9]]);
+  });
+
+  it('connects to a NATS server that requires credentials with them in NATS_URL, and is refused without', async () => {
+    const secured = await startNats(undefined, ['--user', 'lapi', '--pass', 'bus-secret']);
+    try {
+      const withCreds = new NatsBus(await connectNats(secured.url.replace('nats://', 'nats://lapi:bus-secret@'), 'test-creds'), prefix);
+      expect(withCreds.isConnected()).toBe(true);
+      await withCreds.close();
+      await expect(connectNats(secured.url, 'test-no-creds')).rejects.toThrow(/Authorization/i);
+    } finally {
+      await secured.stop();
+    }
   });
 });

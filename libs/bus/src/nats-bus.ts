@@ -1,13 +1,30 @@
 import { Logger } from '@nestjs/common';
-import { connect, JSONCodec, NatsConnection, Subscription } from 'nats';
+import { DecisionRecord } from '@lapi/common';
+import { connect, ConnectionOptions, JSONCodec, NatsConnection, Subscription } from 'nats';
 import { Bus, busSubjects, BusSubjects, DecisionChanges, Revocation, Unsubscribe } from './contracts';
 
-/** Decisions per message: keeps each message well under NATS's default 1 MB max_payload. */
-const DECISIONS_PER_MESSAGE = 1000;
+/** Room kept below the server's max_payload (NATS's default is 1 MB). */
+const PAYLOAD_HEADROOM = 1024;
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
-/** Opens the one NATS connection a process uses; reconnects forever, as a replica should. */
+/**
+ * Opens the one NATS connection a process uses; reconnects forever, as a replica should.
+ * Credentials come in the URL (`nats://user:password@host:4222`, or `nats://token@host:4222`);
+ * `tls://` requires TLS, checked against the system's CAs and NODE_EXTRA_CA_CERTS.
+ */
 export function connectNats(url: string, name: string): Promise<NatsConnection> {
-  return connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 500, waitOnFirstConnect: true });
+  return connect({ ...natsConnectionOptions(url), name, maxReconnectAttempts: -1, reconnectTimeWait: 500, waitOnFirstConnect: true });
+}
+
+export function natsConnectionOptions(url: string): ConnectionOptions {
+  const u = new URL(url);
+  const user = decodeURIComponent(u.username);
+  const pass = decodeURIComponent(u.password);
+  const options: ConnectionOptions = { servers: u.protocol === 'tls:' ? u.host : `${u.protocol}//${u.host}` };
+  if (user && pass) Object.assign(options, { user, pass });
+  else if (user) options.token = user;
+  if (u.protocol === 'tls:') options.tls = {};
+  return options;
 }
 
 /**
@@ -30,7 +47,7 @@ export class NatsBus extends Bus {
   ) {
     super();
     this.subjects = busSubjects(subjectPrefix);
-    void this.watchStatus();
+    this.watchStatus().catch((e: Error) => this.logger.error(`NATS status watch stopped: ${e.message}`));
   }
 
   private async watchStatus(): Promise<void> {
@@ -45,7 +62,8 @@ export class NatsBus extends Bus {
   }
 
   async publishDecisionChanges(changes: DecisionChanges): Promise<void> {
-    for (const part of splitChanges(changes, DECISIONS_PER_MESSAGE)) this.nc.publish(this.subjects.decisionChanges, this.codec.encode(part));
+    const maxBytes = (this.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD) - PAYLOAD_HEADROOM;
+    for (const part of encodeChanges(changes, maxBytes)) this.nc.publish(this.subjects.decisionChanges, part);
   }
 
   onDecisionChanges(handler: (changes: DecisionChanges) => void): Unsubscribe {
@@ -97,22 +115,57 @@ export class NatsBus extends Bus {
   }
 }
 
-/** Splits a batch into parts with contiguous sub-ranges (each decision of a batch has its own number). */
-export function splitChanges(changes: DecisionChanges, size: number): DecisionChanges[] {
-  if (changes.decisions.length <= size) return [changes];
-  const parts: DecisionChanges[] = [];
-  for (let i = 0; i < changes.decisions.length; i += size) {
-    const decisions = changes.decisions.slice(i, i + size);
-    const last = i + size >= changes.decisions.length;
-    parts.push({ fromSeq: decisions[0].seq, toSeq: last ? changes.toSeq : decisions[decisions.length - 1].seq, decisions });
-  }
-  parts[0].fromSeq = changes.fromSeq;
-  return parts;
+/**
+ * Encodes a batch as messages of at most `maxBytes` each, with contiguous sub-ranges (each
+ * decision of a batch has its own number). Sizes are counted in bytes: a count limit let large
+ * records exceed max_payload, and the publish then failed after the commit.
+ */
+export function encodeChanges(changes: DecisionChanges, maxBytes: number): Uint8Array[] {
+  const envelope = (fromSeq: number, toSeq: number, items: string[]) => `{"fromSeq":${fromSeq},"toSeq":${toSeq},"decisions":[${items.join(',')}]}`;
+  const parts: Uint8Array[] = [];
+  let items: string[] = [];
+  let bytes = envelope(changes.toSeq, changes.toSeq, []).length;
+  let fromSeq = changes.fromSeq;
+  changes.decisions.forEach((d, i) => {
+    const item = JSON.stringify(d);
+    const size = Buffer.byteLength(item) + 1;
+    if (items.length > 0 && bytes + size > maxBytes) {
+      parts.push(Buffer.from(envelope(fromSeq, d.seq - 1, items)));
+      fromSeq = d.seq;
+      items = [];
+      bytes = envelope(changes.toSeq, changes.toSeq, []).length;
+    }
+    items.push(item);
+    bytes += size;
+    if (i === changes.decisions.length - 1) parts.push(Buffer.from(envelope(fromSeq, changes.toSeq, items)));
+  });
+  return parts.length ? parts : [Buffer.from(envelope(changes.fromSeq, changes.toSeq, []))];
 }
 
-function isDecisionChanges(m: unknown): m is DecisionChanges {
+/**
+ * A batch is trusted only if it is consistent: one decision per number of its range, in order,
+ * each a well-formed record. A forged `toSeq` far ahead would otherwise move an index head (and
+ * through it bouncer cursors) past the database.
+ */
+export function isDecisionChanges(m: unknown): m is DecisionChanges {
   const c = m as DecisionChanges;
-  return !!c && Number.isSafeInteger(c.fromSeq) && Number.isSafeInteger(c.toSeq) && c.fromSeq <= c.toSeq && Array.isArray(c.decisions);
+  if (!c || !Number.isSafeInteger(c.fromSeq) || !Number.isSafeInteger(c.toSeq) || c.fromSeq < 1 || c.fromSeq > c.toSeq) return false;
+  if (!Array.isArray(c.decisions) || c.decisions.length !== c.toSeq - c.fromSeq + 1) return false;
+  return c.decisions.every((d, i) => isDecisionRecord(d) && d.seq === c.fromSeq + i);
+}
+
+const RECORD_NUMBERS = ['id', 'createdAt', 'until', 'seq'] as const;
+const RECORD_STRINGS = ['uuid', 'scenario', 'type', 'scope', 'value', 'origin'] as const;
+
+function isDecisionRecord(d: DecisionRecord): boolean {
+  return (
+    !!d &&
+    RECORD_NUMBERS.every((k) => Number.isSafeInteger(d[k])) &&
+    RECORD_STRINGS.every((k) => typeof d[k] === 'string') &&
+    (d.alertId === null || Number.isSafeInteger(d.alertId)) &&
+    typeof d.simulated === 'boolean' &&
+    typeof d.ended === 'boolean'
+  );
 }
 
 function isRevocation(m: unknown): m is Revocation {

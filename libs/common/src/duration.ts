@@ -1,6 +1,8 @@
 const UNIT_MS: Record<string, number> = {
   ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000,
 };
+/** Go's time.Duration holds at most 2^63-1 ns (about 292 years); ParseDuration refuses more, as we do. */
+const MAX_GO_DURATION_MS = 9_223_372_036_854;
 const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h|d)/y;
 
 /**
@@ -24,7 +26,7 @@ export function parseDuration(text: string): number | undefined {
     if (!m || m.index !== at) return undefined;
     total += Number(m[1]) * UNIT_MS[m[2]];
   }
-  return Number.isFinite(total) ? sign * total : undefined;
+  return total <= MAX_GO_DURATION_MS ? sign * total : undefined;
 }
 
 /** Formats milliseconds as Go's time.Duration.String() does (`3h59m58.123s`, `-5m0s`, `0s`). */

@@ -1,6 +1,7 @@
 import { DomainError, badRequest } from './errors';
 import { IpSpan, parseCidr, parseIp } from './ip';
 import { parseDuration } from './duration';
+import { refuseNul } from './nul';
 
 type Raw = Record<string, unknown>;
 type Parser<T> = (value: string, name: string) => T;
@@ -24,6 +25,7 @@ export function readQuery<S extends QuerySchema>(raw: Raw | undefined, schema: S
 
 export const text: Parser<string> = (v, name) => {
   if (v.length > 1024) throw badRequest(`parameter '${name}' is too long`);
+  refuseNul(v, `parameter '${name}'`);
   return v;
 };
 
@@ -34,8 +36,14 @@ export const bool: Parser<boolean> = (v, name) => {
   throw badRequest(`parameter '${name}' must be true or false, not '${v}'`);
 };
 
-export const list: Parser<string[]> = (v, name) =>
-  text(v, name).split(',').map((s) => s.trim()).filter(Boolean);
+/** Items a list parameter may hold: each is matched against every candidate decision. */
+const MAX_LIST_ITEMS = 100;
+
+export const list: Parser<string[]> = (v, name) => {
+  const items = text(v, name).split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length > MAX_LIST_ITEMS) throw badRequest(`parameter '${name}' may list at most ${MAX_LIST_ITEMS} items`);
+  return items;
+};
 
 export const ip: Parser<IpSpan> = (v, name) => {
   const s = parseIp(v);

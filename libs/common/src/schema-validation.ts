@@ -1,6 +1,7 @@
 import { PipeTransform } from '@nestjs/common';
 import Ajv, { ErrorObject, SchemaObject } from 'ajv';
 import { DomainError, badRequest } from './errors';
+import { checkNul } from './nul';
 
 /**
  * One Ajv for the whole process. removeAdditional drops fields the schema does not name (as the
@@ -18,11 +19,18 @@ function describe(error: ErrorObject): string {
  * alert pushes), where class-validator's per-object reflection cost a third of the CPU.
  * Failures become a DomainError (400 unless told).
  */
-export function schemaValidation<T>(schema: SchemaObject, toError: (message: string) => DomainError = badRequest): PipeTransform<unknown, T> {
+export function schemaValidation<T>(
+  schema: SchemaObject,
+  toError: (message: string) => DomainError = badRequest,
+  isFreeText: (path: string) => boolean = () => false,
+): PipeTransform<unknown, T> {
   const validate = ajv.compile<T>(schema);
   return {
     transform(value: unknown): T {
-      if (validate(value)) return value;
+      if (validate(value)) {
+        checkNul(value, isFreeText, toError);
+        return value;
+      }
       throw toError(validate.errors?.length ? describe(validate.errors[0]) : 'invalid body');
     },
   };

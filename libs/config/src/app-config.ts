@@ -56,7 +56,9 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-const SECRET_VARS = new Set(['LAPI_JWT_SECRET', 'LAPI_AUTO_REGISTRATION_TOKEN', 'DATABASE_URL']);
+/** Spellings of "change me" that example files use for values to be replaced. */
+const PLACEHOLDER = /change[-_ ]?me|replace[-_ ]?me|placeholder|is[-_ ]public/i;
+const SECRET_VARS = new Set(['LAPI_JWT_SECRET', 'LAPI_AUTO_REGISTRATION_TOKEN', 'DATABASE_URL', 'NATS_URL']);
 
 function fail(name: string, value: string, why: string): never {
   const shown = SECRET_VARS.has(name) ? '<redacted>' : JSON.stringify(value);
@@ -124,6 +126,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const secret = env.LAPI_JWT_SECRET;
   if (secret !== undefined && secret !== '') {
     if (secret.length < 32) fail('LAPI_JWT_SECRET', secret, 'must be at least 32 characters');
+    // A value from an example file is public: anyone could sign tokens for any machine.
+    if (PLACEHOLDER.test(secret)) fail('LAPI_JWT_SECRET', secret, 'is a placeholder from an example; set a random secret (openssl rand -base64 48) or leave it unset');
     c.jwtSecret = secret;
   }
   c.trustedProxies = cidrList(env, 'LAPI_TRUSTED_PROXIES');

@@ -22,7 +22,8 @@ export class DecisionWriter implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     if (!this.config.backgroundJobs) return;
-    this.sweeper = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
+    // sweep() logs its own failures and never rejects.
+    this.sweeper = setInterval(() => this.sweep().catch(() => undefined), SWEEP_EVERY_MS);
     this.sweeper.unref();
   }
 
@@ -32,9 +33,7 @@ export class DecisionWriter implements OnModuleInit, OnApplicationShutdown {
 
   /** DELETE /v1/decisions: ends matching decisions; returns how many. */
   async deleteByFilter(filter: DecisionFilter): Promise<number> {
-    const changes = await this.decisions.endByFilter(filter);
-    await this.publish(changes);
-    return changes?.decisions.length ?? 0;
+    return this.decisions.endByFilter(filter, (changes) => this.publish(changes));
   }
 
   async deleteById(id: number): Promise<number> {
@@ -44,8 +43,13 @@ export class DecisionWriter implements OnModuleInit, OnApplicationShutdown {
     return changes.decisions.length;
   }
 
+  /**
+   * Tells the other replicas. Called after the commit, so a failure does not undo anything: it
+   * is logged, and every replica finds the changes through its head check.
+   */
   async publish(changes: DecisionChanges | undefined): Promise<void> {
-    if (changes) await this.bus.publishDecisionChanges(changes);
+    if (!changes) return;
+    await this.bus.publishDecisionChanges(changes).catch((e: Error) => this.logger.warn(`publish of changes ${changes.fromSeq}..${changes.toSeq} failed (replicas will reconcile): ${e.message}`));
   }
 
   /** Records the end of decisions whose time ran out, so bouncers hear of them. */
@@ -53,7 +57,7 @@ export class DecisionWriter implements OnModuleInit, OnApplicationShutdown {
     if (this.sweeping) return;
     this.sweeping = true;
     try {
-      await this.publish(await this.decisions.sweepExpired());
+      await this.decisions.sweepExpired((changes) => this.publish(changes));
     } catch (e) {
       this.logger.warn(`expiry sweep failed: ${(e as Error).message}`);
     } finally {

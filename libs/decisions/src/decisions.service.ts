@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { BouncerIdentity } from '@lapi/common';
+import { BouncerIdentity, unavailable } from '@lapi/common';
 import { BouncersRepository, DecisionFilter, DecisionsRepository } from '@lapi/db';
 import { randomInt } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -40,8 +40,35 @@ export class DecisionsService {
    * one left unconfirmed (a replica died mid-reply, or the client went away) is sent again.
    */
   async stream(bouncer: BouncerIdentity, startup: boolean, filter: DecisionFilter, dedup = true): Promise<StreamReply> {
+    for (;;) {
+      const read = await this.cursorOf(bouncer);
+      const cursor = startup ? 0 : (read ?? Number(bouncer.lastSeq));
+      const { body, head } = await this.reply(cursor, filter, dedup);
+      if (read === undefined) return { body, delivered: async () => undefined, failed: async () => undefined };
+      if (head <= cursor) {
+        await this.bouncers.recordPullOnly(bouncer.id);
+        return { body, delivered: async () => undefined, failed: async () => undefined };
+      }
+      const deliveryId = randomInt(1, 2 ** 31 - 1);
+      const started = await this.bouncers.startDelivery(bouncer.id, read, cursor, head, deliveryId, CONFIRM_WITHIN_MS);
+      if (started === 'ahead') {
+        this.sync.rebuildWhenAhead();
+        throw unavailable('this replica is ahead of the database and is reloading; retry');
+      }
+      // 'raced': another poll with this key moved the cursor since we read it; answer from where it left it.
+      if (started === 'started') {
+        return {
+          body,
+          delivered: () => this.bouncers.confirmDelivery(bouncer.id, deliveryId),
+          failed: () => this.bouncers.failDelivery(bouncer.id, deliveryId),
+        };
+      }
+    }
+  }
+
+  /** The delta from `cursor` to this replica's head. */
+  private async reply(cursor: number, filter: DecisionFilter, dedup: boolean): Promise<{ body: Readable; head: number }> {
     const index = this.sync.index;
-    const cursor = startup ? 0 : await this.cursorOf(bouncer);
     // From here to the delta nothing awaits, so the delta and the head it runs to agree.
     const now = Date.now();
     const head = index.head;
@@ -55,28 +82,17 @@ export class DecisionsService {
       const fromMemory = index.delta(cursor, head, filter, now, dedup);
       ({ created, ended } = fromMemory ?? index.classify(await this.decisions.changedBetween(cursor, head), filter, Date.now(), dedup));
     }
-    const body = new DecisionJsonWriter(now).stream(created, ended);
-    if (head <= cursor) {
-      await this.bouncers.recordPullOnly(bouncer.id);
-      return { body, delivered: async () => undefined, failed: async () => undefined };
-    }
-    const deliveryId = randomInt(1, 2 ** 31 - 1);
-    await this.bouncers.startDelivery(bouncer.id, cursor, head, deliveryId, CONFIRM_WITHIN_MS);
-    return {
-      body,
-      delivered: () => this.bouncers.confirmDelivery(bouncer.id, deliveryId),
-      failed: () => this.bouncers.failDelivery(bouncer.id, deliveryId),
-    };
+    return { body: new DecisionJsonWriter(now).stream(created, ended), head };
   }
 
   /**
    * The cursor to answer from. While a previous reply is still unconfirmed, wait for it (it is
    * confirmed within milliseconds of going out); if it never is, send it again from its start.
    */
-  private async cursorOf(bouncer: BouncerIdentity): Promise<number> {
+  private async cursorOf(bouncer: BouncerIdentity): Promise<number | undefined> {
     for (;;) {
       const state = await this.bouncers.readCursor(bouncer.id);
-      if (!state) return Number(bouncer.lastSeq);
+      if (!state) return undefined;
       if (!state.delivering) return state.seq;
       if (state.delivering.expired) {
         await this.bouncers.resumeFrom(bouncer.id, state.delivering.from);

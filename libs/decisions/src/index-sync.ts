@@ -18,11 +18,13 @@ const EVICT_EVERY_MS = 60_000;
  */
 @Injectable()
 export class IndexSync implements OnModuleInit, OnApplicationShutdown {
-  readonly index = new DecisionIndex();
+  /** Replaced whole when it is found ahead of the database; read it anew on each use. */
+  index = new DecisionIndex();
   private readonly logger = new Logger('DecisionIndex');
   private timers: NodeJS.Timeout[] = [];
   private gapTimer?: NodeJS.Timeout;
   private reconciling?: Promise<void>;
+  private rebuilding?: Promise<void>;
   private unsubscribe?: () => void;
   ready = false;
 
@@ -37,11 +39,12 @@ export class IndexSync implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     // Subscribe first: whatever arrives while the snapshot loads queues behind it.
     this.unsubscribe = this.bus.onDecisionChanges((c) => this.receive(c));
-    if (this.bus instanceof NatsBus) this.bus.onReconnect(() => void this.reconcile());
+    // The database may be down as well when NATS comes back: a failed reconcile is retried by the head check.
+    if (this.bus instanceof NatsBus) this.bus.onReconnect(() => this.reconcileLogged('after a NATS reconnect'));
     await this.reconcile();
     this.ready = true;
     this.logger.log(`loaded ${this.index.size} active decisions at change ${this.index.head}`);
-    this.timers.push(setInterval(() => void this.checkHead(), HEAD_CHECK_MS));
+    this.timers.push(setInterval(() => this.checkHead(), HEAD_CHECK_MS));
     this.timers.push(setInterval(() => this.index.evictEnded(Date.now(), KEEP_ENDED_MS), EVICT_EVERY_MS));
     for (const t of this.timers) t.unref();
   }
@@ -82,19 +85,51 @@ export class IndexSync implements OnModuleInit, OnApplicationShutdown {
     return this.reconciling;
   }
 
+  /**
+   * The database is the truth: an index ahead of it (a forged or foreign bus message, a restored
+   * database) holds changes that never happened, so it is dropped and loaded afresh.
+   */
+  rebuildWhenAhead(): void {
+    if (this.rebuilding) return;
+    this.rebuilding = (async () => {
+      try {
+        await this.reconciling?.catch(() => undefined);
+        if ((await this.decisions.head()) >= this.index.head) return;
+        this.logger.warn(`index head ${this.index.head} is ahead of the database: rebuilding`);
+        // Loaded aside and swapped in whole: lookups never see a half-empty index.
+        const fresh = new DecisionIndex();
+        const { head, droppedUpTo } = await this.decisions.snapshot(0, KEEP_ENDED_MS, (chunk) => fresh.loadChunk(chunk));
+        fresh.finishSnapshot(head, droppedUpTo);
+        this.index = fresh;
+        reconciles.inc();
+        this.updateGauges();
+      } finally {
+        this.rebuilding = undefined;
+      }
+    })();
+    this.rebuilding.catch((e: Error) => this.logger.warn(`rebuild failed: ${e.message}`));
+  }
+
+  /** A reconcile nobody awaits: its failure is logged, never left unhandled. */
+  private reconcileLogged(why: string): void {
+    this.reconcile().catch((e: Error) => this.logger.warn(`reconcile ${why} failed: ${e.message}`));
+  }
+
   private scheduleGapCheck(): void {
     if (this.gapTimer) return;
     this.gapTimer = setTimeout(() => {
       this.gapTimer = undefined;
-      if (this.index.hasGap) void this.reconcile().catch((e) => this.logger.warn(`reconcile failed: ${e.message}`));
+      if (this.index.hasGap) this.reconcileLogged('of a gap');
     }, GAP_GRACE_MS);
   }
 
-  private async checkHead(): Promise<void> {
-    try {
-      if ((await this.decisions.head()) > this.index.head) await this.reconcile();
-    } catch (e) {
-      this.logger.warn(`head check failed: ${(e as Error).message}`);
-    }
+  private checkHead(): void {
+    this.decisions
+      .head()
+      .then((head) => {
+        if (head > this.index.head) return this.reconcile();
+        if (head < this.index.head) this.rebuildWhenAhead();
+      })
+      .catch((e: Error) => this.logger.warn(`head check failed: ${e.message}`));
   }
 }

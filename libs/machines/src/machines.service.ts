@@ -9,6 +9,8 @@ import { timingSafeEqual } from 'node:crypto';
 
 /** bcrypt cost, as upstream's DefaultCost. */
 const BCRYPT_COST = 10;
+/** Compared against when the machine is unknown or has no password: the same work as a real check, and never a match. */
+const NO_PASSWORD_HASH = '$2b$10$mZwYDc82yxaWQMquOcp0qOVxJ9kDfL7v2T.OnomXcQ/Zkwz.BR6dm';
 
 export type Registration = 'created' | 'validated';
 
@@ -43,18 +45,19 @@ export class MachinesService {
     return true;
   }
 
-  /** Checks credentials and hands out a token; every failure is a 401, repeated ones from one address a 429. */
+  /**
+   * Checks credentials and hands out a token; every failure is a 401, too many attempts for one
+   * machine from one address a 429. An unknown machine costs the same bcrypt as a known one, so
+   * timing does not tell which ids exist.
+   */
   async login(machineId: string, password: string, ip: string, scenarios?: string[]) {
-    const wait = this.throttle.retryAfter(ip);
-    if (wait > 0) throw new DomainError(ErrorCode.TooManyRequests, `too many failed logins from ${ip}, retry in ${Math.ceil(wait / 1000)}s`);
+    const wait = await this.throttle.attempt(machineId, ip);
+    if (wait > 0) throw new DomainError(ErrorCode.TooManyRequests, `too many failed logins for ${machineId} from ${ip}, retry in ${Math.ceil(wait / 1000)}s`);
     const machine = await this.machines.findWithPassword(machineId);
-    const ok = machine?.passwordHash ? await bcrypt.compare(password, machine.passwordHash) : false;
-    if (!machine || !ok) {
-      this.throttle.recordFailure(ip);
-      throw unauthorized('incorrect Username or Password');
-    }
+    const ok = await bcrypt.compare(password, machine?.passwordHash ?? NO_PASSWORD_HASH);
+    if (!machine?.passwordHash || !ok) throw unauthorized('incorrect Username or Password');
     if (!machine.isValidated) throw unauthorized(`machine ${machineId} not validated`);
-    this.throttle.recordSuccess(ip);
+    await this.throttle.recordSuccess(machineId, ip);
     await this.machines.recordLogin(machine.id, ip, scenarios?.join(','));
     return this.jwt.issue(machineId);
   }

@@ -23,7 +23,7 @@ export class WatchersController {
   /** The body also lists the agent's scenarios: a few hundred names at most. */
   @Route({ method: 'POST', path: '/v1/watchers/login', auth: ['public'], bodyLimit: 64 * KiB, service: 'ingest' })
   @HttpCode(200)
-  async login(@Body(bodyValidation(unauthorized)) body: WatcherAuthDto, @Req() req: LapiRequest) {
+  async login(@Body(bodyValidation(unauthorized, (path) => path.startsWith('scenarios.'))) body: WatcherAuthDto, @Req() req: LapiRequest) {
     const { token, expire } = await this.machines.login(body.machine_id, body.password, req.ip, body.scenarios);
     return { code: 200, expire: expire.toISOString().replace(/\.\d{3}Z$/, 'Z'), token };
   }

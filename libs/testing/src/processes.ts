@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -69,13 +69,13 @@ export async function startService(name: 'standalone' | 'ingest' | 'decisions' |
 }
 
 /** A NATS server of the test's own (JetStream on, loopback, its own store), so it can be restarted. */
-export async function startNats(port?: number): Promise<RunningProcess & { restart(): Promise<void> }> {
+export async function startNats(port?: number, extraArgs: string[] = []): Promise<RunningProcess & { restart(): Promise<void> }> {
   const listen = port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'lapi-nats-'));
   let proc!: ChildProcess;
   const out: string[] = [];
   const launch = async () => {
-    proc = spawn('/usr/sbin/nats-server', ['-a', '127.0.0.1', '-p', String(listen), '-js', '-sd', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    proc = spawn('/usr/sbin/nats-server', ['-a', '127.0.0.1', '-p', String(listen), '-js', '-sd', dir, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout!.on('data', (c) => out.push(String(c)));
     proc.stderr!.on('data', (c) => out.push(String(c)));
     await pollUntil(() => out.join('').includes('Server is ready'), 'nats-server to start', { timeoutMs: 10_000 });
@@ -101,4 +101,48 @@ export async function startNats(port?: number): Promise<RunningProcess & { resta
       await launch();
     },
   };
+}
+
+export interface OwnPostgres {
+  /** Superuser URL of its `postgres` database. */
+  url: string;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A Postgres server of the test's own, in a temporary directory on a free port: for tests that
+ * stop or restart it, which must never touch the machine's server. Runs as user postgres when
+ * started by root (Postgres refuses to run as root).
+ */
+export async function startOwnPostgres(): Promise<OwnPostgres> {
+  const bin = join('/usr/lib/postgresql', readdirSync('/usr/lib/postgresql').sort().pop()!, 'bin');
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'lapi-pg-'));
+  const asPostgres = process.getuid?.() === 0;
+  if (asPostgres) await run('chown', ['postgres', dir]);
+  const pg = (tool: string, args: string[]) => (asPostgres ? run('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]) : run(join(bin, tool), args));
+  const data = join(dir, 'data');
+  await pg('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync']);
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+  const ctl = (action: string) => pg('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', action]);
+  await ctl('start');
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    restart: () => ctl('restart'),
+    async stop() {
+      await ctl('stop').catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function run(cmd: string, args: string[]): Promise<void> {
+  return new Promise((done, fail) => {
+    const p = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr!.on('data', (c) => (err += String(c)));
+    p.once('error', fail);
+    p.once('exit', (code) => (code === 0 ? done() : fail(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}`))));
+  });
 }

@@ -62,6 +62,11 @@ export interface AlertDto {
 }
 
 const TEXT = 4096;
+/**
+ * cscli decisions import sends a whole file as one alert (1.4.6 does not batch by default), so
+ * this is generous; above it one push would hold the sequence lock and memory for too long.
+ */
+export const MAX_DECISIONS_PER_ALERT = 100_000;
 const text = (maxLength: number, minLength = 0) => ({ type: 'string', maxLength, minLength });
 const optional = (schema: Record<string, unknown>) => ({ ...schema, type: [schema.type, 'null'] });
 const object = (properties: Record<string, unknown>, required: string[]) => ({ type: 'object', properties, required });
@@ -95,7 +100,7 @@ const alert = object(
     capacity: { type: 'integer', minimum: 0 }, leakspeed: text(64), simulated: { type: 'boolean' },
     remediation: { type: ['boolean', 'null'] },
     events: optional(list(event, 10_000)),
-    decisions: optional(list(decision, 1_000_000)),
+    decisions: optional(list(decision, MAX_DECISIONS_PER_ALERT)),
     source,
     meta: optional(list(metaItem, 1000)),
     labels: optional(list(text(TEXT), 1000)),

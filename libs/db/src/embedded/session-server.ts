@@ -100,7 +100,9 @@ class Connection {
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.receive(chunk));
     socket.on('error', () => undefined);
-    socket.on('close', () => void this.finish());
+    socket.on('close', () => {
+      this.finish().catch((e: Error) => this.server.warn(`closing a connection failed: ${e.message}`));
+    });
   }
 
   terminate(): Promise<void> {

@@ -6,6 +6,7 @@ export interface AlertEvent {
 }
 
 @Entity('alerts')
+@Index('alerts_machine_uuid_idx', ['machineId', 'uuid'], { unique: true })
 export class AlertEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id: string;

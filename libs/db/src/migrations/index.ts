@@ -1,5 +1,7 @@
 import { Initial1763800000000 } from './1763800000000-Initial';
 import { BouncerDelivery1763900000000 } from './1763900000000-BouncerDelivery';
+import { AlertUuidUnique1764600000100 } from './1764600000100-AlertUuidUnique';
+import { LoginAttempts1764600000200 } from './1764600000200-LoginAttempts';
 
 /** Every migration, oldest first. Never edit one that has landed: add a new one. */
-export const MIGRATIONS = [Initial1763800000000, BouncerDelivery1763900000000];
+export const MIGRATIONS = [Initial1763800000000, BouncerDelivery1763900000000, AlertUuidUnique1764600000100, LoginAttempts1764600000200];

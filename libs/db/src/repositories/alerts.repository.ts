@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DecisionRecord, IpSpan } from '@lapi/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AlertEntity } from '../entities';
 import { DecisionChanges, DecisionsRepository, NewDecision, toRecord } from './decisions.repository';
 
@@ -53,28 +53,56 @@ export class AlertsRepository {
     private readonly decisions: DecisionsRepository,
   ) {}
 
-  /** Writes alerts and their decisions in one transaction: all of them or none. */
+  /**
+   * Writes alerts and their decisions in one transaction: all of them or none. An alert whose
+   * machine already stored one with its uuid (a re-sent push) is not stored again: its id is the
+   * existing one, and its decisions are not added twice.
+   */
   async insertWithDecisions(alerts: NewAlert[], decisions: NewDecision[][]): Promise<{ alertIds: string[]; changes?: DecisionChanges }> {
     return this.dataSource.transaction(async (em) => {
-      const alertIds: string[] = [];
+      const idByKey = new Map<string, string>();
+      const fresh: number[] = [];
       for (let i = 0; i < alerts.length; i += ALERTS_PER_INSERT) {
         const chunk = alerts.slice(i, i + ALERTS_PER_INSERT);
-        const params: unknown[] = [];
-        const tuples = chunk.map((a) =>
-          `(${ALERT_COLUMNS.map(([key, col]) => {
-            params.push(JSON_COLUMNS.has(col) ? JSON.stringify(a[key]) : a[key]);
-            return `$${params.length}`;
-          }).join(', ')})`,
-        );
-        const rows: { id: string }[] = await em.query(
-          `INSERT INTO alerts (${ALERT_COLUMNS.map(([, c]) => c).join(', ')}) VALUES ${tuples.join(', ')} RETURNING id`,
-          params,
-        );
-        alertIds.push(...rows.map((r) => String(r.id)));
+        for (const r of await this.insertChunk(em, chunk)) idByKey.set(alertKey(r.machine_id, r.uuid), String(r.id));
       }
-      const changes = await this.decisions.insertInTransaction(em, alertIds, decisions);
+      const seen = new Set<string>();
+      alerts.forEach((a, i) => {
+        const key = alertKey(a.machineId, a.uuid);
+        if (idByKey.has(key) && !seen.has(key)) fresh.push(i);
+        seen.add(key);
+      });
+      for (const [key, id] of await this.existingIds(em, alerts.filter((a) => !idByKey.has(alertKey(a.machineId, a.uuid))))) idByKey.set(key, id);
+      const alertIds = alerts.map((a) => idByKey.get(alertKey(a.machineId, a.uuid))!);
+      const changes = await this.decisions.insertInTransaction(em, fresh.map((i) => alertIds[i]), fresh.map((i) => decisions[i]));
       return { alertIds, changes };
     });
+  }
+
+  /** Inserts the alerts not stored yet; returns the new rows. */
+  private insertChunk(em: EntityManager, chunk: NewAlert[]): Promise<{ id: string; machine_id: string; uuid: string }[]> {
+    const params: unknown[] = [];
+    const tuples = chunk.map((a) =>
+      `(${ALERT_COLUMNS.map(([key, col]) => {
+        params.push(JSON_COLUMNS.has(col) ? JSON.stringify(a[key]) : a[key]);
+        return `$${params.length}`;
+      }).join(', ')})`,
+    );
+    return em.query(
+      `INSERT INTO alerts (${ALERT_COLUMNS.map(([, c]) => c).join(', ')}) VALUES ${tuples.join(', ')}
+       ON CONFLICT (machine_id, uuid) DO NOTHING RETURNING id, machine_id, uuid`,
+      params,
+    );
+  }
+
+  /** The ids of alerts already stored under these machines' uuids. */
+  private async existingIds(em: EntityManager, alerts: NewAlert[]): Promise<[string, string][]> {
+    if (alerts.length === 0) return [];
+    const rows: { id: string; machine_id: string; uuid: string }[] = await em.query(
+      'SELECT a.id, a.machine_id, a.uuid FROM alerts a JOIN unnest($1::text[], $2::uuid[]) k(m, u) ON a.machine_id = k.m AND a.uuid = k.u',
+      [alerts.map((a) => a.machineId), alerts.map((a) => a.uuid)],
+    );
+    return rows.map((r) => [alertKey(r.machine_id, r.uuid), String(r.id)]);
   }
 
   async findById(id: string): Promise<StoredAlert | undefined> {
@@ -162,6 +190,10 @@ export class AlertsRepository {
     }
     return out;
   }
+}
+
+function alertKey(machineId: string, uuid: string): string {
+  return `${machineId} ${uuid.toLowerCase()}`;
 }
 
 function affected(result: unknown): number {

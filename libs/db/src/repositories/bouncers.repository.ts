@@ -78,15 +78,22 @@ export class BouncersRepository {
   }
 
   /**
-   * Moves the cursor to `seq` before a reply goes out and records the delivery in flight, to be
-   * confirmed within `confirmWithinMs`. Forward only: a replica that is behind never rewinds it.
+   * Moves the cursor from `expected` to `seq` before a reply goes out and records the delivery in
+   * flight, to be confirmed within `confirmWithinMs`. Compare-and-set: 'raced' when another poll
+   * moved the cursor or has a delivery in flight since `expected` was read (the caller reads it
+   * again), 'ahead' when `seq` is past the database head (the caller's index cannot be trusted).
    */
-  async startDelivery(id: number, from: number, seq: number, deliveryId: number, confirmWithinMs: number): Promise<void> {
-    await this.repo.query(
-      `UPDATE bouncers SET last_seq = GREATEST(last_seq, $3), last_pull = now(), delivering_from = $2,
-         delivering_until = now() + ($5::int * interval '1 millisecond'), delivery_id = $4 WHERE id = $1`,
-      [id, from, seq, deliveryId, confirmWithinMs],
+  async startDelivery(id: number, expected: number, from: number, seq: number, deliveryId: number, confirmWithinMs: number): Promise<'started' | 'raced' | 'ahead'> {
+    const [row] = await this.repo.query(
+      `WITH h AS (SELECT seq FROM change_head WHERE id = 1),
+       u AS (UPDATE bouncers SET last_seq = $3, last_pull = now(), delivering_from = $2,
+               delivering_until = now() + ($5::int * interval '1 millisecond'), delivery_id = $4
+             WHERE id = $1 AND last_seq = $6 AND delivering_from IS NULL AND $3 <= (SELECT seq FROM h) RETURNING id)
+       SELECT (SELECT count(*) FROM u)::int AS started, (SELECT seq FROM h) AS head`,
+      [id, from, seq, deliveryId, confirmWithinMs, expected],
     );
+    if (row.started > 0) return 'started';
+    return Number(row.head) < seq ? 'ahead' : 'raced';
   }
 
   /** The reply is out: the delivery is done (unless a later one replaced it). */

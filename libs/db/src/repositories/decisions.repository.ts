@@ -40,6 +40,8 @@ interface DecisionRow {
   ended: boolean;
 }
 
+/** Decisions ended per transaction by a deletion or the expiry sweep (each holds the sequence lock). */
+const END_CHUNK = 5000;
 /** Rows per snapshot query. */
 const SNAPSHOT_CHUNK = 20_000;
 
@@ -113,8 +115,8 @@ export class DecisionsRepository {
     return { fromSeq: base + 1, toSeq: base + rows.length, decisions: rows.map(toRecord) };
   }
 
-  /** Ends (expires now) the active decisions matching `where`, numbering each end. */
-  async endInTransaction(em: EntityManager, where: string[], params: unknown[]): Promise<DecisionChanges | undefined> {
+  /** Ends (expires now) the active decisions matching `where` (at most `limit`), numbering each end. */
+  async endInTransaction(em: EntityManager, where: string[], params: unknown[], limit?: number): Promise<DecisionChanges | undefined> {
     const base = await this.lockHead(em);
     params.push(base);
     const baseParam = `$${params.length}`;
@@ -122,7 +124,8 @@ export class DecisionsRepository {
       await em.query(
         `WITH hit AS (
            SELECT d.id, row_number() OVER (ORDER BY d.id) AS n FROM decisions d
-           WHERE NOT d.ended AND d.until > now() ${where.map((w) => `AND ${w}`).join(' ')})
+           WHERE NOT d.ended AND d.until > now() ${where.map((w) => `AND ${w}`).join(' ')}
+           ORDER BY d.id ${limit === undefined ? '' : `LIMIT ${Math.floor(limit)}`})
          UPDATE decisions d SET until = now(), ended = true, seq = ${baseParam}::bigint + hit.n
          FROM hit WHERE d.id = hit.id RETURNING ${COLUMNS}`,
         params,
@@ -134,11 +137,27 @@ export class DecisionsRepository {
     return { fromSeq: base + 1, toSeq: base + rows.length, decisions: rows.map(toRecord) };
   }
 
-  /** Ends the active decisions that match a filter (DELETE /v1/decisions). */
-  endByFilter(filter: DecisionFilter): Promise<DecisionChanges | undefined> {
-    const params: unknown[] = [];
-    const where = decisionFilterSql({ ...filter, includeSimulated: true }, params);
-    return this.dataSource.transaction((em) => this.endInTransaction(em, where, params));
+  /**
+   * Ends the active decisions that match a filter (DELETE /v1/decisions), in transactions of at
+   * most `chunk` so the sequence lock is never held for long: every write waits on it. Each
+   * chunk goes to `onChunk` once committed. Returns how many were ended.
+   */
+  async endByFilter(filter: DecisionFilter, onChunk: (changes: DecisionChanges) => Promise<void>, chunk = END_CHUNK): Promise<number> {
+    return this.inChunks(chunk, onChunk, (em) => {
+      const params: unknown[] = [];
+      const where = decisionFilterSql({ ...filter, includeSimulated: true }, params);
+      return this.endInTransaction(em, where, params, chunk);
+    });
+  }
+
+  private async inChunks(chunk: number, onChunk: (changes: DecisionChanges) => Promise<void>, step: (em: EntityManager) => Promise<DecisionChanges | undefined>): Promise<number> {
+    for (let total = 0; ; ) {
+      const changes = await this.dataSource.transaction(step);
+      if (!changes) return total;
+      total += changes.decisions.length;
+      await onChunk(changes);
+      if (changes.decisions.length < chunk) return total;
+    }
   }
 
   endById(id: number): Promise<DecisionChanges | undefined> {
@@ -150,16 +169,17 @@ export class DecisionsRepository {
     return this.endInTransaction(em, ['d.alert_id = ANY($1::bigint[])'], [alertIds]);
   }
 
-  /** Records the end of decisions whose time ran out, so bouncers are told. */
-  sweepExpired(): Promise<DecisionChanges | undefined> {
-    return this.dataSource.transaction(async (em) => {
+  /** Records the end of decisions whose time ran out, so bouncers are told; in chunks, as endByFilter. */
+  sweepExpired(onChunk: (changes: DecisionChanges) => Promise<void>, chunk = END_CHUNK): Promise<number> {
+    return this.inChunks(chunk, onChunk, async (em) => {
       const [due] = await em.query('SELECT 1 FROM decisions WHERE NOT ended AND until <= now() LIMIT 1');
       if (!due) return undefined;
       const base = await this.lockHead(em);
       const rows = returnedRows<DecisionRow>(
         await em.query(
           `WITH hit AS (
-             SELECT d.id, row_number() OVER (ORDER BY d.id) AS n FROM decisions d WHERE NOT d.ended AND d.until <= now())
+             SELECT d.id, row_number() OVER (ORDER BY d.id) AS n FROM decisions d WHERE NOT d.ended AND d.until <= now()
+             ORDER BY d.id LIMIT ${Math.floor(chunk)})
            UPDATE decisions d SET ended = true, seq = $1::bigint + hit.n FROM hit WHERE d.id = hit.id RETURNING ${COLUMNS}`,
           [base],
         ),

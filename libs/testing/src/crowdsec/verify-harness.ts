@@ -173,4 +173,7 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+main().catch((e: Error) => {
+  console.error(e);
+  process.exitCode = 1;
+});

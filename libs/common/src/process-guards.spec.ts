@@ -1,0 +1,17 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+describe('logUnhandledRejections', () => {
+  it('logs an unhandled rejection and keeps the process running', async () => {
+    const guards = join(__dirname, 'process-guards.ts');
+    const script = `require(${JSON.stringify(guards)}).logUnhandledRejections();
+      Promise.reject(new Error('reconcile failed: ECONNREFUSED'));
+      setTimeout(() => console.log('still running'), 50);`;
+    const { stdout, stderr } = await run(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], { cwd: join(__dirname, '../../..') });
+    expect(stderr).toMatch(/unhandled rejection: Error: reconcile failed: ECONNREFUSED/);
+    expect(stdout).toMatch(/still running/);
+  });
+});
