@@ -4,3 +4,6 @@ export * from './decision-filter';
 export * from './decisions.repository';
 export * from './machines.repository';
 export * from './settings.repository';
+export * from './capi-decisions.repository';
+export * from './capi-signals.repository';
+export * from './capi-state.repository';
