@@ -50,6 +50,8 @@ export class CapiSim {
   /** Every login attempt's time, refused ones included (as CAPI counts them). */
   readonly loginTimes: number[] = [];
   bannedUntil = 0;
+  /** Paths whose next calls fail with a 500, and how many of them. */
+  readonly failures = new Map<string, number>();
   blocklist: string[];
   linkList: string[];
   linkModifiedAt: number;
@@ -150,6 +152,11 @@ export class CapiSim {
       return reply(200, this.changeBlocklist(Number(body?.fraction ?? 0.01)));
     }
     if (this.bannedUntil > this.now()) return reply(403, { message: 'Forbidden' });
+    const failing = this.failures.get(path) ?? 0;
+    if (failing > 0) {
+      this.failures.set(path, failing - 1);
+      return reply(500, { message: 'simulated failure' });
+    }
     if (method === 'POST' && path === '/v3/watchers') return this.register(body, reply);
     if (method === 'POST' && path === '/v3/watchers/login') return this.login(body, reply);
     if (method === 'GET' && path.startsWith('/blocklists/')) return this.link(req, reply);
