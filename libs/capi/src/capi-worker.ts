@@ -51,6 +51,7 @@ export class CapiWorker {
   private readonly clock: Clock;
   private readonly signalPush: SignalPush;
   private nextSignalsAt = 0;
+  private leading = false;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
@@ -64,6 +65,11 @@ export class CapiWorker {
     this.session = new CapiSession(deps.state, deps.http, this.clock, options.sharing);
     this.blocklist = new BlocklistSync(this.session, deps.http, deps.state, deps.decisions, deps.publish);
     this.signalPush = new SignalPush(this.session, deps.http, deps.signals);
+  }
+
+  /** Whether the last round found this worker holding the lease. */
+  isLeader(): boolean {
+    return this.leading;
   }
 
   /** Ticks now and every 10 s until stopped. */
@@ -82,6 +88,7 @@ export class CapiWorker {
     if (this.timer) clearTimeout(this.timer);
     await this.running;
     await this.deps.state.releaseLease(this.holder).catch(() => undefined);
+    this.leading = false;
     capiMetrics.leader.set(0);
   }
 
@@ -106,12 +113,13 @@ export class CapiWorker {
   private async lead(): Promise<boolean> {
     const s = await this.deps.state.get();
     if (!s.machineId) {
+      this.leading = false;
       capiMetrics.leader.set(0);
       return false;
     }
-    const leading = await this.deps.state.acquireLease(this.holder, new Date(this.clock.now()), LEASE_TTL_MS);
-    capiMetrics.leader.set(leading ? 1 : 0);
-    return leading;
+    this.leading = await this.deps.state.acquireLease(this.holder, new Date(this.clock.now()), LEASE_TTL_MS);
+    capiMetrics.leader.set(this.leading ? 1 : 0);
+    return this.leading;
   }
 
   /** Runs a job when due; on failure, reschedules it for when trying again makes sense. */
