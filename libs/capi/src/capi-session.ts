@@ -4,7 +4,7 @@ import { Clock } from './capi-clock';
 import { CapiHttp, CapiHttpError } from './capi-http';
 import { capiMetrics } from './capi-metrics';
 import { CapiUnavailableError } from './capi.errors';
-import { BAN_MARGIN_MS, BAN_MS, LOGIN_WINDOW_MS, loginBudget } from './login-budget';
+import { BAN_MARGIN_MS, BAN_MS, countsAsSharing, LOGIN_WINDOW_MS, loginBudget } from './login-budget';
 
 /** A token this close to its expiry is renewed rather than used. */
 const TOKEN_MARGIN_MS = 60_000;
@@ -59,7 +59,7 @@ export class CapiSession {
 
   private async login(s: CapiState): Promise<string> {
     const now = new Date(this.clock.now());
-    const reservation = await this.state.reserveLogin(now, LOGIN_WINDOW_MS, loginBudget(s.enrolled, this.sharing));
+    const reservation = await this.state.reserveLogin(now, LOGIN_WINDOW_MS, loginBudget(s.enrolled, countsAsSharing(this.sharing, s.signalsAcceptedAt)));
     if (!reservation.ok) {
       capiMetrics.loginWaits.inc({ reason: reservation.reason });
       this.logger.warn(`not logging in to CAPI: ${reservation.reason === 'banned' ? '403 lockout' : 'login budget spent'} until ${reservation.retryAt.toISOString()}`);

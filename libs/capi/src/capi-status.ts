@@ -1,6 +1,6 @@
 import { CapiStateRepository, CapiSignalsRepository } from '@lapi/db';
 import { Clock } from './capi-clock';
-import { LOGIN_WINDOW_MS, loginBudget } from './login-budget';
+import { countsAsSharing, LOGIN_WINDOW_MS, loginBudget } from './login-budget';
 
 /** What `lapictl capi status` shows: stored state only, so asking never logs in. */
 export interface CapiStatus {
@@ -9,6 +9,8 @@ export interface CapiStatus {
   url: string;
   enrolled: boolean;
   sharing: boolean;
+  /** Whether the budget counts us as sharing: only once CAPI accepted signals. */
+  sharingCounted: boolean;
   tokenValidUntil: string | null;
   bannedUntil: string | null;
   loginsInWindow: number;
@@ -32,7 +34,8 @@ export async function readCapiStatus(
 ): Promise<CapiStatus> {
   const s = await state.get();
   const now = clock.now();
-  const budget = loginBudget(s.enrolled, opts.sharing);
+  const sharingCounted = countsAsSharing(opts.sharing, s.signalsAcceptedAt);
+  const budget = loginBudget(s.enrolled, sharingCounted);
   const logins = await state.loginsInWindow(new Date(now), LOGIN_WINDOW_MS);
   const banned = s.bannedUntil && s.bannedUntil.getTime() > now ? s.bannedUntil : null;
   let nextLogin = new Date(now);
@@ -46,6 +49,7 @@ export async function readCapiStatus(
     url: opts.url,
     enrolled: s.enrolled,
     sharing: opts.sharing,
+    sharingCounted,
     tokenValidUntil: iso(valid),
     bannedUntil: iso(banned),
     loginsInWindow: logins,

@@ -11,6 +11,14 @@ export function loginLimit(enrolled: boolean, sharing: boolean): number {
   return sharing ? 10 : 5;
 }
 
+/**
+ * The mode CAPI puts us in: sharing counts only once CAPI has accepted our signals (sharing
+ * switched on but with nothing sent yet may still be judged by the stricter row).
+ */
+export function countsAsSharing(sharingOn: boolean, signalsAcceptedAt: Date | null): boolean {
+  return sharingOn && signalsAcceptedAt !== null;
+}
+
 /** How many logins the whole cluster allows itself per window. */
 export function loginBudget(enrolled: boolean, sharing: boolean): number {
   return loginLimit(enrolled, sharing) - LOGIN_HEADROOM;

@@ -28,7 +28,7 @@ export class SignalPush {
       const batch = await this.signals.oldest(SIGNAL_BATCH);
       if (batch.length === 0) break;
       await this.session.call('signals', (t) => this.http.pushSignals(t, batch.map((s) => s.payload)));
-      await this.signals.remove(batch.map((s) => s.id));
+      await this.signals.accepted(batch.map((s) => s.id));
       sent += batch.length;
       capiMetrics.signalsPushed.inc(batch.length);
     }

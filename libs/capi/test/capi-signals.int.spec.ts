@@ -47,8 +47,11 @@ describe('CAPI signals', () => {
       `INSERT INTO decisions (uuid, alert_id, until, type, scope, value, origin, seq) SELECT $1, id, now() + interval '1 hour', 'ban', 'Ip', '192.0.2.9', 'cscli', 1000000 FROM alerts WHERE uuid = $2`,
       [randomUUID(), manual],
     );
+    // Sharing counts in the login budget only once CAPI has accepted signals (5 - 2, then 10 - 2).
+    expect((await a.admin().status()).loginBudget).toBe(3);
     await a.worker().tick();
     expect(sim.signalBatches.map((b) => b.length)).toEqual([50, 50, 20]);
+    expect((await a.admin().status()).loginBudget).toBe(8);
     expect(received().sort()).toEqual(shared.sort());
     expect(sim.signalBatches[0][0]).toEqual(expect.objectContaining({
       scenario: 'crowdsecurity/ssh-bf', scenario_hash: 'abc', machine_id: 'm1', scenario_trust: 'certified',

@@ -46,7 +46,7 @@ export function printCapiStatus(format: OutputFormat, s: CapiStatus): void {
     `Central API: ${s.url}`,
     s.registered ? `registered as ${s.machineId}` : 'not registered: run `lapictl capi register`',
     `token: ${s.tokenValidUntil ? `valid until ${s.tokenValidUntil}` : 'none valid (the worker logs in when it needs one, within the budget)'}`,
-    `logins in the last 50 minutes: ${s.loginsInWindow} of a budget of ${s.loginBudget} (${s.enrolled ? 'enrolled' : 'not enrolled'}, ${s.sharing ? 'sharing' : 'not sharing'})`,
+    `logins in the last 50 minutes: ${s.loginsInWindow} of a budget of ${s.loginBudget} (${s.enrolled ? 'enrolled' : 'not enrolled'}, ${s.sharing ? (s.sharingCounted ? 'sharing' : 'sharing, not counted until CAPI accepts signals') : 'not sharing'})`,
     s.bannedUntil ? `CAPI answered 403 (IP banned): no login before ${s.bannedUntil}` : `next login possible at ${s.nextLoginAt}`,
     `last login: ${s.lastLoginAt ?? 'never'}`,
     `last blocklist pull: ${s.lastPullAt ?? 'never'}, next: ${s.nextPullAt ?? 'when a worker runs'}`,

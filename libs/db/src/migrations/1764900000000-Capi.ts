@@ -26,7 +26,8 @@ export class Capi1764900000000 implements MigrationInterface {
       last_pull_at timestamptz,
       next_pull_at timestamptz,
       next_metrics_at timestamptz,
-      signal_cursor bigint NOT NULL DEFAULT 0)`);
+      signal_cursor bigint NOT NULL DEFAULT 0,
+      signals_accepted_at timestamptz)`);
     await q.query(`INSERT INTO capi_state (id) VALUES (1)`);
     await q.query(`CREATE TABLE capi_login_attempts (id bigserial PRIMARY KEY, at timestamptz NOT NULL, outcome text NOT NULL DEFAULT 'pending')`);
     await q.query(`CREATE INDEX capi_login_attempts_at_idx ON capi_login_attempts (at)`);

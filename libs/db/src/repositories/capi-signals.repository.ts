@@ -52,8 +52,12 @@ export class CapiSignalsRepository {
     return rows.map((r: any) => ({ id: String(r.id), payload: r.payload }));
   }
 
-  async remove(ids: string[]): Promise<void> {
-    await this.dataSource.query('DELETE FROM capi_signals WHERE id = ANY($1::bigint[])', [ids]);
+  /** CAPI accepted these: they leave the outbox, and the site now counts as sharing. */
+  async accepted(ids: string[]): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      await em.query('DELETE FROM capi_signals WHERE id = ANY($1::bigint[])', [ids]);
+      await em.query('UPDATE capi_state SET signals_accepted_at = now() WHERE id = 1');
+    });
   }
 
   async count(): Promise<number> {

@@ -18,6 +18,8 @@ export interface CapiState {
   lastPullAt: Date | null;
   nextPullAt: Date | null;
   nextMetricsAt: Date | null;
+  /** When CAPI last accepted signals: only then does it count this site as sharing. */
+  signalsAcceptedAt: Date | null;
 }
 
 /** Why a login may not happen now, and from when it may. */
@@ -26,7 +28,7 @@ export type LoginReservation =
   | { ok: false; reason: 'banned' | 'budget'; retryAt: Date };
 
 const STATE_COLUMNS = `machine_id, password, token, token_expires_at, enrolled, lease_holder, lease_until, banned_until,
-  last_login_at, last_error, last_error_at, last_pull_at, next_pull_at, next_metrics_at`;
+  last_login_at, last_error, last_error_at, last_pull_at, next_pull_at, next_metrics_at, signals_accepted_at`;
 
 /**
  * Credentials, token, leader lease, login budget and 403 lockout of the one CAPI client.
@@ -43,6 +45,7 @@ export class CapiStateRepository {
       machineId: r.machine_id, password: r.password, token: r.token, tokenExpiresAt: r.token_expires_at, enrolled: r.enrolled,
       leaseHolder: r.lease_holder, leaseUntil: r.lease_until, bannedUntil: r.banned_until, lastLoginAt: r.last_login_at,
       lastError: r.last_error, lastErrorAt: r.last_error_at, lastPullAt: r.last_pull_at, nextPullAt: r.next_pull_at, nextMetricsAt: r.next_metrics_at,
+      signalsAcceptedAt: r.signals_accepted_at,
     };
   }
 
