@@ -16,12 +16,13 @@ interface StreamDecision {
   scenario: string;
 }
 
-/** Two standalone nodes on one Postgres and NATS, both running the CAPI worker, against the simulator. */
+/** Three standalone nodes started at once on one Postgres and NATS, each running the CAPI worker, against the simulator. */
 describe('community blocklist through the cluster', () => {
   let db: TestDatabase;
   let sim: CapiSim;
   let a: TestLapi;
   let b: TestLapi;
+  let c: TestLapi;
   let key: string;
 
   /** Polls node b's stream until `done` holds for what it has collected. */
@@ -49,12 +50,13 @@ describe('community blocklist through the cluster', () => {
     await pg.query(`UPDATE capi_state SET machine_id = 'cluster-1', password = 'pw' WHERE id = 1`);
     await pg.end();
     const common = { sharedDatabaseUrl: db.url, natsUrl, busSubjectPrefix, capiUrl: sim.url, capiSharing: false };
-    [a, b] = await Promise.all([startTestLapi(common), startTestLapi(common)]);
+    [a, b, c] = await Promise.all([startTestLapi(common), startTestLapi(common), startTestLapi(common)]);
     key = await b.bouncerKey();
   });
   afterAll(async () => {
     await a?.close();
     await b?.close();
+    await c?.close();
     await sim.close();
     await db.drop();
   });
@@ -101,7 +103,7 @@ describe('community blocklist through the cluster', () => {
   });
 
   function leader(): CapiWorker {
-    const workers = [a.app.get(CapiWorker), b.app.get(CapiWorker)];
+    const workers = [a, b, c].map((n) => n.app.get(CapiWorker));
     return workers.find((w) => w.isLeader())!;
   }
 });

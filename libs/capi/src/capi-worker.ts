@@ -52,6 +52,7 @@ export class CapiWorker {
   private readonly signalPush: SignalPush;
   private nextSignalsAt = 0;
   private leading = false;
+  private ticking?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
@@ -92,11 +93,17 @@ export class CapiWorker {
     capiMetrics.leader.set(0);
   }
 
-  /** One round: renew the lease, then run whatever job is due, if we lead. */
-  async tick(): Promise<void> {
+  /** One round: renew the lease, then run whatever job is due, if we lead. Rounds never overlap. */
+  tick(): Promise<void> {
+    this.ticking ??= this.round().finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  private async round(): Promise<void> {
     try {
       if (!(await this.lead())) return;
       const s = await this.deps.state.get();
+      capiMetrics.bannedUntil.set(s.bannedUntil && s.bannedUntil.getTime() > this.clock.now() ? s.bannedUntil.getTime() / 1000 : 0);
       if (s.bannedUntil && s.bannedUntil.getTime() > this.clock.now()) return;
       if (this.options.pull) await this.job('blocklist', s.nextPullAt, () => this.pull(), (at) => this.deps.state.setNextPull(at));
       if (this.options.sharing && this.clock.now() >= this.nextSignalsAt) {
