@@ -51,13 +51,17 @@ export class BlocklistSync {
       fetchedLinks.push({ url: link.url, lastModified: fetched.lastModified });
       for (const d of linkDecisions(link, fetched.values)) wanted.set(keyOf(d), d);
     }
-    const active = await this.decisions.findActive([CAPI_ORIGIN, LISTS_ORIGIN]);
-    const endIds = diff(active, wanted, unchangedLists, Date.now());
-    const changes = await this.decisions.applyDiff(endIds, [...wanted.values()]);
+    let kept = 0;
+    let ended = 0;
+    const changes = await this.decisions.replace([CAPI_ORIGIN, LISTS_ORIGIN], (active) => {
+      const endIds = diff(active, wanted, unchangedLists, Date.now());
+      [kept, ended] = [active.length - endIds.length, endIds.length];
+      return { endIds, inserts: [...wanted.values()] };
+    });
     for (const c of changes) await this.publish(c);
     // Remembered only once the list's decisions are written: a failed write fetches it again.
     for (const l of fetchedLinks) if (l.lastModified) await this.state.setLinkLastModified(l.url, l.lastModified);
-    const result = { added: wanted.size, ended: endIds.length, kept: active.length - endIds.length };
+    const result = { added: wanted.size, ended, kept };
     capiMetrics.blocklistChanges.inc({ change: 'added' }, result.added);
     capiMetrics.blocklistChanges.inc({ change: 'ended' }, result.ended);
     capiMetrics.blocklistActive.set(result.added + result.kept);

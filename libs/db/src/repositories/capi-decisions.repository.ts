@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { DecisionChanges, DecisionsRepository, NewDecision } from './decisions.repository';
 
 /** An active decision that came from CAPI (origin CAPI or lists). */
@@ -21,8 +21,8 @@ export class CapiDecisionsRepository {
     private readonly decisions: DecisionsRepository,
   ) {}
 
-  async findActive(origins: string[]): Promise<ActiveCapiDecision[]> {
-    const rows = await this.dataSource.query(
+  async findActive(origins: string[], em: EntityManager = this.dataSource.manager): Promise<ActiveCapiDecision[]> {
+    const rows = await em.query(
       `SELECT id, scope, value, type, origin, scenario, until FROM decisions WHERE NOT ended AND until > now() AND origin = ANY($1::text[])`,
       [origins],
     );
@@ -30,12 +30,16 @@ export class CapiDecisionsRepository {
   }
 
   /**
-   * Ends `endIds` and inserts `inserts`, numbered in the change sequence like any other change.
-   * Blocklist decisions belong to no alert (upstream hangs them on one synthetic alert per pull,
-   * which retention would then have to spare).
+   * Reads the active decisions of `origins`, lets `plan` say what to end and insert, and does it,
+   * numbered in the change sequence like any other change. The CAPI state row is locked
+   * throughout, so two pulls (a leader that lost its lease and its successor) never diff against
+   * the same stale read. Blocklist decisions belong to no alert (upstream hangs them on one
+   * synthetic alert per pull, which retention would then have to spare).
    */
-  applyDiff(endIds: number[], inserts: NewDecision[]): Promise<DecisionChanges[]> {
+  replace(origins: string[], plan: (active: ActiveCapiDecision[]) => { endIds: number[]; inserts: NewDecision[] }): Promise<DecisionChanges[]> {
     return this.dataSource.transaction(async (em) => {
+      await em.query('SELECT 1 FROM capi_state WHERE id = 1 FOR UPDATE');
+      const { endIds, inserts } = plan(await this.findActive(origins, em));
       const out: DecisionChanges[] = [];
       if (endIds.length) {
         const ended = await this.decisions.endInTransaction(em, ['d.id = ANY($1::bigint[])'], [endIds]);
