@@ -50,6 +50,8 @@ export class CapiSim {
   /** Every login attempt's time, refused ones included (as CAPI counts them). */
   readonly loginTimes: number[] = [];
   bannedUntil = 0;
+  /** The body of the last login, as sent. */
+  lastLogin?: { machine_id: string; password: string; scenarios: string[] };
   /** Paths whose next calls fail with a 500, and how many of them. */
   readonly failures = new Map<string, number>();
   blocklist: string[];
@@ -198,6 +200,7 @@ export class CapiSim {
   private login(body: any, reply: (s: number, p?: unknown) => void): void {
     const now = this.now();
     this.loginTimes.push(now);
+    this.lastLogin = body;
     const machine = this.machines.get(body?.machine_id);
     const recent = this.loginTimes.filter((t) => t > now - CAPI_LOGIN_WINDOW_MS).length;
     if (recent > this.limit(machine)) {

@@ -46,12 +46,15 @@ describe('one CAPI client for the cluster', () => {
   it('logs in once when 3 nodes start at once, and a new leader reuses the token', async () => {
     const [a, b, c] = [await node(), await node(), await node()];
     await a.admin().register();
+    await a.db.dataSource.query(`INSERT INTO machines (machine_id, scenarios) VALUES ('m1', 'crowdsecurity/ssh-bf,crowdsecurity/http-probing'), ('m2', 'crowdsecurity/ssh-bf')`);
     const workers = [a.worker(), b.worker(), c.worker()];
     for (let t = 0; t < 60; t++) {
       await Promise.all(workers.map((w) => w.tick()));
       clock.advance(10_000);
     }
     expect(loginRequests(sim)).toBe(1);
+    // Upstream's login body: the credentials and every scenario any machine has installed.
+    expect(sim.lastLogin).toEqual({ machine_id: (await a.state.get()).machineId, password: (await a.state.get()).password, scenarios: ['crowdsecurity/http-probing', 'crowdsecurity/ssh-bf'] });
     expect(sim.requests.filter((r) => r.path === '/v3/decisions/stream')).toHaveLength(1);
     const leader = (await a.admin().status()).leader;
     const leading = workers.find((w) => w.holder === leader)!;
