@@ -154,8 +154,7 @@ describe('one CAPI client for the cluster', () => {
     await w.tick();
     expect(loginRequests(sim)).toBe(1);
     // CAPI forgets the token (a 401): one login, and the call is retried.
-    sim.machines.forEach((m) => void m);
-    await a.state.recordLogin('0', 'not.a-valid.token', new Date(clock.now() + 3600_000), new Date(clock.now()));
+    await a.db.dataSource.query(`UPDATE capi_state SET token = 'not.a-valid.token' WHERE id = 1`);
     await a.state.setNextPull(new Date(clock.now()));
     await w.tick();
     expect(loginRequests(sim)).toBe(2);
