@@ -18,6 +18,8 @@ export const SIGNALS_EVERY_MS = 10_000;
 export const METRICS_EVERY_MS = 30 * 60_000;
 /** A leader that stops renewing is replaced after this long (at once when it shuts down cleanly). */
 export const LEASE_TTL_MS = 60_000;
+/** How long shutdown waits for a round in flight. */
+const STOP_WAIT_MS = 2000;
 /** After a failure other than a lockout or a spent budget. */
 const RETRY_AFTER_MS = 10 * 60_000;
 
@@ -87,7 +89,8 @@ export class CapiWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    // A round stuck on an unreachable CAPI must not hold up shutdown: it fails on its own later.
+    await Promise.race([this.running, new Promise((done) => setTimeout(done, STOP_WAIT_MS).unref())]);
     await this.deps.state.releaseLease(this.holder).catch(() => undefined);
     this.leading = false;
     capiMetrics.leader.set(0);

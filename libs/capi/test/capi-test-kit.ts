@@ -1,7 +1,11 @@
+import { Logger } from '@nestjs/common';
 import { CapiSim, CapiSimOptions } from '@lapi/capi-sim';
 import { AppConfig, loadConfig } from '@lapi/config';
 import { CapiDecisionsRepository, CapiSignalsRepository, CapiStateRepository, Database, DecisionChanges, DecisionsRepository, openDatabase } from '@lapi/db';
 import { CapiAdmin, CapiHttp, CapiWorker, ManualClock } from '@lapi/capi';
+
+// The specs drive thousands of rounds; their waits and retries are asserted, not read.
+Logger.overrideLogger(['error']);
 
 /**
  * One node's view for the CAPI specs: its own connection to the shared test database, and
