@@ -6,6 +6,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { CliModule } from './cli.module';
 import { alertsCommand } from './commands/alerts.command';
 import { bouncersCommand } from './commands/bouncers.command';
+import { capiCommand } from './commands/capi.command';
+import { consoleCommand } from './commands/console.command';
 import { decisionsCommand } from './commands/decisions.command';
 import { machinesCommand } from './commands/machines.command';
 import { OutputFormat } from './output';
@@ -30,6 +32,7 @@ function run(fn: (app: INestApplicationContext, format: OutputFormat) => Promise
 }
 
 program.addCommand(machinesCommand(run)).addCommand(bouncersCommand(run)).addCommand(decisionsCommand(run)).addCommand(alertsCommand(run));
+program.addCommand(capiCommand(run)).addCommand(consoleCommand(run));
 // Usage errors exit 2 with commander's one-line message, at every level.
 const overrideExits = (c: Command): void => {
   c.exitOverride();

@@ -27,9 +27,18 @@ describe('loadConfig', () => {
     ['LAPI_TRUSTED_PROXIES', '10.0.0.0/33', /LAPI_TRUSTED_PROXIES/],
     ['DATABASE_URL', 'mysql://x', /DATABASE_URL=<redacted>/],
     ['LAPI_JWT_SECRET', 'short', /LAPI_JWT_SECRET=<redacted>/],
+    ['LAPI_CAPI_URL', 'ftp://api.example', /LAPI_CAPI_URL/],
+    ['LAPI_CAPI_SHARING', 'maybe', /LAPI_CAPI_SHARING/],
   ])('stops on a bad %s and names it', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('talks to upstream\'s CAPI by default, sharing and pulling; each can be switched', () => {
+    const c = loadConfig({});
+    expect([c.capiUrl, c.capiEnabled, c.capiSharing, c.capiPull]).toEqual(['https://api.crowdsec.net/', true, true, true]);
+    const d = loadConfig({ LAPI_CAPI_URL: 'http://127.0.0.1:9/', LAPI_CAPI: 'off', LAPI_CAPI_SHARING: 'false', LAPI_CAPI_PULL: '0' });
+    expect([d.capiUrl, d.capiEnabled, d.capiSharing, d.capiPull]).toEqual(['http://127.0.0.1:9/', false, false, false]);
   });
 
   it('requires allowed ranges with an auto-registration token', () => {

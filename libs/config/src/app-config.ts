@@ -48,6 +48,14 @@ export class AppConfig {
   backgroundJobs = true;
   /** Port of the Prometheus /metrics listener; 0 turns it off. */
   metricsPort = 6060;
+  /** Central API base URL (upstream's online_client url). */
+  capiUrl = 'https://api.crowdsec.net/';
+  /** Whether the CAPI worker runs; it only talks to CAPI once `lapictl capi register` stored credentials. */
+  capiEnabled = true;
+  /** Whether alerts are shared with CAPI as signals (upstream's online_client.sharing). */
+  capiSharing = true;
+  /** Whether the community blocklist is pulled (upstream's online_client.pull.community). */
+  capiPull = true;
 }
 
 export class ConfigError extends Error {
@@ -105,6 +113,14 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw;
 }
 
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'on', 'yes'].includes(raw)) return true;
+  if (['false', '0', 'off', 'no'].includes(raw)) return false;
+  fail(name, raw, 'expected true or false');
+}
+
 /** Reads the environment once; a bad value throws a ConfigError naming the variable. */
 export function loadConfig(env: Env = process.env): AppConfig {
   const c = new AppConfig();
@@ -148,6 +164,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   c.loginMaxFailures = int(env, 'LAPI_LOGIN_MAX_FAILURES', c.loginMaxFailures, 1, 1e6);
   c.loginFailureWindowMs = duration(env, 'LAPI_LOGIN_FAILURE_WINDOW', c.loginFailureWindowMs);
   c.metricsPort = int(env, 'LAPI_METRICS_PORT', c.metricsPort, 0, 65535);
+  c.capiUrl = url(env, 'LAPI_CAPI_URL', ['http:', 'https:']) ?? c.capiUrl;
+  c.capiEnabled = bool(env, 'LAPI_CAPI', c.capiEnabled);
+  c.capiSharing = bool(env, 'LAPI_CAPI_SHARING', c.capiSharing);
+  c.capiPull = bool(env, 'LAPI_CAPI_PULL', c.capiPull);
   c.maxBodyBytes = int(env, 'LAPI_MAX_BODY_BYTES', c.maxBodyBytes, 1024, 1 << 30);
   const level = env.LAPI_LOG_LEVEL;
   if (level !== undefined && level !== '') {

@@ -5,3 +5,6 @@ export * from './decisions.repository';
 export * from './login-attempts.repository';
 export * from './machines.repository';
 export * from './settings.repository';
+export * from './capi-decisions.repository';
+export * from './capi-signals.repository';
+export * from './capi-state.repository';
