@@ -10,6 +10,9 @@ async function read(body: NodeJS.ReadableStream): Promise<string[]> {
   return ((JSON.parse(text) as { new: { value: string }[] | null }).new ?? []).map((d) => d.value);
 }
 
+// Two LAPIs start in beforeAll: seconds on a loaded CI machine.
+jest.setTimeout(30_000);
+
 /** Two replicas on one database, each with its own bus: the second sees changes only through its head check, so their heads differ. */
 describe('stream cursor: concurrent polls with one key', () => {
   let a: TestLapi;
