@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { JwtService, LoginThrottle, MachineSessions } from '@lapi/auth';
 import { Bus } from '@lapi/bus';
 import { DomainError, ErrorCode, forbidden, notFound, parseIp, spanContains, parseCidr, unauthorized } from '@lapi/common';
@@ -14,6 +14,8 @@ export type Registration = 'created' | 'validated';
 
 @Injectable()
 export class MachinesService {
+  private readonly logger = new Logger('Machines');
+
   constructor(
     private readonly machines: MachinesRepository,
     private readonly jwt: JwtService,
@@ -50,10 +52,14 @@ export class MachinesService {
     const machine = await this.machines.findWithPassword(machineId);
     const ok = machine?.passwordHash ? await bcrypt.compare(password, machine.passwordHash) : false;
     if (!machine || !ok) {
+      this.logger.warn(`failed login for machine '${machineId}' from ${ip}: ${machine ? 'wrong password' : 'unknown machine'}`);
       this.throttle.recordFailure(ip);
       throw unauthorized('incorrect Username or Password');
     }
-    if (!machine.isValidated) throw unauthorized(`machine ${machineId} not validated`);
+    if (!machine.isValidated) {
+      this.logger.warn(`refused login for machine '${machineId}' from ${ip}: not validated yet (lapictl machines validate ${machineId})`);
+      throw unauthorized(`machine ${machineId} not validated`);
+    }
     this.throttle.recordSuccess(ip);
     await this.machines.recordLogin(machine.id, ip, scenarios?.join(','));
     return this.jwt.issue(machineId);
