@@ -53,6 +53,12 @@ function csvField(v: string): string {
   return /[",\n\r]/.test(v) || v.startsWith(' ') ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
+/** cscli's "as" column: number and name, empty when the source has neither (as its GetAsNumberName). */
+export function asNumberName(source: { as_number: string; as_name: string }): string {
+  const num = source.as_number && source.as_number !== '0' ? source.as_number : '';
+  return source.as_name ? `${num} ${source.as_name}` : num;
+}
+
 /** Go's time.RFC3339 (seconds, Z), as cscli prints times. */
 export function rfc3339(d: Date | null | undefined): string {
   return d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : '';

@@ -103,7 +103,7 @@ describe('lapictl reads what cscli 1.4.6 reads, in the same shapes', () => {
   it('decisions list -o json: alerts with their decisions nested, as cscli prints them', async () => {
     const ours = JSON.parse(await lapictl('-o', 'json', 'decisions', 'list'));
     const theirs = JSON.parse(await cscliOut('decisions', 'list', '-o', 'json'));
-    expect(ours.length).toBe(4);
+    expect(ours.length).toBe(5);
     expect(withoutDurations(ours)).toEqual(withoutDurations(theirs));
   });
 

@@ -92,7 +92,7 @@ describe('lapictl against Postgres', () => {
     expect(decisions.find((d: { value: string }) => d.value === '192.0.2.5').duration).toMatch(/^1h59m/);
     const raw = (await ok('-o', 'raw', 'decisions', 'list', '-t', 'captcha')).trim().split('\n');
     expect(raw[0]).toBe('id,source,ip,reason,action,country,as,events_count,expiration,simulated,alert_id');
-    expect(raw[1]).toMatch(/^\d+,cscli,Range:2001:db8::\/48,manual 'captcha' from 'lapictl',captcha,," ",1,3h59m[\d.]+s,false,\d+$/);
+    expect(raw[1]).toMatch(/^\d+,cscli,Range:2001:db8::\/48,manual 'captcha' from 'lapictl',captcha,,,1,3h59m[\d.]+s,false,\d+$/);
     expect(await ok('decisions', 'remove', '-i', '192.0.2.5')).toMatch(/1 decision/);
     expect(JSON.parse(await ok('-o', 'json', 'decisions', 'list', '-i', '192.0.2.5'))).toEqual([]);
   });
@@ -141,7 +141,7 @@ describe('lapictl against Postgres', () => {
     expect(res2.code).toBe(0);
     const raw = (await ok('-o', 'raw', 'decisions', 'list', '-r', '198.51.100.0/24', '--contained', '-t', 'captcha')).trim().split('\n').slice(1);
     expect(raw).toHaveLength(4);
-    for (const row of raw) expect(row).toMatch(/^\d+,cscli-import,Ip:198\.51\.100\.\d,from flags,captcha,," ",4,1h59m[\d.]+s,false,\d+$/);
+    for (const row of raw) expect(row).toMatch(/^\d+,cscli-import,Ip:198\.51\.100\.\d,from flags,captcha,,,4,1h59m[\d.]+s,false,\d+$/);
   });
 
   it('counts each decision type in the alerts list summary', async () => {
@@ -153,7 +153,7 @@ describe('lapictl against Postgres', () => {
     rmSync(dir, { recursive: true, force: true });
     const raw = (await ok('-o', 'raw', 'alerts', 'list', '-l', '1')).trim().split('\n');
     expect(raw[0]).toBe('id,scope,value,reason,country,as,decisions,created_at');
-    expect(raw[1]).toMatch(/^\d+,cscli\/manual-import,,add: 5 IPs,," ",ban:3 captcha:2,\S+Z$/);
+    expect(raw[1]).toMatch(/^\d+,cscli\/manual-import,,add: 5 IPs,,,ban:3 captcha:2,\S+Z$/);
   });
 
   it('answers a missing file, bad JSON and an unknown alert with one plain line', async () => {

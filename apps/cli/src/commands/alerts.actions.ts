@@ -3,7 +3,7 @@ import { AlertsService, AlertView, readAlertsQuery, readDeleteAlertsQuery, Reten
 import { DomainError, ErrorCode, parseDuration } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
 import { CliError } from '../cli-error';
-import { OutputFormat, printJson, printList } from '../output';
+import { asNumberName, OutputFormat, printJson, printList } from '../output';
 import type { AlertDeleteOptions, AlertFilterOptions, AlertListOptions } from './alerts.command';
 
 type Query = Record<string, string>;
@@ -50,10 +50,9 @@ export async function listAlerts(app: INestApplicationContext, format: OutputFor
   const now = Date.now();
   const alerts = (await app.get(AlertsService).search(filter)).map((a) => toAlertView(a, now));
   const machine = (a: AlertView) => (o.machine ? [a.machine_id] : []);
-  const as = (a: AlertView) => `${a.source.as_number} ${a.source.as_name}`;
   printList(format, alerts, format === 'raw'
-    ? { header: ['id', 'scope', 'value', 'reason', 'country', 'as', 'decisions', 'created_at', ...(o.machine ? ['machine'] : [])], row: (a) => [a.id, a.source.scope, a.source.value, a.scenario, a.source.cn, as(a), decisionsSummary(a), a.start_at, ...machine(a)] }
-    : { header: ['ID', 'value', 'reason', 'country', 'as', 'decisions', 'created_at', ...(o.machine ? ['machine'] : [])], row: (a) => [a.id, a.source.value ? `${a.source.scope}:${a.source.value}` : a.source.scope, a.scenario, a.source.cn, as(a), decisionsSummary(a), a.start_at, ...machine(a)] },
+    ? { header: ['id', 'scope', 'value', 'reason', 'country', 'as', 'decisions', 'created_at', ...(o.machine ? ['machine'] : [])], row: (a) => [a.id, a.source.scope, a.source.value, a.scenario, a.source.cn, asNumberName(a.source), decisionsSummary(a), a.start_at, ...machine(a)] }
+    : { header: ['ID', 'value', 'reason', 'country', 'as', 'decisions', 'created_at', ...(o.machine ? ['machine'] : [])], row: (a) => [a.id, a.source.value ? `${a.source.scope}:${a.source.value}` : a.source.scope, a.scenario, a.source.cn, asNumberName(a.source), decisionsSummary(a), a.start_at, ...machine(a)] },
   undefined, 'No active alerts');
 }
 

@@ -7,7 +7,7 @@ import { DecisionWriter } from '@lapi/decisions';
 import { SingleBar } from 'cli-progress';
 import { CliError } from '../cli-error';
 import { readImportFile } from '../import-file';
-import { OutputFormat, printJson, printList } from '../output';
+import { asNumberName, OutputFormat, printJson, printList } from '../output';
 import type { AddOptions, DeleteOptions, ImportOptions, ListOptions, TargetOptions } from './decisions.command';
 
 /** The machine lapictl's own alerts are recorded under. */
@@ -65,8 +65,8 @@ export async function listDecisions(app: INestApplicationContext, format: Output
   printList(format, rows, {
     header,
     row: ({ a, d }) => format === 'raw'
-      ? [d.id, d.origin, `${d.scope}:${d.value}`, d.scenario, d.type, a.source.cn, `${a.source.as_number} ${a.source.as_name}`, a.events_count, d.duration, d.simulated, a.id, ...machine(a)]
-      : [d.id, d.origin, `${d.scope}:${d.value}`, d.scenario, a.simulated ? `(simul)${d.type}` : d.type, a.source.cn, `${a.source.as_number} ${a.source.as_name}`, a.events_count, d.duration, a.id, ...machine(a)],
+      ? [d.id, d.origin, `${d.scope}:${d.value}`, d.scenario, d.type, a.source.cn, asNumberName(a.source), a.events_count, d.duration, d.simulated, a.id, ...machine(a)]
+      : [d.id, d.origin, `${d.scope}:${d.value}`, d.scenario, a.simulated ? `(simul)${d.type}` : d.type, a.source.cn, asNumberName(a.source), a.events_count, d.duration, a.id, ...machine(a)],
   }, undefined, 'No active decisions');
   if (format === 'human' && skipped > 0) console.log(`${skipped} duplicated entries skipped`);
 }
