@@ -3,6 +3,7 @@ import { AlertsService, AlertView, readAlertsQuery, readDeleteAlertsQuery, Reten
 import { DomainError, ErrorCode, parseDuration } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
 import { CliError } from '../cli-error';
+import { asCscliPrintsIt } from '../cscli-json';
 import { asNumberName, OutputFormat, printJson, printList } from '../output';
 import type { AlertDeleteOptions, AlertFilterOptions, AlertListOptions } from './alerts.command';
 
@@ -53,14 +54,14 @@ export async function listAlerts(app: INestApplicationContext, format: OutputFor
   printList(format, alerts, format === 'raw'
     ? { header: ['id', 'scope', 'value', 'reason', 'country', 'as', 'decisions', 'created_at', ...(o.machine ? ['machine'] : [])], row: (a) => [a.id, a.source.scope, a.source.value, a.scenario, a.source.cn, asNumberName(a.source), decisionsSummary(a), a.start_at, ...machine(a)] }
     : { header: ['ID', 'value', 'reason', 'country', 'as', 'decisions', 'created_at', ...(o.machine ? ['machine'] : [])], row: (a) => [a.id, a.source.value ? `${a.source.scope}:${a.source.value}` : a.source.scope, a.scenario, a.source.cn, asNumberName(a.source), decisionsSummary(a), a.start_at, ...machine(a)] },
-  undefined, 'No active alerts');
+  asCscliPrintsIt, 'No active alerts');
 }
 
 export async function inspectAlerts(app: INestApplicationContext, format: OutputFormat, ids: string[], details: boolean): Promise<void> {
   for (const id of ids) {
     if (!/^\d{1,18}$/.test(id)) throw new CliError(`alert id '${id}' is not a number`);
     const view = toAlertView(await app.get(AlertsService).get(id).catch((e) => notFoundAs(e, `alert ${id} not found`)));
-    if (format === 'json') printJson(view);
+    if (format === 'json') printJson(asCscliPrintsIt(view));
     else printAlert(view, details);
   }
 }

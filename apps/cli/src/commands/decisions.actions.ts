@@ -6,6 +6,7 @@ import { DecisionFilter } from '@lapi/db';
 import { DecisionWriter } from '@lapi/decisions';
 import { SingleBar } from 'cli-progress';
 import { CliError } from '../cli-error';
+import { asCscliPrintsIt } from '../cscli-json';
 import { readImportFile } from '../import-file';
 import { asNumberName, OutputFormat, printJson, printList } from '../output';
 import type { AddOptions, DeleteOptions, ImportOptions, ListOptions, TargetOptions } from './decisions.command';
@@ -54,7 +55,7 @@ export async function listDecisions(app: INestApplicationContext, format: Output
   const alerts = (await app.get(AlertsService).search(filter)).map((a) => toAlertView(a, now));
   const skipped = dedup(alerts);
   if (format === 'json') {
-    printJson(alerts);
+    printJson(alerts.map(asCscliPrintsIt));
     return;
   }
   const rows = alerts.flatMap((a) => a.decisions.map((d) => ({ a, d })));
