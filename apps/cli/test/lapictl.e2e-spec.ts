@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { connectNats, NatsBus } from '@lapi/bus';
 import { buildServices, createTestDatabase, pollUntil, TestDatabase } from '@lapi/testing';
 import { call, startTestLapi, TestLapi } from '../../standalone/test/support/test-lapi';
 
@@ -229,5 +230,31 @@ describe('lapictl while the standalone LAPI runs on the embedded database', () =
     expect((await call(lapi, 'GET', '/v1/decisions', { apiKey: key })).status).toBe(200);
     expect((await lapictl(env, 'decisions', 'add', '--ip', '192.0.2.200')).code).toBe(0);
     await pollUntil(async () => (await call(lapi, 'GET', '/v1/decisions?ip=192.0.2.200', { apiKey: key })).body?.length === 1, 'the LAPI to serve it', { timeoutMs: 5000 });
+  });
+});
+
+describe('lapictl with NATS_URL set', () => {
+  let db: TestDatabase;
+  let bus: NatsBus;
+  const prefix = `lapictl-bus-${process.pid}-${Date.now()}`;
+  const seen: string[] = [];
+
+  beforeAll(async () => {
+    buildServices();
+    db = await createTestDatabase();
+    bus = new NatsBus(await connectNats(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', 'lapictl-test'), prefix);
+    bus.onDecisionChanges((c) => seen.push(...c.decisions.map((d) => `${d.value}:${d.ended ? 'ended' : 'active'}`)));
+  });
+  afterAll(async () => {
+    await bus.close();
+    await db.drop();
+  });
+
+  it('publishes its writes on the bus like the services do, so nodes need no reconcile to learn of them', async () => {
+    const env = { DATABASE_URL: db.url, NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', LAPI_BUS_SUBJECT_PREFIX: prefix };
+    expect((await lapictl(env, 'decisions', 'add', '-i', '192.0.2.77')).code).toBe(0);
+    await pollUntil(() => seen.includes('192.0.2.77:active'), 'the new decision on the bus', { timeoutMs: 5000 });
+    expect((await lapictl(env, 'decisions', 'delete', '-i', '192.0.2.77')).code).toBe(0);
+    await pollUntil(() => seen.includes('192.0.2.77:ended'), 'its end on the bus', { timeoutMs: 5000 });
   });
 });
