@@ -17,7 +17,19 @@ let colors = false;
 /** cscli's --color: auto means only on a terminal, and never when NO_COLOR is set (no-color.org). */
 export function setColorMode(mode: ColorMode, stdoutIsTty = Boolean(process.stdout.isTTY), env = process.env): boolean {
   colors = mode === 'yes' || (mode === 'auto' && stdoutIsTty && !env.NO_COLOR);
+  // cli-table3 colours through @colors/colors, which decides on its own: make it follow ours.
+  const painter = tableColors();
+  if (colors) painter?.enable();
+  else painter?.disable();
   return colors;
+}
+
+function tableColors(): { enable(): void; disable(): void } | undefined {
+  try {
+    return require('@colors/colors/safe') as { enable(): void; disable(): void };
+  } catch {
+    return undefined; // an optional dependency of cli-table3: without it tables have no colours at all
+  }
 }
 
 /** Prints a list as a table (human), JSON (cscli's shapes) or CSV (raw, cscli's columns). */

@@ -193,6 +193,26 @@ describe('lapictl against Postgres', () => {
       expect(res.stderr).not.toMatch(/\n\s+at /);
     }
   });
+
+  it('colours tables only when asked or on a terminal, and takes -o after the command as cscli does', async () => {
+    const plain = await ok('alerts', 'list');
+    expect(plain).not.toMatch(/\x1b\[/);
+    expect(await ok('alerts', 'list', '--color', 'yes')).toMatch(/\x1b\[/);
+    expect(JSON.parse(await ok('alerts', 'list', '-o', 'json')).length).toBeGreaterThan(0);
+    expect((await ok('version')).trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect((await ok('--version')).trim()).toBe((await ok('version')).trim());
+  });
+
+  it('flushes the alerts whose decisions have ended, keeping those still in force', async () => {
+    await ok('decisions', 'add', '-i', '192.0.2.91');
+    await ok('decisions', 'add', '-i', '192.0.2.92');
+    await ok('decisions', 'delete', '-i', '192.0.2.91');
+    const alertsOf = async (ip: string) => JSON.parse(await ok('-o', 'json', 'alerts', 'list', '-i', ip, '-l', '0')).length;
+    expect(await alertsOf('192.0.2.91')).toBe(1);
+    expect(await ok('alerts', 'flush', '--max-items', '0')).toMatch(/^[1-9]\d* alert\(s\) and \d+ ended decision\(s\) flushed/);
+    expect(await alertsOf('192.0.2.91')).toBe(0);
+    expect(await alertsOf('192.0.2.92')).toBe(1);
+  });
 });
 
 describe('lapictl on a data directory without a database', () => {
@@ -230,6 +250,8 @@ describe('lapictl while the standalone LAPI runs on the embedded database', () =
     expect((await call(lapi, 'GET', '/v1/decisions', { apiKey: key })).status).toBe(200);
     expect((await lapictl(env, 'decisions', 'add', '--ip', '192.0.2.200')).code).toBe(0);
     await pollUntil(async () => (await call(lapi, 'GET', '/v1/decisions?ip=192.0.2.200', { apiKey: key })).body?.length === 1, 'the LAPI to serve it', { timeoutMs: 5000 });
+    expect((await lapictl(env, 'lapi', 'status', '-u', `${lapi.url}/`)).stdout).toMatch(/answers/);
+    expect((await lapictl(env, 'lapi', 'status', '-u', 'http://127.0.0.1:1/')).code).toBe(1);
   });
 });
 
