@@ -1,5 +1,7 @@
 import { normalizeScope, parseCidr, parseDuration, parseIp } from '@lapi/common';
+import { CsvError, parse } from 'csv-parse/sync';
 import { readFileSync } from 'node:fs';
+import { CliError } from './cli-error';
 
 export interface ImportLine {
   value: string;
@@ -10,10 +12,12 @@ export interface ImportLine {
   origin: string;
 }
 
-export interface ImportDefaults {
-  duration: string;
-  type: string;
-  reason: string;
+/** The import flags (-d, -t, -R, --scope): as cscli's, they replace the file's values where given. */
+export interface ImportOverrides {
+  duration?: string;
+  type?: string;
+  reason?: string;
+  scope?: string;
 }
 
 export interface ImportResult {
@@ -22,51 +26,78 @@ export interface ImportResult {
   skipped: { line: number; why: string }[];
 }
 
-type Raw = Partial<Record<keyof ImportLine, string>>;
+/** What upstream's cscli fills in where neither the file nor a flag gives a value. */
+const DEFAULTS = { duration: '4h', type: 'ban', reason: 'manual' };
+/** Upstream marks every imported decision with this origin, whatever the file says. */
+export const IMPORT_ORIGIN = 'cscli-import';
 
-/** Reads cscli's import formats: CSV with a header line (any of duration,origin,reason,scope,type,value) or a JSON array. */
-export function readImportFile(path: string, format: 'csv' | 'json' | undefined, defaults: ImportDefaults): ImportResult {
-  const text = readFileSync(path, 'utf8');
+type Raw = Partial<Record<keyof ImportLine, unknown>>;
+
+/** Reads cscli's import formats: CSV (RFC 4180) with a header line naming any of duration,origin,reason,scope,type,value, or a JSON array. */
+export function readImportFile(path: string, format: 'csv' | 'json' | undefined, overrides: ImportOverrides): ImportResult {
+  const text = readText(path);
   const kind = format ?? (path.endsWith('.json') || text.trimStart().startsWith('[') ? 'json' : 'csv');
-  const raws = kind === 'json' ? fromJson(text) : fromCsv(text);
+  const raws = kind === 'json' ? fromJson(path, text) : fromCsv(path, text);
   const result: ImportResult = { lines: [], skipped: [] };
-  raws.forEach(({ raw, line }) => {
-    const checked = check(raw, defaults);
+  for (const { raw, line } of raws) {
+    const checked = check(raw, overrides);
     if (typeof checked === 'string') result.skipped.push({ line, why: checked });
     else result.lines.push(checked);
-  });
+  }
   return result;
 }
 
-function fromCsv(text: string): { raw: Raw; line: number }[] {
-  const rows = text.split(/\r?\n/);
-  const header = rows[0].split(',').map((h) => h.trim().toLowerCase());
-  if (!header.includes('value')) throw new Error('the CSV header line must name a value column');
-  const out: { raw: Raw; line: number }[] = [];
-  rows.slice(1).forEach((row, i) => {
-    if (row.trim() === '') return;
-    const cells = row.split(',');
-    const raw: Raw = {};
-    header.forEach((h, j) => ((raw as Record<string, string>)[h] = (cells[j] ?? '').trim()));
-    out.push({ raw, line: i + 2 });
-  });
-  return out;
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
+    throw new CliError(`cannot read ${path}: ${why}`);
+  }
 }
 
-function fromJson(text: string): { raw: Raw; line: number }[] {
-  const parsed: unknown = JSON.parse(text);
-  if (!Array.isArray(parsed)) throw new Error('a JSON import must be an array of objects');
+function fromCsv(path: string, text: string): { raw: Raw; line: number }[] {
+  let rows: { record: Record<string, string>; info: { lines: number } }[];
+  try {
+    rows = parse(text, {
+      columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
+      skip_empty_lines: true,
+      relax_column_count: true,
+      bom: true,
+      info: true,
+    });
+  } catch (e) {
+    const why = e instanceof CsvError ? e.message : String(e);
+    throw new CliError(`cannot read ${path}: not valid CSV (${why})`);
+  }
+  if (rows.length > 0 && !('value' in rows[0].record)) throw new CliError(`cannot read ${path}: the CSV header line must name a value column`);
+  return rows.map(({ record, info }) => ({ raw: record, line: info.lines }));
+}
+
+function fromJson(path: string, text: string): { raw: Raw; line: number }[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new CliError(`cannot read ${path}: not valid JSON (${(e as Error).message}); give --format csv if it is CSV`);
+  }
+  if (!Array.isArray(parsed)) throw new CliError(`cannot read ${path}: a JSON import must be an array of objects`);
   return parsed.map((o, i) => ({ raw: (o ?? {}) as Raw, line: i + 1 }));
 }
 
-function check(raw: Raw, d: ImportDefaults): ImportLine | string {
-  const value = String(raw.value ?? '').trim();
+const text = (v: unknown): string => (v === undefined || v === null ? '' : String(v).trim());
+
+function check(raw: Raw, o: ImportOverrides): ImportLine | string {
+  const value = text(raw.value);
   if (!value) return 'no value';
-  const scope = normalizeScope(raw.scope || (value.includes('/') ? 'Range' : 'Ip'));
+  const scope = normalizeScope(o.scope || text(raw.scope) || (value.includes('/') ? 'Range' : 'Ip'));
   if (scope === 'Ip' && !parseIp(value)) return `'${value}' is not an IP address`;
   if (scope === 'Range' && (!value.includes('/') || !parseCidr(value))) return `'${value}' is not a CIDR range`;
-  const duration = raw.duration || d.duration;
+  const duration = o.duration || text(raw.duration) || DEFAULTS.duration;
   const ms = parseDuration(duration);
   if (ms === undefined || ms <= 0) return `'${duration}' is not a duration`;
-  return { value, scope, duration, type: raw.type || d.type, reason: raw.reason || d.reason, origin: raw.origin || 'cscli' };
+  // Reasons are kept exactly as written (quoted commas, inner quotes, spaces).
+  const reason = o.reason || (raw.reason === undefined || raw.reason === '' ? DEFAULTS.reason : String(raw.reason));
+  return { value, scope, duration, type: o.type || text(raw.type) || DEFAULTS.type, reason, origin: IMPORT_ORIGIN };
 }

@@ -1,38 +1,62 @@
-import 'reflect-metadata';
-import { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { loadConfig } from '@lapi/config';
 import { Command, CommanderError, Option } from 'commander';
-import { CliModule } from './cli.module';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describeError } from './cli-error';
 import { alertsCommand } from './commands/alerts.command';
 import { bouncersCommand } from './commands/bouncers.command';
 import { capiCommand } from './commands/capi.command';
 import { consoleCommand } from './commands/console.command';
 import { decisionsCommand } from './commands/decisions.command';
+import { lapiCommand } from './commands/lapi.command';
 import { machinesCommand } from './commands/machines.command';
-import { OutputFormat } from './output';
+import { metricsCommand } from './commands/metrics.command';
+import { ColorMode, OutputFormat, Run, setColorMode } from './output';
+
+// Only commander and the command grammar load here: --help and usage errors answer without the
+// framework, the database driver or the domain libs, which load once a command has parsed (run).
+
+/** The project's version, from the package.json above this file (in src/ or in dist/). */
+function version(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return 'unknown';
+}
 
 const program = new Command('lapictl')
   .description('Administer a lapi-cluster LAPI through its database (what cscli machines|bouncers|decisions|alerts do)')
   .addOption(new Option('-o, --output <format>', 'output format').choices(['human', 'json', 'raw']).default('human'))
-  .exitOverride()
-  .showHelpAfterError(false);
+  .addOption(new Option('--color <when>', 'colours in tables').choices(['yes', 'no', 'auto']).default('auto'))
+  .version(version(), '--version', 'print the version')
+  .showHelpAfterError(false)
+  .hook('preAction', () => {
+    setColorMode(program.opts<{ color: ColorMode }>().color);
+  });
+
+const format = () => program.opts<{ output: OutputFormat }>().output;
 
 /** Opens the database (and bus) with the LAPI's configuration, runs one command, closes. */
-function run(fn: (app: INestApplicationContext, format: OutputFormat) => Promise<void>) {
-  return async () => {
-    const config = Object.assign(loadConfig(), { backgroundJobs: false, metricsPort: 0, embeddedRole: 'lapictl' as const });
-    const app = await NestFactory.createApplicationContext(CliModule.with(config), { logger: ['fatal', 'error'], abortOnError: false });
-    try {
-      await fn(app, program.opts<{ output: OutputFormat }>().output);
-    } finally {
-      await app.close();
-    }
-  };
-}
+const run: Run = (fn) => async () => {
+  const { openCliApp } = await import('./cli-app');
+  const app = await openCliApp();
+  try {
+    await fn(app, format());
+  } finally {
+    await app.close();
+  }
+};
 
-program.addCommand(machinesCommand(run)).addCommand(bouncersCommand(run)).addCommand(decisionsCommand(run)).addCommand(alertsCommand(run));
-program.addCommand(capiCommand(run)).addCommand(consoleCommand(run));
+program.addCommand(machinesCommand(run));
+program.addCommand(bouncersCommand(run));
+program.addCommand(decisionsCommand(run));
+program.addCommand(alertsCommand(run));
+program.addCommand(capiCommand(run));
+program.addCommand(consoleCommand(run));
+program.addCommand(lapiCommand());
+program.addCommand(metricsCommand(format));
+program.command('version').description('print the version').action(() => console.log(version()));
+
 // Usage errors exit 2 with commander's one-line message, at every level.
 const overrideExits = (c: Command): void => {
   c.exitOverride();
@@ -40,9 +64,9 @@ const overrideExits = (c: Command): void => {
 };
 overrideExits(program);
 
-program.parseAsync(process.argv).catch((e: Error) => {
+program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
-  // Domain and configuration errors are for the operator: one line, no stack.
-  console.error(`error: ${e.message}`);
+  // Every other failure is for the operator: one line, no stack.
+  console.error(`error: ${describeError(e)}`);
   process.exit(1);
 });

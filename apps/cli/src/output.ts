@@ -1,7 +1,8 @@
+import type { INestApplicationContext } from '@nestjs/common';
 import Table from 'cli-table3';
-import { INestApplicationContext } from '@nestjs/common';
 
 export type OutputFormat = 'human' | 'json' | 'raw';
+export type ColorMode = 'yes' | 'no' | 'auto';
 
 /** What each command file is given: wraps an action so it runs inside the app context, with the chosen output format. */
 export type Run = (fn: (app: INestApplicationContext, format: OutputFormat) => Promise<void>) => () => Promise<void>;
@@ -11,26 +12,78 @@ export interface Columns<T> {
   row(item: T): (string | number | boolean)[];
 }
 
-/** Prints a list as a table (human), JSON (the same objects the API returns) or CSV (raw, like cscli). */
-export function printList<T>(format: OutputFormat, items: T[], columns: Columns<T>, asJson: (item: T) => unknown = (i) => i): void {
+let colors = false;
+
+/** cscli's --color: auto means only on a terminal, and never when NO_COLOR is set (no-color.org). */
+export function setColorMode(mode: ColorMode, stdoutIsTty = Boolean(process.stdout.isTTY), env = process.env): boolean {
+  colors = mode === 'yes' || (mode === 'auto' && stdoutIsTty && !env.NO_COLOR);
+  // cli-table3 colours through @colors/colors, which decides on its own: make it follow ours.
+  const painter = tableColors();
+  if (colors) painter?.enable();
+  else painter?.disable();
+  return colors;
+}
+
+function tableColors(): { enable(): void; disable(): void } | undefined {
+  try {
+    return require('@colors/colors/safe') as { enable(): void; disable(): void };
+  } catch {
+    return undefined; // an optional dependency of cli-table3: without it tables have no colours at all
+  }
+}
+
+/** Prints a list as a table (human), JSON (cscli's shapes) or CSV (raw, cscli's columns). */
+export function printList<T>(format: OutputFormat, items: T[], columns: Columns<T>, asJson: (item: T) => unknown = (i) => i, empty = 'No entries.'): void {
   if (format === 'json') {
-    console.log(JSON.stringify(items.map(asJson), null, 2));
+    printJson(items.map(asJson));
     return;
   }
   if (format === 'raw') {
-    console.log(columns.header.map(csv).join(','));
-    for (const item of items) console.log(columns.row(item).map((v) => csv(String(v))).join(','));
+    console.log(toCsv([columns.header, ...items.map((i) => columns.row(i).map(String))]));
     return;
   }
   if (items.length === 0) {
-    console.log('No entries.');
+    console.log(empty);
     return;
   }
-  const table = new Table({ head: columns.header });
+  const table = new Table({ head: columns.header, style: colors ? undefined : { head: [], border: [] } });
   for (const item of items) table.push(columns.row(item).map(String));
   console.log(table.toString());
 }
 
-function csv(v: string): string {
-  return /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+/** Indented JSON, as cscli's MarshalIndent. */
+export function printJson(value: unknown): void {
+  console.log(JSON.stringify(value, null, 2));
+}
+
+/** RFC 4180 lines, quoted only where needed, as Go's encoding/csv writes them. */
+export function toCsv(rows: string[][]): string {
+  return rows.map((r) => r.map(csvField).join(',')).join('\n');
+}
+
+function csvField(v: string): string {
+  return /[",\n\r]/.test(v) || v.startsWith(' ') ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+/** cscli's "as" column: number and name, empty when the source has neither (as its GetAsNumberName). */
+export function asNumberName(source: { as_number: string; as_name: string }): string {
+  const num = source.as_number && source.as_number !== '0' ? source.as_number : '';
+  return source.as_name ? `${num} ${source.as_name}` : num;
+}
+
+/** Go's time.RFC3339 (seconds, Z), as cscli prints times. */
+export function rfc3339(d: Date | null | undefined): string {
+  return d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : '';
+}
+
+/** Go's Duration.String() rounded to the second ("1h2m3s", "0s"), as cscli prints ages. */
+export function goDuration(ms: number): string {
+  const neg = ms < 0;
+  let s = Math.round(Math.abs(ms) / 1000);
+  if (s === 0) return '0s';
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  return `${neg ? '-' : ''}${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${s}s`;
 }

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { connectNats, NatsBus } from '@lapi/bus';
 import { buildServices, createTestDatabase, pollUntil, TestDatabase } from '@lapi/testing';
 import { call, startTestLapi, TestLapi } from '../../standalone/test/support/test-lapi';
 
@@ -36,30 +37,65 @@ describe('lapictl against Postgres', () => {
   });
   afterAll(() => db.drop());
 
-  it('adds, lists, validates and deletes machines', async () => {
-    await ok('machines', 'add', 'm1', '--password', 'pw', '--no-validate');
-    expect(JSON.parse(await ok('-o', 'json', 'machines', 'list'))).toEqual([expect.objectContaining({ machineId: 'm1', isValidated: false })]);
-    await ok('machines', 'validate', 'm1');
-    expect(JSON.parse(await ok('-o', 'json', 'machines', 'list'))[0].isValidated).toBe(true);
+  it('adds, lists, validates and deletes machines, with cscli\'s JSON keys and CSV columns', async () => {
+    await ok('machines', 'add', 'm1', '-p', 'pw', '--no-validate');
+    expect(JSON.parse(await ok('-o', 'json', 'machines', 'list'))).toEqual([expect.objectContaining({ machineId: 'm1', isValidated: false, auth_type: 'password', created_at: expect.any(String) })]);
+    await ok('machine', 'validate', 'm1');
+    const raw = (await ok('-o', 'raw', 'machines', 'list')).trim().split('\n');
+    expect(raw[0]).toBe('machine_id,ip_address,updated_at,validated,version,auth_type,last_heartbeat');
+    expect(raw[1]).toMatch(/^m1,,\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ,true,,password,-$/);
     await ok('machines', 'delete', 'm1');
     expect(JSON.parse(await ok('-o', 'json', 'machines', 'list'))).toEqual([]);
   });
 
-  it('prints a new bouncer key once in raw output, and lists the bouncer', async () => {
-    const key = (await ok('-o', 'raw', 'bouncers', 'add', 'fw1')).trim();
-    expect(key).toMatch(/^[A-Za-z0-9_-]{40,}$/);
-    expect(JSON.parse(await ok('-o', 'json', 'bouncers', 'list'))).toEqual([expect.objectContaining({ name: 'fw1' })]);
-    expect((await lapictl(env, 'bouncers', 'add', 'fw1')).code).toBe(1);
+  it('adds a machine with a generated name and password, and writes a credentials file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lapictl-creds-'));
+    const file = join(dir, 'local_api_credentials.yaml');
+    await ok('machines', 'add', '--auto', '-f', file, '-u', 'http://192.0.2.9:8080/');
+    const text = readFileSync(file, 'utf8');
+    rmSync(dir, { recursive: true, force: true });
+    const login = /^login: (\S+)$/m.exec(text)?.[1];
+    expect(text).toMatch(/^url: http:\/\/192\.0\.2\.9:8080\/$/m);
+    expect(text).toMatch(/^password: \S{20,}$/m);
+    expect(JSON.parse(await ok('-o', 'json', 'machines', 'list')).map((m: { machineId: string }) => m.machineId)).toContain(login);
   });
 
-  it('adds Ip and Range decisions (v4, v6), lists them with time left, deletes by ip', async () => {
-    await ok('decisions', 'add', '--ip', '192.0.2.5', '-d', '2h');
-    await ok('decisions', 'add', '--range', '2001:db8::/48', '-t', 'captcha');
-    const list = JSON.parse(await ok('-o', 'json', 'decisions', 'list'));
-    expect(list.map((d: { value: string }) => d.value).sort()).toEqual(['192.0.2.5', '2001:db8::/48']);
-    expect(list.find((d: { value: string }) => d.value === '192.0.2.5').duration).toMatch(/^1h59m/);
-    expect(await ok('decisions', 'delete', '--ip', '192.0.2.5')).toMatch(/1 decision/);
-    expect(JSON.parse(await ok('-o', 'json', 'decisions', 'list', '--ip', '192.0.2.5'))).toEqual([]);
+  it('refuses bad names and numbers before opening the database', async () => {
+    const cases: [string[], RegExp][] = [
+      [['machines', 'add', 'bad name/x', '-p', 'pw'], /invalid for argument 'name'/],
+      [['bouncers', 'add', ''], /a name cannot be empty/],
+      [['decisions', 'list', '-l', 'abc'], /'abc' is invalid\. expected a whole number/],
+    ];
+    for (const [args, message] of cases) {
+      const res = await lapictl({ ...env, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' }, ...args);
+      expect(res.code).toBe(2);
+      expect(res.stderr.trim()).toMatch(message);
+    }
+  });
+
+  it('prints a new bouncer key once in raw output, and lists the bouncer as cscli does', async () => {
+    const key = (await ok('-o', 'raw', 'bouncers', 'add', 'fw1')).trim();
+    expect(key).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+    expect(JSON.parse(await ok('-o', 'json', 'bouncers', 'list'))).toEqual([expect.objectContaining({ name: 'fw1', revoked: false, ip_address: '', auth_type: 'api-key' })]);
+    const raw = (await ok('-o', 'raw', 'bouncer', 'list')).trim().split('\n');
+    expect(raw[0]).toBe('name,ip,revoked,last_pull,type,version,auth_type');
+    expect(raw[1]).toMatch(/^fw1,,validated,\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ,,,api-key$/);
+    expect((await lapictl(env, 'bouncers', 'add', 'fw1')).code).toBe(1);
+    expect((await ok('-o', 'raw', 'bouncers', 'add', 'fw2', '-k', 'kept-from-crowdsec-0123456789')).trim()).toBe('kept-from-crowdsec-0123456789');
+  });
+
+  it('adds Ip and Range decisions (v4, v6), lists them grouped by alert with time left, deletes by ip', async () => {
+    await ok('decisions', 'add', '-i', '192.0.2.5', '-d', '2h');
+    await ok('decision', 'add', '-r', '2001:db8::/48', '-t', 'captcha');
+    const alerts = JSON.parse(await ok('-o', 'json', 'decisions', 'list'));
+    const decisions = alerts.flatMap((a: { decisions: { value: string }[] }) => a.decisions);
+    expect(decisions.map((d: { value: string }) => d.value).sort()).toEqual(['192.0.2.5', '2001:db8::/48']);
+    expect(decisions.find((d: { value: string }) => d.value === '192.0.2.5').duration).toMatch(/^1h59m/);
+    const raw = (await ok('-o', 'raw', 'decisions', 'list', '-t', 'captcha')).trim().split('\n');
+    expect(raw[0]).toBe('id,source,ip,reason,action,country,as,events_count,expiration,simulated,alert_id');
+    expect(raw[1]).toMatch(/^\d+,cscli,Range:2001:db8::\/48,manual 'captcha' from 'lapictl',captcha,,,1,3h59m[\d.]+s,false,\d+$/);
+    expect(await ok('decisions', 'remove', '-i', '192.0.2.5')).toMatch(/1 decision/);
+    expect(JSON.parse(await ok('-o', 'json', 'decisions', 'list', '-i', '192.0.2.5'))).toEqual([]);
   });
 
   it('imports a CSV, skipping bad lines with their numbers and exiting non-zero', async () => {
@@ -75,8 +111,68 @@ describe('lapictl against Postgres', () => {
     expect(res.stdout).toMatch(/2498 decision\(s\) imported, 2 line\(s\) skipped/);
     expect(res.stderr).toMatch(/line 12: skipped: 'not-an-ip'/);
     expect(res.stderr).toMatch(/line 2002: skipped/);
-    const inRange = JSON.parse(await ok('-o', 'json', 'decisions', 'list', '-l', '5000'));
-    expect(inRange.filter((d: { value: string }) => d.value.startsWith('100.70.')).length).toBe(2498);
+    const imported = JSON.parse(await ok('-o', 'json', 'decisions', 'list', '-l', '0', '--origin', 'cscli-import'));
+    const values = imported.flatMap((a: { decisions: { value: string }[] }) => a.decisions.map((d) => d.value));
+    expect(values.filter((v: string) => v.startsWith('100.70.')).length).toBe(2498);
+  });
+
+  it('imports quoted CSV fields (commas, doubled quotes, line breaks) unchanged, with origin cscli-import', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lapictl-'));
+    const file = join(dir, 'quoted.csv');
+    writeFileSync(file, [
+      'value,reason,duration',
+      '198.51.100.1,"brute force, ssh",1h',
+      '198.51.100.2,"he said ""stop""",1h',
+      '198.51.100.3,"two\nlines, and ""quotes""",1h',
+      '198.51.100.4,,1h',
+    ].join('\r\n'));
+    const res = await lapictl(env, 'decisions', 'import', '-i', file);
+    expect(res.code).toBe(0);
+    const alerts = JSON.parse(await ok('-o', 'json', 'decisions', 'list', '-r', '198.51.100.0/24', '--contained'));
+    const byValue = new Map<string, { scenario: string; origin: string }>(alerts.flatMap((a: { decisions: { value: string }[] }) => a.decisions.map((d) => [d.value, d])));
+    expect([...byValue.keys()].sort()).toEqual(['198.51.100.1', '198.51.100.2', '198.51.100.3', '198.51.100.4']);
+    expect(byValue.get('198.51.100.1')!.scenario).toBe('brute force, ssh');
+    expect(byValue.get('198.51.100.2')!.scenario).toBe('he said "stop"');
+    expect(byValue.get('198.51.100.3')!.scenario).toBe('two\nlines, and "quotes"');
+    expect(byValue.get('198.51.100.4')!.scenario).toBe('manual');
+    expect(new Set([...byValue.values()].map((d) => d.origin))).toEqual(new Set(['cscli-import']));
+    // As cscli's, the flags replace the file's values.
+    const res2 = await lapictl(env, 'decisions', 'import', '-i', file, '-d', '2h', '-R', 'from flags', '-t', 'captcha');
+    rmSync(dir, { recursive: true, force: true });
+    expect(res2.code).toBe(0);
+    const raw = (await ok('-o', 'raw', 'decisions', 'list', '-r', '198.51.100.0/24', '--contained', '-t', 'captcha')).trim().split('\n').slice(1);
+    expect(raw).toHaveLength(4);
+    for (const row of raw) expect(row).toMatch(/^\d+,cscli-import,Ip:198\.51\.100\.\d,from flags,captcha,,,4,1h59m[\d.]+s,false,\d+$/);
+  });
+
+  it('counts each decision type in the alerts list summary', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lapictl-'));
+    const file = join(dir, 'mixed.json');
+    const types = ['ban', 'ban', 'captcha', 'ban', 'captcha'];
+    writeFileSync(file, JSON.stringify(types.map((type, i) => ({ value: `203.0.113.${i + 1}`, type }))));
+    expect((await lapictl(env, 'decisions', 'import', '-i', file)).code).toBe(0);
+    rmSync(dir, { recursive: true, force: true });
+    const raw = (await ok('-o', 'raw', 'alerts', 'list', '-l', '1')).trim().split('\n');
+    expect(raw[0]).toBe('id,scope,value,reason,country,as,decisions,created_at');
+    expect(raw[1]).toMatch(/^\d+,cscli\/manual-import,,add: 5 IPs,,,ban:3 captcha:2,\S+Z$/);
+  });
+
+  it('answers a missing file, bad JSON and an unknown alert with one plain line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lapictl-'));
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '[{"value": "1.2.3.4",}]');
+    const cases: [string[], RegExp][] = [
+      [['decisions', 'import', '-i', join(dir, 'nope.csv')], /^error: cannot read \S+nope\.csv: no such file$/],
+      [['decisions', 'import', '-i', bad], /^error: cannot read \S+bad\.json: not valid JSON/],
+      [['alerts', 'inspect', '999999'], /^error: alert 999999 not found$/],
+      [['machines', 'validate', 'ghost'], /^error: machine ghost not found$/],
+    ];
+    for (const [args, message] of cases) {
+      const res = await lapictl(env, ...args);
+      expect(res.code).toBe(1);
+      expect(res.stderr.trim()).toMatch(message);
+    }
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('lists, inspects and deletes alerts', async () => {
@@ -84,6 +180,7 @@ describe('lapictl against Postgres', () => {
     expect(alerts.length).toBeGreaterThanOrEqual(3);
     const first = alerts[0];
     expect(JSON.parse(await ok('-o', 'json', 'alerts', 'inspect', String(first.id)))).toMatchObject({ id: first.id, machine_id: 'lapictl' });
+    expect(await ok('alerts', 'inspect', '-d', String(first.id))).toMatch(new RegExp(`^Alert ${first.id}: `));
     expect(await ok('alerts', 'delete', '--id', String(first.id))).toMatch(/1 alert/);
     expect((await lapictl(env, 'alerts', 'inspect', String(first.id))).code).toBe(1);
   });
@@ -95,6 +192,42 @@ describe('lapictl against Postgres', () => {
       expect(res.stderr.trim().split('\n')).toHaveLength(1);
       expect(res.stderr).not.toMatch(/\n\s+at /);
     }
+  });
+
+  it('colours tables only when asked or on a terminal, and takes -o after the command as cscli does', async () => {
+    const plain = await ok('alerts', 'list');
+    expect(plain).not.toMatch(/\x1b\[/);
+    expect(await ok('alerts', 'list', '--color', 'yes')).toMatch(/\x1b\[/);
+    expect(JSON.parse(await ok('alerts', 'list', '-o', 'json')).length).toBeGreaterThan(0);
+    expect((await ok('version')).trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect((await ok('--version')).trim()).toBe((await ok('version')).trim());
+  });
+
+  it('flushes the alerts whose decisions have ended, keeping those still in force', async () => {
+    await ok('decisions', 'add', '-i', '192.0.2.91');
+    await ok('decisions', 'add', '-i', '192.0.2.92');
+    await ok('decisions', 'delete', '-i', '192.0.2.91');
+    const alertsOf = async (ip: string) => JSON.parse(await ok('-o', 'json', 'alerts', 'list', '-i', ip, '-l', '0')).length;
+    expect(await alertsOf('192.0.2.91')).toBe(1);
+    expect(await ok('alerts', 'flush', '--max-items', '0')).toMatch(/^[1-9]\d* alert\(s\) and \d+ ended decision\(s\) flushed/);
+    expect(await alertsOf('192.0.2.91')).toBe(0);
+    expect(await alertsOf('192.0.2.92')).toBe(1);
+  });
+});
+
+describe('lapictl on a data directory without a database', () => {
+  it('refuses it, says where it looked, and creates nothing', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'lapictl-empty-')), 'data');
+    mkdirSync(dir);
+    const res = await lapictl({ LAPI_DATA_DIR: dir, DATABASE_URL: '' }, 'decisions', 'list');
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim()).toBe(
+      `error: no lapi-cluster database in ${dir} (looked for ${dir}/pg and a running LAPI's socket ${dir}/.s.PGSQL.5432); ` +
+        'run lapictl from the directory where the LAPI runs, set LAPI_DATA_DIR to its data directory, or set DATABASE_URL',
+    );
+    expect(res.stdout).toBe('');
+    expect(existsSync(join(dir, 'pg'))).toBe(false);
+    rmSync(dirname(dir), { recursive: true, force: true });
   });
 });
 
@@ -117,5 +250,33 @@ describe('lapictl while the standalone LAPI runs on the embedded database', () =
     expect((await call(lapi, 'GET', '/v1/decisions', { apiKey: key })).status).toBe(200);
     expect((await lapictl(env, 'decisions', 'add', '--ip', '192.0.2.200')).code).toBe(0);
     await pollUntil(async () => (await call(lapi, 'GET', '/v1/decisions?ip=192.0.2.200', { apiKey: key })).body?.length === 1, 'the LAPI to serve it', { timeoutMs: 5000 });
+    expect((await lapictl(env, 'lapi', 'status', '-u', `${lapi.url}/`)).stdout).toMatch(/answers/);
+    expect((await lapictl(env, 'lapi', 'status', '-u', 'http://127.0.0.1:1/')).code).toBe(1);
+  });
+});
+
+describe('lapictl with NATS_URL set', () => {
+  let db: TestDatabase;
+  let bus: NatsBus;
+  const prefix = `lapictl-bus-${process.pid}-${Date.now()}`;
+  const seen: string[] = [];
+
+  beforeAll(async () => {
+    buildServices();
+    db = await createTestDatabase();
+    bus = new NatsBus(await connectNats(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', 'lapictl-test'), prefix);
+    bus.onDecisionChanges((c) => seen.push(...c.decisions.map((d) => `${d.value}:${d.ended ? 'ended' : 'active'}`)));
+  });
+  afterAll(async () => {
+    await bus.close();
+    await db.drop();
+  });
+
+  it('publishes its writes on the bus like the services do, so nodes need no reconcile to learn of them', async () => {
+    const env = { DATABASE_URL: db.url, NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', LAPI_BUS_SUBJECT_PREFIX: prefix };
+    expect((await lapictl(env, 'decisions', 'add', '-i', '192.0.2.77')).code).toBe(0);
+    await pollUntil(() => seen.includes('192.0.2.77:active'), 'the new decision on the bus', { timeoutMs: 5000 });
+    expect((await lapictl(env, 'decisions', 'delete', '-i', '192.0.2.77')).code).toBe(0);
+    await pollUntil(() => seen.includes('192.0.2.77:ended'), 'its end on the bus', { timeoutMs: 5000 });
   });
 });

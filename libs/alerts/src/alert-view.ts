@@ -44,3 +44,5 @@ function sourceView(a: AlertEntity) {
     value: a.sourceValue,
   };
 }
+
+export type AlertView = ReturnType<typeof toAlertView>;

@@ -3,12 +3,13 @@ import { DecisionWritesModule } from '@lapi/decisions';
 import { AlertBatcher } from './alert-batcher';
 import { AlertsController } from './alerts.controller';
 import { AlertsService } from './alerts.service';
+import { DatabaseGauges } from './database-gauges';
 import { RetentionService } from './retention.service';
 
 @Module({
   imports: [DecisionWritesModule],
   controllers: [AlertsController],
-  providers: [AlertBatcher, AlertsService, RetentionService],
+  providers: [AlertBatcher, AlertsService, RetentionService, DatabaseGauges],
   exports: [AlertsService, RetentionService],
 })
 export class AlertsModule {}

@@ -1,3 +1,4 @@
+export * from './alert-queries';
 export * from './alert-view';
 export * from './alerts.module';
 export * from './alerts.service';

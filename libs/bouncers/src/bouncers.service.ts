@@ -1,4 +1,4 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Bus } from '@lapi/bus';
 import { BouncerIdentity, RefreshingCache, conflict, forbidden, notFound } from '@lapi/common';
 import { BouncerEntity, BouncersRepository } from '@lapi/db';
@@ -14,6 +14,7 @@ const toIdentity = (row: BouncerEntity): BouncerIdentity => ({ id: row.id, name:
 
 @Injectable()
 export class BouncersService implements OnModuleInit {
+  private readonly logger = new Logger('Bouncers');
   /** Bouncer rows by key hash. */
   private readonly cache: RefreshingCache<string, BouncerEntity[]>;
   private readonly hashes = new LRUCache<string, string>({ max: MAX_REMEMBERED_KEYS });
@@ -56,7 +57,7 @@ export class BouncersService implements OnModuleInit {
    */
   identify(apiKey: string | string[] | undefined, ip: string): BouncerIdentity | Promise<BouncerIdentity> {
     const key = Array.isArray(apiKey) ? apiKey[0] : apiKey;
-    if (!key) throw forbidden('access forbidden');
+    if (!key) throw this.refuse(ip, 'no API key');
     const hash = this.hashOf(key);
     const rows = this.cache.get(hash);
     return rows instanceof Promise ? rows.then((r) => this.identityOf(hash, r, ip)) : this.identityOf(hash, rows, ip);
@@ -67,9 +68,15 @@ export class BouncersService implements OnModuleInit {
    * its own `name@ip` row, and so its own stream cursor.
    */
   private identityOf(hash: string, rows: BouncerEntity[], ip: string): BouncerIdentity | Promise<BouncerIdentity> {
-    if (rows.length === 0) throw forbidden('access forbidden');
+    if (rows.length === 0) throw this.refuse(ip, 'unknown API key');
     const row = rows.find((r) => r.ipAddress === ip);
     return row ? toIdentity(row) : this.rowForNewHost(hash, rows, ip).then(toIdentity);
+  }
+
+  /** An operator reading the logs sees who is knocking with a wrong key; the key itself is never logged. */
+  private refuse(ip: string, why: string) {
+    this.logger.warn(`refused a bouncer from ${ip}: ${why}`);
+    return forbidden('access forbidden');
   }
 
   /**

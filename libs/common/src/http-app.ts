@@ -128,7 +128,10 @@ export async function serve(module: Type<unknown> | DynamicModule, options: Serv
     app.getHttpServer().once('close', () => metrics.close());
     logger.log(`metrics on http://${options.listenAddr}:${options.metricsPort}/metrics`);
   }
-  logger.log(`listening on http://${options.listenAddr}:${options.listenPort}`);
+  const address = `http://${options.listenAddr}:${options.listenPort}`;
+  logger.log(`listening on ${address}`);
+  // once: Nest's own shutdown hook re-sends the signal after closing, which must then end the process.
+  process.once('SIGTERM', () => logger.warn(`SIGTERM: stopping ${address}, finishing the requests in flight`));
   return app;
 }
 
@@ -141,7 +144,15 @@ export function runService(name: string, build: () => { module: DynamicModule; o
     const { module, options } = build();
     await serve(module, options, name);
   })().catch((e: Error) => {
-    console.error(e?.name === 'ConfigError' ? `configuration error: ${e.message}` : e);
+    console.error(startupFailure(e));
     process.exit(1);
   });
+}
+
+/** What stopped a service from starting, as one line when the operator can fix it. */
+function startupFailure(e: Error & { code?: string; port?: number; address?: string }): string | Error {
+  if (e?.name === 'ConfigError') return `configuration error: ${e.message}`;
+  if (e?.code === 'EADDRINUSE') return `cannot listen on ${e.address ?? ''}:${e.port ?? ''}: port ${e.port ?? ''} is in use (another LAPI, or CrowdSec's?); stop it, or set LAPI_PORT (LAPI_METRICS_PORT for the metrics listener)`;
+  if (e?.code === 'EACCES') return `cannot listen on ${e.address ?? ''}:${e.port ?? ''}: permission denied; use a port above 1023 (LAPI_PORT)`;
+  return e;
 }

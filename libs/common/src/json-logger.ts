@@ -6,7 +6,8 @@ export class JsonLogger implements LoggerService {
   private readonly pino: pino.Logger;
 
   constructor(level: 'error' | 'warn' | 'info' | 'debug') {
-    this.pino = pino({ level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime });
+    // Level names as words ("warn"), not pino's numbers: what an operator greps for.
+    this.pino = pino({ level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } });
   }
 
   log(message: unknown, context?: string) {

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { JwtService, LoginThrottle, MachineSessions } from '@lapi/auth';
 import { Bus } from '@lapi/bus';
 import { DomainError, ErrorCode, forbidden, notFound, parseIp, spanContains, parseCidr, unauthorized } from '@lapi/common';
@@ -16,6 +16,8 @@ export type Registration = 'created' | 'validated';
 
 @Injectable()
 export class MachinesService {
+  private readonly logger = new Logger('Machines');
+
   constructor(
     private readonly machines: MachinesRepository,
     private readonly jwt: JwtService,
@@ -55,8 +57,14 @@ export class MachinesService {
     if (wait > 0) throw new DomainError(ErrorCode.TooManyRequests, `too many failed logins for ${machineId} from ${ip}, retry in ${Math.ceil(wait / 1000)}s`);
     const machine = await this.machines.findWithPassword(machineId);
     const ok = await bcrypt.compare(password, machine?.passwordHash ?? NO_PASSWORD_HASH);
-    if (!machine?.passwordHash || !ok) throw unauthorized('incorrect Username or Password');
-    if (!machine.isValidated) throw unauthorized(`machine ${machineId} not validated`);
+    if (!machine?.passwordHash || !ok) {
+      this.logger.warn(`failed login for machine '${machineId}' from ${ip}: ${machine ? 'wrong password' : 'unknown machine'}`);
+      throw unauthorized('incorrect Username or Password');
+    }
+    if (!machine.isValidated) {
+      this.logger.warn(`refused login for machine '${machineId}' from ${ip}: not validated yet (lapictl machines validate ${machineId})`);
+      throw unauthorized(`machine ${machineId} not validated`);
+    }
     await this.throttle.recordSuccess(machineId, ip);
     await this.machines.recordLogin(machine.id, ip, scenarios?.join(','));
     return this.jwt.issue(machineId);

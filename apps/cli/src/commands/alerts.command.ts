@@ -1,10 +1,8 @@
 import { Command } from 'commander';
-import { AlertsService, toAlertView } from '@lapi/alerts';
-import { normalizeScope, parseCidr, parseDuration, parseIp } from '@lapi/common';
-import { AlertFilter } from '@lapi/db';
-import { printList, Run } from '../output';
+import { wholeNumber } from '../arguments';
+import { Run } from '../output';
 
-interface FilterOptions {
+export interface AlertFilterOptions {
   ip?: string;
   range?: string;
   scope?: string;
@@ -12,72 +10,50 @@ interface FilterOptions {
   scenario?: string;
   since?: string;
   until?: string;
-  limit?: string;
+  type?: string;
+  contained?: boolean;
 }
 
-function ago(text: string | undefined, name: string): Date | undefined {
-  if (text === undefined) return undefined;
-  const ms = parseDuration(text);
-  if (ms === undefined) throw new Error(`--${name}: '${text}' is not a duration`);
-  return new Date(Date.now() - ms);
+export interface AlertListOptions extends AlertFilterOptions {
+  all?: boolean;
+  machine?: boolean;
+  limit: number;
 }
 
-function filterOf(o: FilterOptions): AlertFilter {
-  const f: AlertFilter = { scenario: o.scenario, value: o.value, scope: o.scope ? normalizeScope(o.scope) : undefined, since: ago(o.since, 'since'), until: ago(o.until, 'until') };
-  if (o.ip) f.ip = parseIp(o.ip) ?? fail(`'${o.ip}' is not an IP address`);
-  if (o.range) f.ip = parseCidr(o.range) ?? fail(`'${o.range}' is not a CIDR range`);
-  return f;
+export interface AlertDeleteOptions extends AlertFilterOptions {
+  id?: string;
+  all?: boolean;
 }
 
-function fail(message: string): never {
-  throw new Error(message);
+const actions = () => import('./alerts.actions');
+
+/** cscli's alert filters. */
+function filters(c: Command): Command {
+  return c.option('-i, --ip <ip>', 'alerts from this source IP').option('-r, --range <cidr>', 'alerts from this range')
+    .option('--scope <scope>', 'source scope (ip, range)').option('-v, --value <value>', 'source value in that scope').option('-s, --scenario <scenario>', 'scenario')
+    .option('--contained', 'alerts whose source is contained by the range, rather than containing the IP');
 }
 
 export function alertsCommand(run: Run): Command {
-  const cmd = new Command('alerts').description('manage alerts');
-  const filters = (c: Command) =>
-    c.option('-i, --ip <ip>', 'alerts with a decision on this IP').option('-r, --range <cidr>', 'alerts with a decision on this range')
-      .option('--scope <scope>', 'source scope').option('-v, --value <value>', 'source value').option('-s, --scenario <scenario>', 'scenario')
-      .option('--since <duration>', 'started less than this long ago').option('--until <duration>', 'started more than this long ago');
+  const cmd = new Command('alerts').alias('alert').description('manage alerts');
 
-  filters(cmd.command('list').description('list alerts, newest first')).option('-l, --limit <n>', 'at most this many', '50')
-    .action((o: FilterOptions) =>
-      run(async (app, format) => {
-        const found = await app.get(AlertsService).search({ ...filterOf(o), limit: Number(o.limit) || 50 });
-        printList(format, found, {
-          header: ['ID', 'Value', 'Reason', 'Country', 'AS', 'Decisions', 'Created At'],
-          row: ({ alert: a, decisions }) => [a.id, `${a.sourceScope}:${a.sourceValue}`, a.scenario, a.sourceCountry, a.sourceAsName, decisions.map((d) => `${d.type}:${decisions.length}`).slice(0, 1).join(''), a.createdAt.toISOString()],
-        }, (a) => toAlertView(a));
-      })(),
-    );
+  filters(cmd.command('list').alias('ls').description('list alerts, newest first'))
+    .option('-a, --all', 'include alerts from the Central API and lists')
+    .option('--since <duration>', 'newer than this (4h, 30d)').option('--until <duration>', 'older than this (4h, 30d)')
+    .option('--type <type>', 'alerts with a decision of this type (ban, captcha)')
+    .option('-m, --machine', 'show the machine that sent each alert')
+    .option('-l, --limit <n>', 'at most this many (0: no limit)', wholeNumber, 50)
+    .action((o: AlertListOptions) => run(async (app, format) => (await actions()).listAlerts(app, format, o))());
 
-  cmd.command('inspect <id>').description('show one alert with its decisions and events').action((id: string) =>
-    run(async (app, format) => {
-      if (!/^\d+$/.test(id)) fail(`alert id '${id}' is not a number`);
-      const view = toAlertView(await app.get(AlertsService).get(id));
-      if (format === 'json') console.log(JSON.stringify(view, null, 2));
-      else {
-        console.log(`Alert ${view.id}: ${view.scenario} on ${view.source.scope}:${view.source.value} (machine ${view.machine_id}, ${view.created_at})`);
-        console.log(`  ${view.message}`);
-        for (const d of view.decisions) console.log(`  decision ${d.id}: ${d.type} ${d.scope}:${d.value} for ${d.duration} (${d.origin})`);
-        for (const e of view.events) console.log(`  event ${e.timestamp}: ${e.meta.map((m) => `${m.key}=${m.value}`).join(' ')}`);
-      }
-    })(),
-  );
+  cmd.command('inspect <ids...>').description('show alerts with their decisions').option('-d, --details', 'show the events too')
+    .action((ids: string[], o: { details?: boolean }) => run(async (app, format) => (await actions()).inspectAlerts(app, format, ids, Boolean(o.details)))());
 
-  filters(cmd.command('delete').description('delete alerts (their active decisions end)')).option('--id <id>', 'one alert').option('--all', 'every alert')
-    .action((o: FilterOptions & { id?: string; all?: boolean }) =>
-      run(async (app) => {
-        const service = app.get(AlertsService);
-        let n: number;
-        if (o.id) n = await service.deleteById(o.id);
-        else {
-          const narrowed = o.ip || o.range || o.scope || o.value || o.scenario || o.since || o.until;
-          if (!narrowed && !o.all) fail('give a filter, or --all to delete every alert');
-          n = await service.deleteByFilter(filterOf(o));
-        }
-        console.log(`${n} alert(s) deleted`);
-      })(),
-    );
+  filters(cmd.command('delete').alias('remove').description('delete alerts (their active decisions end, bouncers are told)'))
+    .option('--id <id>', 'one alert').option('-a, --all', 'every alert')
+    .action((o: AlertDeleteOptions) => run(async (app) => (await actions()).deleteAlerts(app, o))());
+
+  cmd.command('flush').description('apply the retention now: keep at most --max-items alerts, none older than --max-age')
+    .option('--max-items <n>', 'alerts to keep', wholeNumber, 5000).option('--max-age <duration>', 'oldest alert to keep', '7d')
+    .action((o: { maxItems: number; maxAge: string }) => run(async (app) => (await actions()).flushAlerts(app, o))());
   return cmd;
 }

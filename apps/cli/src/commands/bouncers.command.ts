@@ -1,37 +1,21 @@
 import { Command } from 'commander';
-import { BouncersService } from '@lapi/bouncers';
-import { printList, Run } from '../output';
+import { name, wholeNumber } from '../arguments';
+import { Run } from '../output';
+
+const actions = () => import('./bouncers.actions');
 
 export function bouncersCommand(run: Run): Command {
-  const cmd = new Command('bouncers').description('manage bouncers (remediation components)');
+  const cmd = new Command('bouncers').alias('bouncer').description('manage bouncers (remediation components)');
   cmd
-    .command('add <name>')
+    .command('add')
+    .argument('<name>', 'bouncer name', name)
     .description('add a bouncer and print its API key (shown only this once)')
-    .option('--key <key>', 'use this key instead of a generated one')
-    .action((name: string, o: { key?: string }) =>
-      run(async (app, format) => {
-        const key = await app.get(BouncersService).add(name, o.key);
-        if (format === 'raw') console.log(key);
-        else if (format === 'json') console.log(JSON.stringify(key));
-        else console.log(`API key for '${name}':\n\n   ${key}\n\nPlease keep this key since you will not be able to retrieve it!`);
-      })(),
-    );
-  cmd.command('list').description('list bouncers').action(() =>
-    run(async (app, format) => {
-      const bouncers = await app.get(BouncersService).list();
-      printList(format, bouncers, {
-        header: ['Name', 'IP Address', 'Valid', 'Last API pull', 'Type', 'Version', 'Auth Type'],
-        row: (b) => [b.name, b.ipAddress, '✔️', b.lastPull?.toISOString() ?? '', b.type, b.version, b.authType],
-      }, (b) => ({ name: b.name, ipAddress: b.ipAddress, lastPull: b.lastPull, type: b.type, version: b.version, authType: b.authType, createdAt: b.createdAt }));
-    })(),
-  );
-  cmd.command('delete <names...>').description('delete bouncers (and their per-host rows)').action((names: string[]) =>
-    run(async (app) => {
-      for (const name of names) {
-        await app.get(BouncersService).delete(name);
-        console.log(`bouncer ${name} deleted`);
-      }
-    })(),
-  );
+    .option('-k, --key <key>', 'use this key (e.g. one kept from a CrowdSec database) instead of a generated one')
+    .option('-l, --length <n>', 'length of a generated key', wholeNumber)
+    .action((bouncer: string, o: { key?: string; length?: number }) => run(async (app, format) => (await actions()).addBouncer(app, format, bouncer, o))());
+  cmd.command('list').alias('ls').description('list bouncers')
+    .action(() => run(async (app, format) => (await actions()).listBouncers(app, format))());
+  cmd.command('delete <names...>').alias('remove').description('delete bouncers (and their per-host rows)')
+    .action((names: string[]) => run(async (app) => (await actions()).deleteBouncers(app, names))());
   return cmd;
 }

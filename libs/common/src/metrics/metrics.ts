@@ -17,3 +17,31 @@ export const fanoutLag = new Histogram({
   buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: [registry],
 });
 export const reconciles = new Counter({ name: 'lapi_index_reconciles_total', help: 'Times the index was reconciled from the database.', registers: [registry] });
+
+export type GaugeRow = { labels: Record<string, string>; value: number };
+const gaugeReaders = new Map<string, () => Promise<GaugeRow[]>>();
+
+/** A gauge read from the database when scraped, as upstream's LAPI computes these two. */
+function databaseGauge(name: string, help: string, labelNames: string[]): Gauge {
+  return new Gauge({
+    name, help, labelNames, registers: [registry],
+    async collect() {
+      const read = gaugeReaders.get(name);
+      if (!read) return;
+      // A database that does not answer leaves the last values rather than failing the whole scrape.
+      const rows = await read().catch(() => undefined);
+      if (!rows) return;
+      this.reset();
+      for (const r of rows) this.set(r.labels, r.value);
+    },
+  });
+}
+
+/** Upstream's, so CrowdSec's Grafana dashboards work: active decisions per reason, origin and action; alerts per scenario. */
+export const activeDecisionsGauge = databaseGauge('cs_active_decisions', 'Number of active decisions.', ['reason', 'origin', 'action']);
+export const alertsGauge = databaseGauge('cs_alerts', 'Number of alerts (excluding CAPI).', ['reason']);
+
+/** Where a database gauge's values come from (the lib owning the tables registers it). */
+export function readGaugeFrom(gauge: 'cs_active_decisions' | 'cs_alerts', read: () => Promise<GaugeRow[]>): void {
+  gaugeReaders.set(gauge, read);
+}

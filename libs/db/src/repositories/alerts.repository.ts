@@ -26,7 +26,7 @@ export interface AlertFilter {
   hasActiveDecision?: boolean;
   decisionType?: string;
   origin?: string;
-  /** false keeps alerts whose decisions come from crowdsec or cscli only. */
+  /** false keeps alerts whose decisions are local (crowdsec, cscli, cscli-import, console). */
   includeCapi?: boolean;
   alertSource?: string;
   limit?: number;
@@ -170,6 +170,11 @@ export class AlertsRepository {
     return affected(byAge) + affected(byCount);
   }
 
+  /** Alerts per scenario, for upstream's cs_alerts gauge (which leaves out the Central API's). */
+  async countByScenario(): Promise<{ scenario: string; n: number }[]> {
+    return this.dataSource.query(`SELECT scenario, count(*)::int AS n FROM alerts a WHERE NOT EXISTS (SELECT 1 FROM decisions d WHERE d.alert_id = a.id AND d.origin IN ('CAPI', 'lists')) GROUP BY scenario`);
+  }
+
   async count(): Promise<number> {
     const [row] = await this.dataSource.query('SELECT count(*)::int AS n FROM alerts');
     return row.n;
@@ -225,7 +230,8 @@ export function alertFilterSql(f: AlertFilter, params: unknown[]): string[] {
   if (f.createdBefore) where.push(`a.created_at <= ${p(f.createdBefore)}`);
   if (f.decisionType !== undefined) where.push(hasDecision(`d.type = ${p(f.decisionType)}`));
   if (f.origin !== undefined) where.push(hasDecision(`d.origin = ${p(f.origin)}`));
-  else if (f.includeCapi === false) where.push(hasDecision(`d.origin IN ('crowdsec', 'cscli')`));
+  // Upstream's local origins: decisions cscli imports and the console sends are local too.
+  else if (f.includeCapi === false) where.push(hasDecision(`d.origin IN ('crowdsec', 'cscli', 'cscli-import', 'console')`));
   if (f.alertSource !== undefined) where.push(hasDecision(`d.origin = ${p(f.alertSource)}`));
   if (f.hasActiveDecision === true) where.push(hasDecision('NOT d.ended AND d.until > now()'));
   if (f.hasActiveDecision === false) where.push(`NOT ${hasDecision('true')}`);

@@ -242,6 +242,11 @@ export class DecisionsRepository {
   }
 
   /** Removes ended decisions older than `maxAgeMs` that no alert holds any more. */
+  /** Active decisions per reason, origin and action, for upstream's cs_active_decisions gauge. */
+  async countActiveByReason(): Promise<{ scenario: string; origin: string; type: string; n: number }[]> {
+    return this.dataSource.query('SELECT scenario, origin, type, count(*)::int AS n FROM decisions WHERE NOT ended AND until > now() GROUP BY scenario, origin, type');
+  }
+
   async purgeEnded(maxAgeMs: number): Promise<number> {
     const res = await this.dataSource.query(
       `DELETE FROM decisions WHERE ended AND until < now() - ($1::bigint * interval '1 millisecond') AND alert_id IS NULL`,

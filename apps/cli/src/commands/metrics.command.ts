@@ -1,0 +1,33 @@
+import { Command } from 'commander';
+import { OutputFormat, printList } from '../output';
+
+async function metricsUrl(): Promise<string> {
+  const { loadConfig } = await import('@lapi/config');
+  const c = loadConfig();
+  if (c.metricsPort === 0) throw new Error('the metrics listener is off (LAPI_METRICS_PORT=0); give --url');
+  const host = c.listenAddr.includes(':') ? `[${c.listenAddr}]` : c.listenAddr;
+  return `http://${host}:${c.metricsPort}/metrics`;
+}
+
+/** Prometheus samples worth an operator's glance: upstream's cs_* and ours (lapi_*), without histogram buckets. */
+function samples(text: string): { name: string; value: string }[] {
+  return text.split('\n')
+    .filter((l) => /^(cs|lapi)_/.test(l) && !/_bucket\{/.test(l))
+    .map((l) => {
+      const at = l.lastIndexOf(' ');
+      return { name: l.slice(0, at), value: l.slice(at + 1) };
+    });
+}
+
+/** `metrics`: the LAPI's Prometheus metrics (cscli metrics reads the same listener). */
+export function metricsCommand(format: () => OutputFormat): Command {
+  return new Command('metrics').description('show the LAPI\'s metrics (its Prometheus listener)').option('-u, --url <url>', 'the metrics URL (default: from LAPI_LISTEN_ADDR and LAPI_METRICS_PORT)')
+    .action(async (o: { url?: string }) => {
+      const url = o.url ?? (await metricsUrl());
+      const res = await fetch(url, { signal: AbortSignal.timeout(5000) }).catch((e: Error) => {
+        throw new Error(`no metrics at ${url} (${(e.cause as Error | undefined)?.message ?? e.message}); is the LAPI running?`);
+      });
+      if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+      printList(format(), samples(await res.text()), { header: ['metric', 'value'], row: (s) => [s.name, s.value] });
+    });
+}

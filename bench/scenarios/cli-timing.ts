@@ -1,0 +1,98 @@
+/**
+ * How long an operator waits for the admin command: `lapictl --help` and `lapictl decisions list`
+ * beside `cscli --help` and `cscli decisions list` (cscli through our standalone LAPI, lapictl
+ * straight from the same database), each the median of several runs on the same data.
+ * Writes bench/results/cli.json; `npm run bench:cli`.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client } from 'pg';
+import { buildServices, createCscli, startService } from '@lapi/testing';
+import { environment, main, saveResult } from '../lib/results';
+
+const RUNS = 7;
+const DECISIONS = 200;
+const ROOT = resolve(__dirname, '../..');
+const LAPICTL = join(ROOT, 'scripts/lapictl.js');
+const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+interface Timing {
+  median_ms: number;
+  min_ms: number;
+  max_ms: number;
+  runs: number;
+}
+
+/** Runs a command `RUNS` times after one warm-up (the OS file cache), failing on a non-zero exit. */
+function time(cmd: string, args: string[], env: Record<string, string>): Timing {
+  const once = () => {
+    const start = process.hrtime.bigint();
+    const res = spawnSync(cmd, args, { env: { ...process.env, ...env }, encoding: 'utf8' });
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (res.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${res.status}: ${res.stderr}`);
+    return ms;
+  };
+  once();
+  const samples = Array.from({ length: RUNS }, once).sort((a, b) => a - b);
+  const round = (n: number) => Math.round(n);
+  return { median_ms: round(samples[Math.floor(RUNS / 2)]), min_ms: round(samples[0]), max_ms: round(samples[RUNS - 1]), runs: RUNS };
+}
+
+async function adminQuery(text: string): Promise<void> {
+  const c = new Client({ connectionString: ADMIN_URL });
+  await c.connect();
+  try {
+    await c.query(text);
+  } finally {
+    await c.end();
+  }
+}
+
+main(async () => {
+  buildServices();
+  const name = `lapi_bench_cli_${randomBytes(4).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE ${name}`);
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${name}`;
+  const dbEnv = { DATABASE_URL: u.toString(), NATS_URL: '' };
+  const dir = mkdtempSync(join(tmpdir(), 'bench-cli-'));
+  const lapi = await startService('standalone', dbEnv);
+  try {
+    const lapictl = (...args: string[]) => {
+      const res = spawnSync(process.execPath, [LAPICTL, ...args], { env: { ...process.env, ...dbEnv }, encoding: 'utf8' });
+      if (res.status !== 0) throw new Error(`lapictl ${args.join(' ')}: ${res.stderr}`);
+    };
+    const cscli = createCscli({ url: lapi.url, dir: join(dir, 'cscli') });
+    lapictl('machines', 'add', 'bench-cscli', '--auto', '-f', cscli.credentialsPath, '-u', `${lapi.url}/`);
+    const csv = join(dir, 'decisions.csv');
+    writeFileSync(csv, ['value,reason', ...Array.from({ length: DECISIONS }, (_, i) => `10.0.${i >> 8}.${i & 255},bench ${i}`)].join('\n'));
+    lapictl('decisions', 'import', '-i', csv);
+
+    const cscliArgs = ['-c', cscli.configPath];
+    const runs = {
+      crowdsec: {
+        help: time('cscli', [...cscliArgs, '--help'], {}),
+        decisions_list: time('cscli', [...cscliArgs, 'decisions', 'list'], {}),
+      },
+      standalone: {
+        help: time(process.execPath, [LAPICTL, '--help'], dbEnv),
+        decisions_list: time(process.execPath, [LAPICTL, 'decisions', 'list'], dbEnv),
+      },
+    };
+    saveResult({
+      scenario: 'cli',
+      title: 'Admin command start-up: --help and decisions list',
+      date: new Date().toISOString(),
+      environment: environment(),
+      runs,
+      settings: { runs: RUNS, decisions: DECISIONS, cscli: 'cscli 1.4.6 through our standalone LAPI (HTTP)', lapictl: 'node scripts/lapictl.js, straight to Postgres' },
+    });
+  } finally {
+    await lapi.stop();
+    rmSync(dir, { recursive: true, force: true });
+    await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+});
