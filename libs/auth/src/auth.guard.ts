@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { BouncersService } from '@lapi/bouncers';
 import { AUTH_KIND, AuthKind, LapiRequest, forbidden, unauthorized } from '@lapi/common';
+import { ClientCertificates } from './client-certificate';
 import { JwtService } from './jwt.service';
 import { MachineSessions } from './machine-sessions';
 
@@ -18,6 +19,7 @@ export class AuthGuard implements CanActivate {
     private readonly jwt: JwtService,
     private readonly sessions: MachineSessions,
     private readonly bouncers: BouncersService,
+    private readonly certificates: ClientCertificates,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -30,14 +32,22 @@ export class AuthGuard implements CanActivate {
         req.machine = await this.machine(req);
         return true;
       case 'bouncer':
-        req.bouncer = await this.bouncers.identify(req.headers['x-api-key'], req.ip);
+        req.bouncer = await this.bouncer(req);
         return true;
       case undefined:
         throw forbidden('route has no access rule');
     }
   }
 
+  /** A certificate, when one is presented, is the only credential looked at (as upstream). */
+  private bouncer(req: LapiRequest) {
+    const cert = this.certificates.identify(req, 'bouncer');
+    return cert ? this.bouncers.identifyByCertificate(`${cert.cn}@${req.ip}`, req.ip) : this.bouncers.identify(req.headers['x-api-key'], req.ip);
+  }
+
   private async machine(req: LapiRequest) {
+    // A bouncer's (or a bad) certificate is refused here even with a valid token.
+    this.certificates.identify(req, 'agent');
     const auth = header(req, 'authorization');
     const token = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
     if (!token) throw unauthorized('auth header is empty');

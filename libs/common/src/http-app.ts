@@ -1,6 +1,7 @@
 import { DynamicModule, INestApplication, LogLevel, Logger, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Server as TlsServer } from 'node:tls';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { DomainError, ErrorCode, badRequest } from './errors';
 import { HttpExceptionFilter } from './http-exception.filter';
@@ -8,6 +9,7 @@ import { JsonLogger } from './json-logger';
 import { bouncerRequests, machineRequests, requestDuration, routeRequests } from './metrics/metrics';
 import { startMetricsServer } from './metrics/metrics-server';
 import { LapiRequest } from './auth-kinds';
+import { TlsServerOptions, httpsOptions, manageTlsServer } from './tls/tls-server';
 
 type CountedRequest = LapiRequest & { method: string; routeOptions?: { url?: string } };
 
@@ -26,6 +28,8 @@ export interface HttpAppOptions {
   trustedProxies: string[];
   logLevel: 'error' | 'warn' | 'info' | 'debug';
   logFormat: 'json' | 'text';
+  /** HTTPS when a certificate and key are set (AppConfig.tls). */
+  tls?: TlsServerOptions;
 }
 
 export interface ServeOptions extends HttpAppOptions {
@@ -63,7 +67,9 @@ function parseJsonBody(encoding: string | undefined, raw: Buffer, limit: number)
 
 /** Creates a Nest app on Fastify with the LAPI's body parsing, proxy trust and error shape. */
 export async function createHttpApp(module: Type<unknown> | DynamicModule, options: HttpAppOptions): Promise<INestApplication> {
+  const https = httpsOptions(options.tls);
   const adapter = new FastifyAdapter({
+    ...(https ? { https } : {}),
     bodyLimit: options.maxBodyBytes,
     // Forwarded headers are believed only from these peers (proxy-addr semantics, as upstream's trusted_ips).
     trustProxy: options.trustedProxies.length ? options.trustedProxies : false,
@@ -101,6 +107,10 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, optio
   // Nest routes Fastify's own errors (parsing, limits, 404) through this filter too.
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
+  if (https) {
+    const stop = manageTlsServer(app.getHttpServer() as unknown as TlsServer, options.tls!);
+    app.getHttpServer().once('close', stop);
+  }
   return app;
 }
 
@@ -114,7 +124,7 @@ export async function serve(module: Type<unknown> | DynamicModule, options: Serv
     app.getHttpServer().once('close', () => metrics.close());
     logger.log(`metrics on http://${options.listenAddr}:${options.metricsPort}/metrics`);
   }
-  logger.log(`listening on http://${options.listenAddr}:${options.listenPort}`);
+  logger.log(`listening on ${options.tls?.certFile ? 'https' : 'http'}://${options.listenAddr}:${options.listenPort}`);
   return app;
 }
 

@@ -14,3 +14,5 @@ export * from './json-logger';
 export * from './metrics/metrics';
 export * from './metrics/metrics-server';
 export * from './http-app';
+export * from './tls/tls-server';
+export * from './tls/watched-files';

@@ -1,3 +1,4 @@
+import { accessSync, constants } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseDuration } from '@lapi/common';
 import { parseCidr } from '@lapi/common';
@@ -42,6 +43,28 @@ export class AppConfig {
   backgroundJobs = true;
   /** Port of the Prometheus /metrics listener; 0 turns it off. */
   metricsPort = 6060;
+  /** HTTPS and client certificates (upstream's api.server.tls); see TlsConfig. */
+  tls = new TlsConfig();
+}
+
+/** Upstream's client_verification modes, as Go's tls.ClientAuthType names them. */
+export const CLIENT_VERIFICATION_MODES = ['NoClientCert', 'RequestClientCert', 'RequireAnyClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert'] as const;
+export type ClientVerification = (typeof CLIENT_VERIFICATION_MODES)[number];
+
+export class TlsConfig {
+  /** Server certificate and key: both set, the API listens on HTTPS. */
+  certFile?: string;
+  keyFile?: string;
+  /** CA that client certificates (on the socket, or in the edge's header) must chain to; unset, none is believed. */
+  clientCaFile?: string;
+  clientVerification: ClientVerification = 'VerifyClientCertIfGiven';
+  /** PEM CRL of the client CA: certificates listed there are refused. */
+  crlFile?: string;
+  /** OUs that make a certificate a machine's, and a bouncer's. */
+  agentsAllowedOu: string[] = ['agent-ou'];
+  bouncersAllowedOu: string[] = ['bouncer-ou'];
+  /** Header in which the edge (a trusted proxy) passes the verified client certificate, URL-escaped PEM. */
+  clientCertHeader = 'x-client-cert';
 }
 
 export class ConfigError extends Error {
@@ -97,6 +120,47 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw;
 }
 
+function readableFile(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  try {
+    accessSync(raw, constants.R_OK);
+  } catch {
+    fail(name, raw, 'file does not exist or cannot be read');
+  }
+  return raw;
+}
+
+function list(env: Env, name: string, fallback: string[]): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  return raw.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function loadTls(env: Env): TlsConfig {
+  const t = new TlsConfig();
+  t.certFile = readableFile(env, 'LAPI_TLS_CERT_FILE');
+  t.keyFile = readableFile(env, 'LAPI_TLS_KEY_FILE');
+  if (t.certFile && !t.keyFile) fail('LAPI_TLS_KEY_FILE', '', 'required when LAPI_TLS_CERT_FILE is set');
+  if (t.keyFile && !t.certFile) fail('LAPI_TLS_CERT_FILE', '', 'required when LAPI_TLS_KEY_FILE is set');
+  t.clientCaFile = readableFile(env, 'LAPI_TLS_CLIENT_CA_FILE');
+  t.crlFile = readableFile(env, 'LAPI_TLS_CRL_FILE');
+  if (t.crlFile && !t.clientCaFile) fail('LAPI_TLS_CLIENT_CA_FILE', '', 'required when LAPI_TLS_CRL_FILE is set');
+  const mode = env.LAPI_TLS_CLIENT_VERIFICATION;
+  if (mode !== undefined && mode !== '') {
+    if (!(CLIENT_VERIFICATION_MODES as readonly string[]).includes(mode)) fail('LAPI_TLS_CLIENT_VERIFICATION', mode, `expected one of ${CLIENT_VERIFICATION_MODES.join(', ')}`);
+    t.clientVerification = mode as ClientVerification;
+  }
+  if (/Verify/.test(t.clientVerification) && t.certFile && !t.clientCaFile && mode) {
+    fail('LAPI_TLS_CLIENT_CA_FILE', '', `required with LAPI_TLS_CLIENT_VERIFICATION=${t.clientVerification}`);
+  }
+  t.agentsAllowedOu = list(env, 'LAPI_TLS_AGENTS_ALLOWED_OU', t.agentsAllowedOu);
+  t.bouncersAllowedOu = list(env, 'LAPI_TLS_BOUNCERS_ALLOWED_OU', t.bouncersAllowedOu);
+  const shared = t.agentsAllowedOu.find((ou) => t.bouncersAllowedOu.includes(ou));
+  if (shared) fail('LAPI_TLS_BOUNCERS_ALLOWED_OU', env.LAPI_TLS_BOUNCERS_ALLOWED_OU ?? '', `OU ${JSON.stringify(shared)} is also an agents' OU`);
+  return t;
+}
+
 /** Reads the environment once; a bad value throws a ConfigError naming the variable. */
 export function loadConfig(env: Env = process.env): AppConfig {
   const c = new AppConfig();
@@ -146,5 +210,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     if (format !== 'json' && format !== 'text') fail('LAPI_LOG_FORMAT', format, 'expected json or text');
     c.logFormat = format;
   }
+  c.tls = loadTls(env);
   return c;
 }

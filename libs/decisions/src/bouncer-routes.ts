@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ClientCertificates } from '@lapi/auth';
 import { BouncersService } from '@lapi/bouncers';
 import { BouncerIdentity, LapiRequest, toErrorReply } from '@lapi/common';
 import { readDecisionsQuery, readStreamQuery } from './decision-queries';
@@ -26,6 +27,7 @@ export class BouncerRoutes implements OnModuleInit {
     private readonly host: HttpAdapterHost,
     private readonly bouncers: BouncersService,
     private readonly decisions: DecisionsService,
+    private readonly certificates: ClientCertificates,
   ) {}
 
   onModuleInit(): void {
@@ -54,7 +56,8 @@ export class BouncerRoutes implements OnModuleInit {
     };
     return (req: FastifyRequest, reply: FastifyReply) => {
       try {
-        const bouncer = this.bouncers.identify(req.headers['x-api-key'], req.ip);
+        const cert = this.certificates.identify(req, 'bouncer');
+        const bouncer = cert ? this.bouncers.identifyByCertificate(`${cert.cn}@${req.ip}`, req.ip) : this.bouncers.identify(req.headers['x-api-key'], req.ip);
         if (bouncer instanceof Promise) return bouncer.then((b) => answer(b, req, reply)).catch((e: unknown) => fail(reply, e));
         return answer(bouncer, req, reply);
       } catch (e) {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '@lapi/auth';
 import { BouncersModule } from '@lapi/bouncers';
 import { BouncerRoutes } from './bouncer-routes';
 import { DecisionWriter } from './decision-writer';
@@ -8,7 +9,7 @@ import { MachineDecisionsController } from './machine-decisions.controller';
 
 /** Serving bouncers: the in-memory index and GET /v1/decisions(/stream). */
 @Module({
-  imports: [BouncersModule],
+  imports: [BouncersModule, AuthModule],
   providers: [BouncerRoutes, DecisionsService, IndexSync],
   exports: [DecisionsService, IndexSync],
 })

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ClientCertificates } from '@lapi/auth';
 import { LapiRequest, MachineAuth, Public, bodyValidation, unauthorized } from '@lapi/common';
-import { WatcherAuthDto } from './dto/watcher-auth.dto';
+import { WatcherAuthDto, WatcherCertificateAuthDto } from './dto/watcher-auth.dto';
 import { WatcherRegistrationDto } from './dto/watcher-registration.dto';
 import { MachinesService } from './machines.service';
 
@@ -8,10 +9,18 @@ interface StatusReply {
   status(code: number): { send(body?: unknown): unknown };
 }
 
+/** Validated by hand: which DTO applies depends on whether a certificate was presented. */
+function validLogin<T>(raw: unknown, metatype: new () => T): Promise<T> {
+  return bodyValidation(unauthorized).transform(raw ?? {}, { type: 'body', metatype }) as Promise<T>;
+}
+
 /** /v1/watchers: registration and login (anonymous), and a machine removing itself. */
 @Controller('v1/watchers')
 export class WatchersController {
-  constructor(private readonly machines: MachinesService) {}
+  constructor(
+    private readonly machines: MachinesService,
+    private readonly certificates: ClientCertificates,
+  ) {}
 
   /** 201 when created pending validation, 202 when validated by an auto-registration token. */
   @Public()
@@ -24,9 +33,17 @@ export class WatchersController {
   @Public()
   @Post('login')
   @HttpCode(200)
-  async login(@Body(bodyValidation(unauthorized)) body: WatcherAuthDto, @Req() req: LapiRequest) {
-    const { token, expire } = await this.machines.login(body.machine_id, body.password, req.ip, body.scenarios);
+  async login(@Body() raw: unknown, @Req() req: LapiRequest) {
+    // An agent with a certificate sends no credentials in the body (upstream's TLS login).
+    const cert = this.certificates.identify(req, 'agent');
+    const { token, expire } = cert
+      ? await this.machines.loginWithCertificate(`${cert.cn}@${req.ip}`, req.ip, (await validLogin(raw, WatcherCertificateAuthDto)).scenarios)
+      : await this.passwordLogin(await validLogin(raw, WatcherAuthDto), req.ip);
     return { code: 200, expire: expire.toISOString().replace(/\.\d{3}Z$/, 'Z'), token };
+  }
+
+  private passwordLogin(body: WatcherAuthDto, ip: string) {
+    return this.machines.login(body.machine_id, body.password, ip, body.scenarios);
   }
 
   @MachineAuth()

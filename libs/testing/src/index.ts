@@ -6,3 +6,5 @@ export * from './processes';
 export * from './test-database';
 export * from './test-env';
 export * from './crowdsec';
+export * from './openssl-ca';
+export * from './https-call';
