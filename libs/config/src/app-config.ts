@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseDuration } from '@lapi/common';
 import { parseCidr } from '@lapi/common';
@@ -45,6 +45,19 @@ export class AppConfig {
   metricsPort = 6060;
   /** HTTPS and client certificates (upstream's api.server.tls); see TlsConfig. */
   tls = new TlsConfig();
+  /** The cluster's own CA (apps/ca, `lapictl ca`); see CaConfig. */
+  ca = new CaConfig();
+}
+
+export class CaConfig {
+  /** Where the CA's certificate (ca.pem) and CRL (crl.pem) are written; both are public. */
+  dir = './data/ca';
+  /** The CA's private key, encrypted with the passphrase; readable by the CA process alone. */
+  keyFile = './data/ca/ca.key';
+  /** Passphrase of the key (LAPI_CA_KEY_PASSPHRASE, or the content of LAPI_CA_KEY_PASSPHRASE_FILE). */
+  passphrase?: string;
+  /** Lifetime of the client certificates it issues. */
+  certTtlMs = 30 * 24 * 3600_000;
 }
 
 /** Upstream's client_verification modes, as Go's tls.ClientAuthType names them. */
@@ -73,7 +86,7 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-const SECRET_VARS = new Set(['LAPI_JWT_SECRET', 'LAPI_AUTO_REGISTRATION_TOKEN', 'DATABASE_URL']);
+const SECRET_VARS = new Set(['LAPI_CA_KEY_PASSPHRASE', 'LAPI_JWT_SECRET', 'LAPI_AUTO_REGISTRATION_TOKEN', 'DATABASE_URL']);
 
 function fail(name: string, value: string, why: string): never {
   const shown = SECRET_VARS.has(name) ? '<redacted>' : JSON.stringify(value);
@@ -161,6 +174,20 @@ function loadTls(env: Env): TlsConfig {
   return t;
 }
 
+function loadCa(env: Env, dataDir: string): CaConfig {
+  const ca = new CaConfig();
+  ca.dir = env.LAPI_CA_DIR || `${dataDir}/ca`;
+  ca.keyFile = env.LAPI_CA_KEY_FILE || `${ca.dir}/ca.key`;
+  const file = readableFile(env, 'LAPI_CA_KEY_PASSPHRASE_FILE');
+  const passphrase = file ? readFileSync(file, 'utf8').trim() : env.LAPI_CA_KEY_PASSPHRASE;
+  if (passphrase !== undefined && passphrase !== '') {
+    if (passphrase.length < 12) fail('LAPI_CA_KEY_PASSPHRASE', passphrase, 'must be at least 12 characters');
+    ca.passphrase = passphrase;
+  }
+  ca.certTtlMs = duration(env, 'LAPI_CA_CERT_TTL', ca.certTtlMs);
+  return ca;
+}
+
 /** Reads the environment once; a bad value throws a ConfigError naming the variable. */
 export function loadConfig(env: Env = process.env): AppConfig {
   const c = new AppConfig();
@@ -211,5 +238,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     c.logFormat = format;
   }
   c.tls = loadTls(env);
+  c.ca = loadCa(env, c.dataDir);
   return c;
 }

@@ -3,11 +3,11 @@ import { HealthRegistry } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
 import { DataSource } from 'typeorm';
 import { Database, openDatabase, runMigrations } from './data-source';
-import { AlertsRepository, BouncersRepository, DecisionsRepository, MachinesRepository, SettingsRepository } from './repositories';
+import { AlertsRepository, BouncersRepository, CertificatesRepository, DecisionsRepository, MachinesRepository, SettingsRepository } from './repositories';
 
 export const DATABASE = Symbol('DATABASE');
 
-const REPOSITORIES = [AlertsRepository, BouncersRepository, DecisionsRepository, MachinesRepository, SettingsRepository];
+const REPOSITORIES = [AlertsRepository, BouncersRepository, CertificatesRepository, DecisionsRepository, MachinesRepository, SettingsRepository];
 
 /** Opens Postgres (or the embedded database), applies migrations, and provides the repositories. */
 @Global()

@@ -4,3 +4,4 @@ export * from './decision-filter';
 export * from './decisions.repository';
 export * from './machines.repository';
 export * from './settings.repository';
+export * from './certificates.repository';
