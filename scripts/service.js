@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs one service by name: standalone, ingest, decisions or registration (node scripts/service.js ingest).
-const services = ['standalone', 'ingest', 'decisions', 'registration'];
+// Runs one service by name: standalone, ingest, decisions, registration or ca (node scripts/service.js ingest).
+const services = ['standalone', 'ingest', 'decisions', 'registration', 'ca'];
 const name = process.argv[2];
 if (!services.includes(name)) {
   console.error(`usage: node scripts/service.js <${services.join('|')}>`);

@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { CliModule } from './cli.module';
 import { alertsCommand } from './commands/alerts.command';
 import { bouncersCommand } from './commands/bouncers.command';
+import { caCommand } from './commands/ca.command';
 import { decisionsCommand } from './commands/decisions.command';
 import { machinesCommand } from './commands/machines.command';
 import { OutputFormat } from './output';
@@ -30,6 +31,7 @@ function run(fn: (app: INestApplicationContext, format: OutputFormat) => Promise
 }
 
 program.addCommand(machinesCommand(run)).addCommand(bouncersCommand(run)).addCommand(decisionsCommand(run)).addCommand(alertsCommand(run));
+program.addCommand(caCommand(run));
 // Usage errors exit 2 with commander's one-line message, at every level.
 const overrideExits = (c: Command): void => {
   c.exitOverride();

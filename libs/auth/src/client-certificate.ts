@@ -1,6 +1,8 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Bus } from '@lapi/bus';
 import { DomainError, forbidden, parseCidr, parseIp, spanContains, unauthorized, watchFiles } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
+import { CertificatesRepository } from '@lapi/db';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
@@ -45,6 +47,8 @@ const REASONS: Record<string, string> = {
   CERT_SIGNATURE_FAILURE: 'client certificate signed by unknown authority',
 };
 
+const REVOCATION_POLL_MS = 1000;
+
 const asList = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 /**
@@ -54,22 +58,45 @@ const asList = (v: string | string[] | undefined): string[] => (v === undefined 
  * from the edge's header (TLS at the edge, which verified it against the same CA).
  */
 @Injectable()
-export class ClientCertificates implements OnModuleDestroy {
+export class ClientCertificates implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('ClientCertificates');
   private caCerts: X509Certificate[] = [];
   private readonly stopWatching: () => void;
-  /** Serials revoked since the CRL file was last read (announced on the bus by the CA). */
-  private readonly revoked = new Set<string>();
+  /** Serials the cluster CA revoked (`lapictl ca revoke`): announced on the bus, and read from the database every second. */
+  private revoked = new Set<string>();
+  private pollTimer?: NodeJS.Timeout;
   private readonly trusted: NonNullable<ReturnType<typeof parseCidr>>[];
 
-  constructor(private readonly config: AppConfig) {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly bus: Bus,
+    private readonly issued: CertificatesRepository,
+  ) {
     this.trusted = config.trustedProxies.map((c) => parseCidr(c)!);
     this.loadCa();
     this.stopWatching = watchFiles([config.tls.clientCaFile], () => this.loadCa());
   }
 
+  async onModuleInit(): Promise<void> {
+    this.bus.onRevocation((r) => {
+      if (r.kind === 'certificate') this.revoke(r.id);
+    });
+    // lapictl (no background jobs) authenticates nobody: it needs no revocation list.
+    if (!this.config.backgroundJobs) return;
+    await this.loadRevoked();
+    // The bus is fast but may lose a message; this bounds a missed revocation to a second.
+    this.pollTimer = setInterval(() => void this.loadRevoked().catch((e: Error) => this.logger.warn(`revocations not reloaded: ${e.message}`)), REVOCATION_POLL_MS);
+    this.pollTimer.unref();
+  }
+
   onModuleDestroy(): void {
     this.stopWatching();
+    clearInterval(this.pollTimer);
+  }
+
+  private async loadRevoked(): Promise<void> {
+    const rows = await this.issued.listRevoked();
+    this.revoked = new Set(rows.map((r) => r.serial.toUpperCase()));
   }
 
   /** From now on this serial is refused (a revocation seen on the bus, before any CRL file says so). */
@@ -86,6 +113,12 @@ export class ClientCertificates implements OnModuleDestroy {
     const refuse = role === 'agent' ? unauthorized : forbidden;
     const presented = this.fromSocket(req.socket as TLSSocket | undefined, refuse) ?? this.fromEdgeHeader(req, refuse);
     return presented && this.check(presented, role, refuse);
+  }
+
+  /** The certificate of an agent or a bouncer, whichever it is (renewal keeps the role it has). */
+  identifyAny(req: CertificateRequest): ClientCertificate | undefined {
+    const presented = this.fromSocket(req.socket as TLSSocket | undefined, unauthorized) ?? this.fromEdgeHeader(req, unauthorized);
+    return presented && this.check(presented, undefined, unauthorized);
   }
 
   private fromSocket(socket: TLSSocket | undefined, refuse: (m: string) => DomainError): Presented | undefined {
@@ -120,11 +153,11 @@ export class ClientCertificates implements OnModuleDestroy {
   }
 
   /** Upstream's order: OU, then validity dates, then revocation. */
-  private check(p: Presented, role: CertificateRole, refuse: (m: string) => DomainError): ClientCertificate {
+  private check(p: Presented, role: CertificateRole | undefined, refuse: (m: string) => DomainError): ClientCertificate {
     const tls = this.config.tls;
     const actual = p.ous.some((ou) => tls.agentsAllowedOu.includes(ou)) ? 'agent' : p.ous.some((ou) => tls.bouncersAllowedOu.includes(ou)) ? 'bouncer' : undefined;
     if (!actual) throw refuse(`client certificate OU (${p.ous.join(', ')}) is not allowed`);
-    if (actual !== role) throw refuse(`a ${actual} certificate cannot be used as a ${role}`);
+    if (role && actual !== role) throw refuse(`a ${actual} certificate cannot be used as a ${role}`);
     const now = Date.now();
     if (p.validTo.getTime() < now) throw refuse(REASONS.CERT_HAS_EXPIRED);
     if (p.validFrom.getTime() > now) throw refuse(REASONS.CERT_NOT_YET_VALID);

@@ -117,5 +117,5 @@ function isDecisionChanges(m: unknown): m is DecisionChanges {
 
 function isRevocation(m: unknown): m is Revocation {
   const r = m as Revocation;
-  return !!r && (r.kind === 'bouncer' || r.kind === 'machine') && typeof r.id === 'string';
+  return !!r && (r.kind === 'bouncer' || r.kind === 'machine' || r.kind === 'certificate') && typeof r.id === 'string';
 }

@@ -59,8 +59,8 @@ export interface ClientCertificateOrder {
 
 export class CsrError extends Error {}
 
-/** Reads a CSR and checks it is signed by the key it carries (proof the requester holds it). */
-export function readCsr(csrPem: string): forge.pki.CertificateSigningRequest {
+/** Reads a CSR and checks it is signed by the key it carries (proof the requester holds it) and asks for `name`. */
+export function readCsr(csrPem: string, name: string): forge.pki.CertificateSigningRequest {
   let csr: forge.pki.CertificateSigningRequest;
   try {
     csr = pki.certificationRequestFromPem(csrPem);
@@ -74,14 +74,14 @@ export function readCsr(csrPem: string): forge.pki.CertificateSigningRequest {
     valid = false;
   }
   if (!valid) throw new CsrError('the CSR signature does not match its public key');
+  const cn = csr.subject.getField('CN')?.value as string | undefined;
+  if (cn !== name) throw new CsrError(`the CSR asks for CN ${JSON.stringify(cn ?? '')}, not ${JSON.stringify(name)}`);
   return csr;
 }
 
 /** A client certificate for a CSR: the CA decides subject (CN, OU), dates and usage; the CSR gives the key only. */
 export function signClientCertificate(ca: CaKeyPair, order: ClientCertificateOrder): IssuedCertificate {
-  const csr = readCsr(order.csrPem);
-  const cn = csr.subject.getField('CN')?.value as string | undefined;
-  if (cn !== order.name) throw new CsrError(`the CSR asks for CN ${JSON.stringify(cn ?? '')}, not ${JSON.stringify(order.name)}`);
+  const csr = readCsr(order.csrPem, order.name);
   return issue(ca, csr.publicKey as forge.pki.rsa.PublicKey, [{ shortName: 'OU', value: order.ou }, { name: 'commonName', value: order.name }], order.ttlMs, [
     { name: 'basicConstraints', cA: false, critical: true },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
