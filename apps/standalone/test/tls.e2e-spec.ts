@@ -175,3 +175,48 @@ function serverSerial(url: string, caPath: string): Promise<string> {
     s.once('error', reject);
   });
 }
+
+/** TLS at the edge: the service believes the edge's certificate header only from a trusted proxy. */
+describe.each([
+  ['the edge (a trusted proxy)', ['127.0.0.1/32'], true],
+  ['a peer that is not the edge', ['10.0.0.0/8'], false],
+])('a client certificate header from %s', (_name, trustedProxies, believed) => {
+  let ca: OpensslCa;
+  let other: OpensslCa;
+  let lapi: TestLapi;
+  const header = (cert: IssuedFiles) => ({ 'x-client-cert': encodeURIComponent(readFileSync(cert.certPath, 'utf8')) });
+  const pull = (cert: IssuedFiles) => fetch(`${lapi.url}/v1/decisions`, { headers: header(cert) }).then(async (r) => ({ status: r.status, body: (await r.json()) as { message?: string } }));
+
+  beforeAll(async () => {
+    ca = createOpensslCa('Edge CA');
+    other = createOpensslCa('Forger CA');
+    // Plain HTTP behind the edge: only the client CA, to check the header against.
+    lapi = await startTestLapi({ trustedProxies, tls: Object.assign(new TlsConfig(), { clientCaFile: ca.certPath }) });
+  });
+  afterAll(async () => {
+    await lapi?.close();
+    rmSync(ca.dir, { recursive: true, force: true });
+    rmSync(other.dir, { recursive: true, force: true });
+  });
+
+  it(believed ? 'authenticates the bouncer it names' : 'is ignored: no bouncer is authenticated or created', async () => {
+    const res = await pull(ca.issue({ cn: 'edge-fw', ou: 'bouncer-ou' }));
+    const names = (await lapi.app.get(BouncersRepository).list()).map((b) => b.name);
+    if (believed) {
+      expect(res.status).toBe(200);
+      expect(names).toEqual(['edge-fw@127.0.0.1']);
+    } else {
+      expect(res).toEqual({ status: 403, body: { message: 'access forbidden' } });
+      expect(names).toEqual([]);
+    }
+  });
+
+  it('refuses a header holding a certificate of another CA, or no certificate', async () => {
+    const forged = await pull(other.issue({ cn: 'forged', ou: 'bouncer-ou' }));
+    expect(forged.status).toBe(403);
+    if (believed) expect(forged.body.message).toMatch(/unknown authority/);
+    const junk = await fetch(`${lapi.url}/v1/decisions`, { headers: { 'x-client-cert': 'not%20a%20cert' } });
+    expect(junk.status).toBe(403);
+    expect((await lapi.app.get(BouncersRepository).list()).map((b) => b.name)).not.toContain('forged@127.0.0.1');
+  });
+});

@@ -48,6 +48,7 @@ const REASONS: Record<string, string> = {
 };
 
 const REVOCATION_POLL_MS = 1000;
+const MAX_REMEMBERED_HEADERS = 10_000;
 
 const asList = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
@@ -65,6 +66,8 @@ export class ClientCertificates implements OnModuleInit, OnModuleDestroy {
   /** Serials the cluster CA revoked (`lapictl ca revoke`): announced on the bus, and read from the database every second. */
   private revoked = new Set<string>();
   private pollTimer?: NodeJS.Timeout;
+  /** Edge headers already verified against the CA (cleared when the CA file changes). */
+  private readonly headerVerdicts = new Map<string, Presented | string>();
   private readonly trusted: NonNullable<ReturnType<typeof parseCidr>>[];
 
   constructor(
@@ -137,13 +140,26 @@ export class ClientCertificates implements OnModuleInit, OnModuleDestroy {
     const value = Array.isArray(raw) ? raw[0] : raw;
     // A header from anyone but the edge is ignored, as a forwarded address is: it proves nothing.
     if (!value || !this.fromTrustedProxy(req.socket as { remoteAddress?: string } | undefined)) return undefined;
+    // Parsing and a signature check per request would cost more than a bouncer's lookup: remember verdicts.
+    let verdict = this.headerVerdicts.get(value);
+    if (!verdict) {
+      verdict = this.verifyHeader(value);
+      if (this.headerVerdicts.size >= MAX_REMEMBERED_HEADERS) this.headerVerdicts.clear();
+      this.headerVerdicts.set(value, verdict);
+    }
+    if (typeof verdict === 'string') throw refuse(verdict);
+    return verdict;
+  }
+
+  /** The certificate in the header, or why it is refused. */
+  private verifyHeader(value: string): Presented | string {
     let cert: X509Certificate;
     try {
       cert = new X509Certificate(decodeURIComponent(value));
     } catch {
-      throw refuse('client certificate header is not a PEM certificate');
+      return 'client certificate header is not a PEM certificate';
     }
-    if (!this.caCerts.some((ca) => cert.checkIssued(ca) && cert.verify(ca.publicKey))) throw refuse('client certificate signed by unknown authority');
+    if (!this.caCerts.some((ca) => cert.checkIssued(ca) && cert.verify(ca.publicKey))) return 'client certificate signed by unknown authority';
     return fromX509(cert);
   }
 
@@ -171,6 +187,7 @@ export class ClientCertificates implements OnModuleInit, OnModuleDestroy {
     if (!file) return;
     try {
       const pem = readFileSync(file, 'utf8');
+      this.headerVerdicts?.clear();
       this.caCerts = (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((c) => new X509Certificate(c));
     } catch (e) {
       this.logger.warn(`client CA file not reloaded: ${(e as Error).message}`);
