@@ -220,3 +220,42 @@ describe.each([
     expect((await lapi.app.get(BouncersRepository).list()).map((b) => b.name)).not.toContain('forged@127.0.0.1');
   });
 });
+
+/** Upstream's client_verification modes, on the handshake. */
+describe.each([
+  ['NoClientCert', { none: 200, good: 403, stranger: 403 }],
+  ['RequestClientCert', { none: 200, good: 200, stranger: 403 }],
+  ['RequireAnyClientCert', { none: 'refused', good: 200, stranger: 403 }],
+  ['VerifyClientCertIfGiven', { none: 200, good: 200, stranger: 403 }],
+  ['RequireAndVerifyClientCert', { none: 'refused', good: 200, stranger: 'refused' }],
+] as const)('LAPI_TLS_CLIENT_VERIFICATION=%s', (mode, expected) => {
+  let ca: OpensslCa;
+  let other: OpensslCa;
+  let lapi: TestLapi;
+  let key: string;
+
+  beforeAll(async () => {
+    ca = createOpensslCa('Modes CA');
+    other = createOpensslCa('Modes stranger');
+    const server = ca.issue({ cn: 'lapi', serverNames: ['IP:127.0.0.1'] });
+    lapi = await startTestLapi({ tls: Object.assign(new TlsConfig(), { certFile: server.certPath, keyFile: server.keyPath, clientCaFile: ca.certPath, clientVerification: mode }) });
+    key = await lapi.bouncerKey('keyed');
+  });
+  afterAll(async () => {
+    await lapi?.close();
+    rmSync(ca.dir, { recursive: true, force: true });
+    rmSync(other.dir, { recursive: true, force: true });
+  });
+
+  const outcome = (cert?: IssuedFiles) =>
+    httpsCall(`${lapi.url}/v1/decisions`, { certPath: cert?.certPath, keyPath: cert?.keyPath, caPath: ca.certPath, headers: cert ? {} : { 'x-api-key': key } }).then(
+      (r) => r.status,
+      () => 'refused',
+    );
+
+  it(`answers no certificate (with a key) ${expected.none}, a good one ${expected.good}, another CA's ${expected.stranger}`, async () => {
+    expect(await outcome()).toBe(expected.none);
+    expect(await outcome(ca.issue({ cn: 'm', ou: 'bouncer-ou' }))).toBe(expected.good);
+    expect(await outcome(other.issue({ cn: 's', ou: 'bouncer-ou' }))).toBe(expected.stranger);
+  });
+});
