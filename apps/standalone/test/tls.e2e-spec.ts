@@ -190,8 +190,8 @@ describe.each([
   beforeAll(async () => {
     ca = createOpensslCa('Edge CA');
     other = createOpensslCa('Forger CA');
-    // Plain HTTP behind the edge: only the client CA, to check the header against.
-    lapi = await startTestLapi({ trustedProxies, tls: Object.assign(new TlsConfig(), { clientCaFile: ca.certPath }) });
+    // Plain HTTP behind the edge: the client CA and its CRL, to check the header against.
+    lapi = await startTestLapi({ trustedProxies, tls: Object.assign(new TlsConfig(), { clientCaFile: ca.certPath, crlFile: ca.writeCrl() }) });
   });
   afterAll(async () => {
     await lapi?.close();
@@ -209,6 +209,17 @@ describe.each([
       expect(res).toEqual({ status: 403, body: { message: 'access forbidden' } });
       expect(names).toEqual([]);
     }
+  });
+
+  it('refuses a header holding a certificate the CRL file lists, once the file says so', async () => {
+    const cert = ca.issue({ cn: 'edge-revoked', ou: 'bouncer-ou' });
+    expect((await pull(cert)).status).toBe(believed ? 200 : 403);
+    ca.revoke(cert);
+    const res = await pollUntil(async () => {
+      const r = await pull(cert);
+      return (!believed || /revoked/.test(r.body.message ?? '')) && r;
+    }, 'the CRL to be reloaded', { timeoutMs: 5000, intervalMs: 100 });
+    expect(res.status).toBe(403);
   });
 
   it('refuses a header holding a certificate of another CA, or no certificate', async () => {

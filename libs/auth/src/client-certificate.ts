@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Bus } from '@lapi/bus';
-import { DomainError, forbidden, parseCidr, parseIp, spanContains, unauthorized, watchFiles } from '@lapi/common';
+import { DomainError, forbidden, parseCidr, readCrlSerials, parseIp, spanContains, unauthorized, watchFiles } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
 import { CertificatesRepository } from '@lapi/db';
 import { X509Certificate } from 'node:crypto';
@@ -65,6 +65,8 @@ export class ClientCertificates implements OnModuleInit, OnModuleDestroy {
   private readonly stopWatching: () => void;
   /** Serials the cluster CA revoked (`lapictl ca revoke`): announced on the bus, and read from the database every second. */
   private revoked = new Set<string>();
+  /** LAPI_TLS_CRL_FILE's serials: OpenSSL checks it on connections, this on the edge's header. */
+  private crlSerials = new Set<string>();
   private pollTimer?: NodeJS.Timeout;
   /** Edge headers already verified against the CA (cleared when the CA file changes). */
   private readonly headerVerdicts = new Map<string, Presented | string>();
@@ -77,7 +79,7 @@ export class ClientCertificates implements OnModuleInit, OnModuleDestroy {
   ) {
     this.trusted = config.trustedProxies.map((c) => parseCidr(c)!);
     this.loadCa();
-    this.stopWatching = watchFiles([config.tls.clientCaFile], () => this.loadCa());
+    this.stopWatching = watchFiles([config.tls.clientCaFile, config.tls.crlFile], () => this.loadCa());
   }
 
   async onModuleInit(): Promise<void> {
@@ -177,7 +179,7 @@ export class ClientCertificates implements OnModuleInit, OnModuleDestroy {
     const now = Date.now();
     if (p.validTo.getTime() < now) throw refuse(REASONS.CERT_HAS_EXPIRED);
     if (p.validFrom.getTime() > now) throw refuse(REASONS.CERT_NOT_YET_VALID);
-    if (this.revoked.has(p.serial)) throw refuse(REASONS.CERT_REVOKED);
+    if (this.revoked.has(p.serial) || this.crlSerials.has(p.serial)) throw refuse(REASONS.CERT_REVOKED);
     if (!p.cn) throw refuse('client certificate has no common name');
     return { cn: p.cn, ous: p.ous, serial: p.serial, role: actual };
   }
@@ -188,9 +190,10 @@ export class ClientCertificates implements OnModuleInit, OnModuleDestroy {
     try {
       const pem = readFileSync(file, 'utf8');
       this.headerVerdicts?.clear();
+      if (this.config.tls.crlFile) this.crlSerials = readCrlSerials(readFileSync(this.config.tls.crlFile, 'utf8'));
       this.caCerts = (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((c) => new X509Certificate(c));
     } catch (e) {
-      this.logger.warn(`client CA file not reloaded: ${(e as Error).message}`);
+      this.logger.warn(`client CA or CRL file not reloaded: ${(e as Error).message}`);
     }
   }
 }

@@ -16,3 +16,4 @@ export * from './metrics/metrics-server';
 export * from './http-app';
 export * from './tls/tls-server';
 export * from './tls/watched-files';
+export * from './tls/crl';
