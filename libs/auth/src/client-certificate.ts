@@ -86,8 +86,9 @@ export class ClientCertificates implements OnModuleInit, OnModuleDestroy {
     this.bus.onRevocation((r) => {
       if (r.kind === 'certificate') this.revoke(r.id);
     });
-    // lapictl (no background jobs) authenticates nobody: it needs no revocation list.
-    if (!this.config.backgroundJobs) return;
+    // lapictl (no background jobs) authenticates nobody, and without a client CA no certificate
+    // is ever believed: neither needs the revocation list.
+    if (!this.config.backgroundJobs || !this.config.tls.clientCaFile) return;
     await this.loadRevoked();
     // The bus is fast but may lose a message; this bounds a missed revocation to a second.
     this.pollTimer = setInterval(() => void this.loadRevoked().catch((e: Error) => this.logger.warn(`revocations not reloaded: ${e.message}`)), REVOCATION_POLL_MS);
