@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Runs one service by name: standalone, ingest, decisions, registration, capi, or the CAPI simulator capi-sim
+// Runs one service by name: standalone, ingest, decisions, registration, capi, ca, or the CAPI simulator capi-sim
 // (node scripts/service.js ingest).
-const services = ['standalone', 'ingest', 'decisions', 'registration', 'capi', 'capi-sim'];
+const services = ['standalone', 'ingest', 'decisions', 'registration', 'capi', 'ca', 'capi-sim'];
 const name = process.argv[2];
 if (!services.includes(name)) {
   console.error(`usage: node scripts/service.js <${services.join('|')}>`);

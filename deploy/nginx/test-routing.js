@@ -48,6 +48,7 @@ function backend(name) {
           xff: req.headers['x-forwarded-for'],
           xRealIp: req.headers['x-real-ip'],
           xProto: req.headers['x-forwarded-proto'],
+          xClientCert: req.headers['x-client-cert'],
           connection: req.headers.connection,
           bodyBytes: bytes,
         }),
@@ -139,6 +140,8 @@ async function main() {
       ['POST', '/v1/watchers', 'registration'],
       ['DELETE', '/v1/watchers/self', 'registration'],
       ['POST', '/v1/watchers/login', 'ingest'],
+      ['POST', '/v1/ca/enroll', 'registration'],
+      ['POST', '/v1/ca/renew', 'registration'],
       ['GET', '/v1/heartbeat', 'ingest'],
       ['HEAD', '/v1/heartbeat', 'ingest'],
       ['GET', '/v1/alerts?limit=1&has_active_decision=true', 'ingest'],
@@ -172,6 +175,8 @@ async function main() {
       ['DELETE', '/v1/watchers/other'],
       ['GET', '/v1/watchers/login'],
       ['POST', '/v1/watchers/'],
+      ['GET', '/v1/ca/enroll'],
+      ['POST', '/v1/ca/other'],
       ['GET', '/v1/decisions/'],
       ['GET', '/v1/alerts/42/x'],
       ['POST', '/v1/decisions'],
@@ -193,8 +198,9 @@ async function main() {
     }
 
     {
-      const res = await request(base, 'GET', '/v1/decisions/stream', { headers: { 'x-forwarded-for': '203.0.113.9', host: 'lapi.example.com:8080' } });
+      const res = await request(base, 'GET', '/v1/decisions/stream', { headers: { 'x-forwarded-for': '203.0.113.9', 'x-client-cert': 'forged', host: 'lapi.example.com:8080' } });
       const j = res.json ?? {};
+      check("a client's own X-Client-Cert dropped (no verified certificate on plain HTTP)", j.xClientCert === undefined, j.xClientCert);
       check('X-Forwarded-For from the client replaced by the peer ("127.0.0.1")', j.xff === '127.0.0.1', j.xff);
       check('X-Real-IP is the peer (127.0.0.1)', j.xRealIp === '127.0.0.1', j.xRealIp);
       check('Host passed (lapi.example.com)', j.host === 'lapi.example.com', j.host);

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AlertsModule } from '@lapi/alerts';
 import { AuthModule } from '@lapi/auth';
 import { BusModule } from '@lapi/bus';
+import { CaEnrollmentModule } from '@lapi/ca';
 import { CapiModule } from '@lapi/capi';
 import { HealthModule } from '@lapi/common';
 import { AppConfig, ConfigModule } from '@lapi/config';
@@ -15,7 +16,7 @@ export class StandaloneModule {
   static with(config?: AppConfig): DynamicModule {
     return {
       module: StandaloneModule,
-      imports: [ConfigModule.forRoot(config), DbModule, BusModule, HealthModule, AuthModule, MachinesModule, DecisionsModule, DecisionWritesModule, AlertsModule, CapiModule],
+      imports: [ConfigModule.forRoot(config), DbModule, BusModule, HealthModule, AuthModule, MachinesModule, DecisionsModule, DecisionWritesModule, AlertsModule, CapiModule, CaEnrollmentModule.with('in-process')],
     };
   }
 }

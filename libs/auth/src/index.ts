@@ -1,4 +1,5 @@
 export * from './auth.module';
+export * from './client-certificate';
 export * from './jwt.service';
 export * from './login-throttle';
 export * from './machine-sessions';

@@ -1,6 +1,7 @@
 import { BouncersService } from '@lapi/bouncers';
 import { LapiRequest, RouteDeclaration } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
+import { ClientCertificate, ClientCertificates } from './client-certificate';
 import { JwtService } from './jwt.service';
 import { MachineSessions } from './machine-sessions';
 import { RouteGuard } from './route-guard';
@@ -8,7 +9,7 @@ import { RouteGuard } from './route-guard';
 const machine = { id: 1, machineId: 'agent' };
 const bouncer = { id: 2, name: 'fw', lastSeq: '0' };
 
-function guard(trustedIps = ['127.0.0.0/8', '::1']) {
+function guard(trustedIps = ['127.0.0.0/8', '::1'], cert?: ClientCertificate) {
   const jwt = { verify: (t: string) => (t === 'good' ? 'agent' : undefined) } as unknown as JwtService;
   const sessions = { find: async (id: string) => (id === 'agent' ? machine : undefined) } as unknown as MachineSessions;
   const bouncers = {
@@ -16,8 +17,16 @@ function guard(trustedIps = ['127.0.0.0/8', '::1']) {
       if (key !== 'key') throw new Error('access forbidden');
       return bouncer;
     },
+    identifyByCertificate: (name: string) => ({ ...bouncer, name }),
   } as unknown as BouncersService;
-  return new RouteGuard(jwt, sessions, bouncers, Object.assign(new AppConfig(), { trustedIps }));
+  const certificates = {
+    presents: () => cert !== undefined,
+    identify: (_req: unknown, role: string) => {
+      if (cert && cert.role !== role) throw new Error(`a ${cert.role} certificate cannot be used as a ${role}`);
+      return cert;
+    },
+  } as unknown as ClientCertificates;
+  return new RouteGuard(jwt, sessions, bouncers, Object.assign(new AppConfig(), { trustedIps }), certificates);
 }
 
 const route = (r: Partial<RouteDeclaration>): RouteDeclaration => ({ method: 'GET', path: '/x', auth: ['machine'], bodyLimit: 1024, service: 'ingest', ...r });
@@ -39,6 +48,17 @@ describe('RouteGuard', () => {
     await guard().admit(asMachine, either);
     expect([asMachine.machine, asMachine.bouncer]).toEqual([machine, undefined]);
     await expect(async () => guard().admit(request({}), either)).rejects.toThrow('auth header is empty');
+  });
+
+  it('admits a bouncer by its client certificate as <CN>@<ip>, ahead of any key, and refuses it on a machine route', async () => {
+    const cert: ClientCertificate = { cn: 'fw', ous: ['bouncer-ou'], serial: '01', role: 'bouncer' };
+    const req = request({ 'x-api-key': 'wrong' });
+    expect(guard(undefined, cert).admit(req, route({ auth: ['bouncer'] }))).toBeUndefined();
+    expect(req.bouncer).toEqual({ ...bouncer, name: 'fw@127.0.0.1' });
+    const either = request({});
+    await guard(undefined, cert).admit(either, route({ auth: ['machine', 'bouncer'] }));
+    expect(either.bouncer?.name).toBe('fw@127.0.0.1');
+    await expect(async () => guard(undefined, cert).admit(request({ authorization: 'Bearer good' }), route({ auth: ['machine'] }))).rejects.toThrow('cannot be used as a agent');
   });
 
   it('refuses a route that declares no kind of caller', () => {

@@ -10,6 +10,9 @@ const KEY_CACHE_MS = 1000;
 /** Keys (and their rows) remembered, least recently used out first: far more than the bouncers of a cluster. */
 const MAX_REMEMBERED_KEYS = 10_000;
 
+/** Upstream's auth type for certificate identities (and ours: libs/auth's CERTIFICATE_AUTH_TYPE). */
+const CERTIFICATE_AUTH = 'tls';
+
 const toIdentity = (row: BouncerEntity): BouncerIdentity => ({ id: row.id, name: row.name, lastSeq: row.lastSeq });
 
 @Injectable()
@@ -19,11 +22,15 @@ export class BouncersService implements OnModuleInit {
   private readonly cache: RefreshingCache<string, BouncerEntity[]>;
   private readonly hashes = new LRUCache<string, string>({ max: MAX_REMEMBERED_KEYS });
 
+  /** Certificate bouncers' rows by name (`<CN>@<ip>`); null for a name not taken yet. */
+  private readonly byName: RefreshingCache<string, BouncerEntity | null>;
+
   constructor(
     private readonly bouncers: BouncersRepository,
     private readonly bus: Bus,
   ) {
     this.cache = new RefreshingCache(KEY_CACHE_MS, (hash) => this.bouncers.findByKeyHash(hash), MAX_REMEMBERED_KEYS);
+    this.byName = new RefreshingCache(KEY_CACHE_MS, (name) => this.bouncers.findByName(name), MAX_REMEMBERED_KEYS);
   }
 
   onModuleInit(): void {
@@ -71,6 +78,29 @@ export class BouncersService implements OnModuleInit {
     if (rows.length === 0) throw this.refuse(ip, 'unknown API key');
     const row = rows.find((r) => r.ipAddress === ip);
     return row ? toIdentity(row) : this.rowForNewHost(hash, rows, ip).then(toIdentity);
+  }
+
+  /**
+   * The bouncer a verified certificate names, created on first use with the certificate auth
+   * type. A name already held by a key bouncer is refused, so a certificate cannot take it over.
+   */
+  identifyByCertificate(name: string, ip: string): BouncerIdentity | Promise<BouncerIdentity> {
+    const row = this.byName.get(name);
+    return row instanceof Promise ? row.then((r) => this.certificateIdentityOf(name, r, ip)) : this.certificateIdentityOf(name, row, ip);
+  }
+
+  private certificateIdentityOf(name: string, row: BouncerEntity | null, ip: string): BouncerIdentity | Promise<BouncerIdentity> {
+    if (!row) return this.createForCertificate(name, ip);
+    if (row.authType !== CERTIFICATE_AUTH) throw forbidden(`bouncer ${name} exists with ${row.authType} authentication`);
+    return toIdentity(row);
+  }
+
+  private async createForCertificate(name: string, ip: string): Promise<BouncerIdentity> {
+    await this.bouncers.createForCertificate(name, ip, CERTIFICATE_AUTH);
+    this.byName.delete(name);
+    const row = await this.bouncers.findByName(name);
+    if (!row) throw notFound(`bouncer ${name} vanished`);
+    return this.certificateIdentityOf(name, row, ip);
   }
 
   /** An operator reading the logs sees who is knocking with a wrong key; the key itself is never logged. */

@@ -5,6 +5,8 @@ export function busSubjects(prefix: string) {
   return {
     decisionChanges: `${prefix}.decisions.changes`,
     revocations: `${prefix}.identities.revoked`,
+    /** Request-reply to the CA process (libs/ca's CaRequest → CaReply). */
+    caRequests: `${prefix}.ca.requests`,
   } as const;
 }
 
@@ -14,8 +16,8 @@ export type { DecisionChanges };
 
 /** A bouncer key or machine that was deleted: every node must refuse it from now on. */
 export interface Revocation {
-  kind: 'bouncer' | 'machine';
-  /** Bouncer: SHA-512 of its key; machine: its machine_id. */
+  kind: 'bouncer' | 'machine' | 'certificate';
+  /** Bouncer: SHA-512 of its key; machine: its machine_id; certificate: its serial (hex). */
   id: string;
 }
 

@@ -170,5 +170,5 @@ function isDecisionRecord(d: DecisionRecord): boolean {
 
 function isRevocation(m: unknown): m is Revocation {
   const r = m as Revocation;
-  return !!r && (r.kind === 'bouncer' || r.kind === 'machine') && typeof r.id === 'string';
+  return !!r && (r.kind === 'bouncer' || r.kind === 'machine' || r.kind === 'certificate') && typeof r.id === 'string';
 }

@@ -1,6 +1,7 @@
 import { DynamicModule, INestApplication, LogLevel, Logger, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Server as TlsServer } from 'node:tls';
 import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
 import { DomainError, ErrorCode, badRequest } from './errors';
@@ -10,6 +11,7 @@ import { bouncerRequests, machineRequests, requestDuration, routeRequests } from
 import { startMetricsServer } from './metrics/metrics-server';
 import { LapiRequest } from './auth-kinds';
 import { RouteAuthenticator, installRouteGate } from './routes';
+import { TlsServerOptions, httpsOptions, manageTlsServer } from './tls/tls-server';
 
 type CountedRequest = LapiRequest & { method: string; routeOptions?: { url?: string } };
 
@@ -28,6 +30,8 @@ export interface HttpAppOptions {
   trustedProxies: string[];
   logLevel: 'error' | 'warn' | 'info' | 'debug';
   logFormat: 'json' | 'text';
+  /** HTTPS when a certificate and key are set (AppConfig.tls). */
+  tls?: TlsServerOptions;
 }
 
 export interface ServeOptions extends HttpAppOptions {
@@ -75,7 +79,9 @@ async function parseJsonBody(encoding: string | undefined, raw: Buffer, limit: n
 
 /** Creates a Nest app on Fastify with the LAPI's body parsing, proxy trust and error shape. */
 export async function createHttpApp(module: Type<unknown> | DynamicModule, options: HttpAppOptions): Promise<INestApplication> {
+  const https = httpsOptions(options.tls);
   const adapter = new FastifyAdapter({
+    ...(https ? { https } : {}),
     // Each route's own limit (its declaration) applies; this is the ceiling.
     bodyLimit: options.maxBodyBytes,
     // Forwarded headers are believed only from these peers (proxy-addr semantics, as upstream's trusted_ips).
@@ -115,6 +121,10 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, optio
   // Nest routes Fastify's own errors (parsing, limits, 404) through this filter too.
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
+  if (https) {
+    const stop = manageTlsServer(app.getHttpServer() as unknown as TlsServer, options.tls!);
+    app.getHttpServer().once('close', stop);
+  }
   return app;
 }
 
@@ -128,7 +138,7 @@ export async function serve(module: Type<unknown> | DynamicModule, options: Serv
     app.getHttpServer().once('close', () => metrics.close());
     logger.log(`metrics on http://${options.listenAddr}:${options.metricsPort}/metrics`);
   }
-  const address = `http://${options.listenAddr}:${options.listenPort}`;
+  const address = `${options.tls?.certFile ? 'https' : 'http'}://${options.listenAddr}:${options.listenPort}`;
   logger.log(`listening on ${address}`);
   // once: Nest's own shutdown hook re-sends the signal after closing, which must then end the process.
   process.once('SIGTERM', () => logger.warn(`SIGTERM: stopping ${address}, finishing the requests in flight`));

@@ -17,3 +17,6 @@ export * from './metrics/metrics';
 export * from './metrics/metrics-server';
 export * from './http-app';
 export * from './process-guards';
+export * from './tls/tls-server';
+export * from './tls/watched-files';
+export * from './tls/crl';

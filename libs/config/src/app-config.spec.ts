@@ -44,4 +44,36 @@ describe('loadConfig', () => {
   it('requires allowed ranges with an auto-registration token', () => {
     expect(() => loadConfig({ LAPI_AUTO_REGISTRATION_TOKEN: 'x'.repeat(32) })).toThrow(/LAPI_AUTO_REGISTRATION_RANGES/);
   });
+
+  describe('TLS', () => {
+    const file = __filename;
+
+    it('serves plain HTTP and verifies a certificate if given, with upstream OUs, by default', () => {
+      const t = loadConfig({}).tls;
+      expect(t.certFile).toBeUndefined();
+      expect(t).toMatchObject({ clientVerification: 'VerifyClientCertIfGiven', agentsAllowedOu: ['agent-ou'], bouncersAllowedOu: ['bouncer-ou'] });
+    });
+
+    it('reads the files, mode and OU lists', () => {
+      const t = loadConfig({
+        LAPI_TLS_CERT_FILE: file,
+        LAPI_TLS_KEY_FILE: file,
+        LAPI_TLS_CLIENT_CA_FILE: file,
+        LAPI_TLS_CLIENT_VERIFICATION: 'RequireAndVerifyClientCert',
+        LAPI_TLS_AGENTS_ALLOWED_OU: 'agents, edge-agents',
+      }).tls;
+      expect(t).toMatchObject({ certFile: file, keyFile: file, clientCaFile: file, clientVerification: 'RequireAndVerifyClientCert', agentsAllowedOu: ['agents', 'edge-agents'] });
+    });
+
+    it.each([
+      [{ LAPI_TLS_CERT_FILE: '/nonexistent/cert.pem', LAPI_TLS_KEY_FILE: __filename }, /LAPI_TLS_CERT_FILE="\/nonexistent\/cert.pem": file does not exist/],
+      [{ LAPI_TLS_CERT_FILE: __filename }, /LAPI_TLS_KEY_FILE.*required/],
+      [{ LAPI_TLS_CLIENT_CA_FILE: '/nonexistent/ca.pem' }, /LAPI_TLS_CLIENT_CA_FILE/],
+      [{ LAPI_TLS_CRL_FILE: __filename }, /LAPI_TLS_CLIENT_CA_FILE.*required/],
+      [{ LAPI_TLS_CLIENT_VERIFICATION: 'VerifyAlways' }, /LAPI_TLS_CLIENT_VERIFICATION="VerifyAlways"/],
+      [{ LAPI_TLS_BOUNCERS_ALLOWED_OU: 'agent-ou' }, /LAPI_TLS_BOUNCERS_ALLOWED_OU/],
+    ])('stops on %j and names the variable', (env, message) => {
+      expect(() => loadConfig(env)).toThrow(message);
+    });
+  });
 });

@@ -1,3 +1,4 @@
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseDuration } from '@lapi/common';
 import { parseCidr } from '@lapi/common';
@@ -56,6 +57,41 @@ export class AppConfig {
   capiSharing = true;
   /** Whether the community blocklist is pulled (upstream's online_client.pull.community). */
   capiPull = true;
+  /** HTTPS and client certificates (upstream's api.server.tls); see TlsConfig. */
+  tls = new TlsConfig();
+  /** The cluster's own CA (apps/ca, `lapictl ca`); see CaConfig. */
+  ca = new CaConfig();
+}
+
+export class CaConfig {
+  /** Where the CA's certificate (ca.pem) and CRL (crl.pem) are written; both are public. */
+  dir = './data/ca';
+  /** The CA's private key, encrypted with the passphrase; readable by the CA process alone. */
+  keyFile = './data/ca/ca.key';
+  /** Passphrase of the key (LAPI_CA_KEY_PASSPHRASE, or the content of LAPI_CA_KEY_PASSPHRASE_FILE). */
+  passphrase?: string;
+  /** Lifetime of the client certificates it issues. */
+  certTtlMs = 30 * 24 * 3600_000;
+}
+
+/** Upstream's client_verification modes, as Go's tls.ClientAuthType names them. */
+export const CLIENT_VERIFICATION_MODES = ['NoClientCert', 'RequestClientCert', 'RequireAnyClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert'] as const;
+export type ClientVerification = (typeof CLIENT_VERIFICATION_MODES)[number];
+
+export class TlsConfig {
+  /** Server certificate and key: both set, the API listens on HTTPS. */
+  certFile?: string;
+  keyFile?: string;
+  /** CA that client certificates (on the socket, or in the edge's header) must chain to; unset, none is believed. */
+  clientCaFile?: string;
+  clientVerification: ClientVerification = 'VerifyClientCertIfGiven';
+  /** PEM CRL of the client CA: certificates listed there are refused. */
+  crlFile?: string;
+  /** OUs that make a certificate a machine's, and a bouncer's. */
+  agentsAllowedOu: string[] = ['agent-ou'];
+  bouncersAllowedOu: string[] = ['bouncer-ou'];
+  /** Header in which the edge (a trusted proxy) passes the verified client certificate, URL-escaped PEM. */
+  clientCertHeader = 'x-client-cert';
 }
 
 export class ConfigError extends Error {
@@ -66,7 +102,7 @@ type Env = Record<string, string | undefined>;
 
 /** Spellings of "change me" that example files use for values to be replaced. */
 const PLACEHOLDER = /change[-_ ]?me|replace[-_ ]?me|placeholder|is[-_ ]public/i;
-const SECRET_VARS = new Set(['LAPI_JWT_SECRET', 'LAPI_AUTO_REGISTRATION_TOKEN', 'DATABASE_URL', 'NATS_URL']);
+const SECRET_VARS = new Set(['LAPI_CA_KEY_PASSPHRASE', 'LAPI_JWT_SECRET', 'LAPI_AUTO_REGISTRATION_TOKEN', 'DATABASE_URL', 'NATS_URL']);
 
 function fail(name: string, value: string, why: string): never {
   const shown = SECRET_VARS.has(name) ? '<redacted>' : JSON.stringify(value);
@@ -119,6 +155,61 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (['true', '1', 'on', 'yes'].includes(raw)) return true;
   if (['false', '0', 'off', 'no'].includes(raw)) return false;
   fail(name, raw, 'expected true or false');
+}
+
+function readableFile(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  try {
+    accessSync(raw, constants.R_OK);
+  } catch {
+    fail(name, raw, 'file does not exist or cannot be read');
+  }
+  return raw;
+}
+
+function list(env: Env, name: string, fallback: string[]): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  return raw.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function loadTls(env: Env): TlsConfig {
+  const t = new TlsConfig();
+  t.certFile = readableFile(env, 'LAPI_TLS_CERT_FILE');
+  t.keyFile = readableFile(env, 'LAPI_TLS_KEY_FILE');
+  if (t.certFile && !t.keyFile) fail('LAPI_TLS_KEY_FILE', '', 'required when LAPI_TLS_CERT_FILE is set');
+  if (t.keyFile && !t.certFile) fail('LAPI_TLS_CERT_FILE', '', 'required when LAPI_TLS_KEY_FILE is set');
+  t.clientCaFile = readableFile(env, 'LAPI_TLS_CLIENT_CA_FILE');
+  t.crlFile = readableFile(env, 'LAPI_TLS_CRL_FILE');
+  if (t.crlFile && !t.clientCaFile) fail('LAPI_TLS_CLIENT_CA_FILE', '', 'required when LAPI_TLS_CRL_FILE is set');
+  const mode = env.LAPI_TLS_CLIENT_VERIFICATION;
+  if (mode !== undefined && mode !== '') {
+    if (!(CLIENT_VERIFICATION_MODES as readonly string[]).includes(mode)) fail('LAPI_TLS_CLIENT_VERIFICATION', mode, `expected one of ${CLIENT_VERIFICATION_MODES.join(', ')}`);
+    t.clientVerification = mode as ClientVerification;
+  }
+  if (/Verify/.test(t.clientVerification) && t.certFile && !t.clientCaFile && mode) {
+    fail('LAPI_TLS_CLIENT_CA_FILE', '', `required with LAPI_TLS_CLIENT_VERIFICATION=${t.clientVerification}`);
+  }
+  t.agentsAllowedOu = list(env, 'LAPI_TLS_AGENTS_ALLOWED_OU', t.agentsAllowedOu);
+  t.bouncersAllowedOu = list(env, 'LAPI_TLS_BOUNCERS_ALLOWED_OU', t.bouncersAllowedOu);
+  const shared = t.agentsAllowedOu.find((ou) => t.bouncersAllowedOu.includes(ou));
+  if (shared) fail('LAPI_TLS_BOUNCERS_ALLOWED_OU', env.LAPI_TLS_BOUNCERS_ALLOWED_OU ?? '', `OU ${JSON.stringify(shared)} is also an agents' OU`);
+  return t;
+}
+
+function loadCa(env: Env, dataDir: string): CaConfig {
+  const ca = new CaConfig();
+  ca.dir = env.LAPI_CA_DIR || `${dataDir}/ca`;
+  ca.keyFile = env.LAPI_CA_KEY_FILE || `${ca.dir}/ca.key`;
+  const file = readableFile(env, 'LAPI_CA_KEY_PASSPHRASE_FILE');
+  const passphrase = file ? readFileSync(file, 'utf8').trim() : env.LAPI_CA_KEY_PASSPHRASE;
+  if (passphrase !== undefined && passphrase !== '') {
+    if (passphrase.length < 12) fail('LAPI_CA_KEY_PASSPHRASE', passphrase, 'must be at least 12 characters');
+    ca.passphrase = passphrase;
+  }
+  ca.certTtlMs = duration(env, 'LAPI_CA_CERT_TTL', ca.certTtlMs);
+  return ca;
 }
 
 /** Reads the environment once; a bad value throws a ConfigError naming the variable. */
@@ -179,5 +270,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     if (format !== 'json' && format !== 'text') fail('LAPI_LOG_FORMAT', format, 'expected json or text');
     c.logFormat = format;
   }
+  c.tls = loadTls(env);
+  c.ca = loadCa(env, c.dataDir);
   return c;
 }

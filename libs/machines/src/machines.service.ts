@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { JwtService, LoginThrottle, MachineSessions } from '@lapi/auth';
+import { CERTIFICATE_AUTH_TYPE, JwtService, LoginThrottle, MachineSessions } from '@lapi/auth';
 import { Bus } from '@lapi/bus';
 import { DomainError, ErrorCode, forbidden, notFound, parseIp, spanContains, parseCidr, unauthorized } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
@@ -66,6 +66,23 @@ export class MachinesService {
       throw unauthorized(`machine ${machineId} not validated`);
     }
     await this.throttle.recordSuccess(machineId, ip);
+    await this.machines.recordLogin(machine.id, ip, scenarios?.join(','));
+    return this.jwt.issue(machineId);
+  }
+
+  /**
+   * An agent whose verified certificate names it `<CN>@<ip>`: created on first use, validated,
+   * with the certificate auth type. A name made with a password is refused, and a certificate
+   * machine has no password to log in with, so neither can take the other over.
+   */
+  async loginWithCertificate(machineId: string, ip: string, scenarios?: string[]) {
+    let machine = await this.machines.findByMachineId(machineId);
+    if (!machine) {
+      await this.machines.createForCertificate(machineId, ip, CERTIFICATE_AUTH_TYPE);
+      machine = await this.machines.findByMachineId(machineId);
+    }
+    if (!machine || machine.authType !== CERTIFICATE_AUTH_TYPE) throw unauthorized(`machine ${machineId} exists with ${machine?.authType ?? 'another'} authentication`);
+    if (!machine.isValidated) throw unauthorized(`machine ${machineId} not validated`);
     await this.machines.recordLogin(machine.id, ip, scenarios?.join(','));
     return this.jwt.issue(machineId);
   }

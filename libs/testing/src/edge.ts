@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { get as httpsGet } from 'node:https';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -6,6 +7,25 @@ import { pollUntil } from './poll-until';
 import { freePort } from './processes';
 
 const SNIPPET = resolve(__dirname, '../../../deploy/nginx/lapi.conf');
+const TLS_SNIPPET = resolve(__dirname, '../../../deploy/nginx/edge-tls.conf');
+
+/** TLS at the edge: deploy/nginx/edge-tls.conf with these files, on the edge's one port. */
+export interface EdgeTls {
+  certPath: string;
+  keyPath: string;
+  clientCaPath: string;
+  crlPath: string;
+}
+
+function tlsSnippet(t: EdgeTls): string {
+  return readFileSync(TLS_SNIPPET, 'utf8')
+    .replace(/^#.*$/gm, '')
+    .replace(/^listen .*$/m, '')
+    .replace('/etc/lapi/tls/tls.crt', t.certPath)
+    .replace('/etc/lapi/tls/tls.key', t.keyPath)
+    .replace('/etc/lapi/client-ca/ca.pem', t.clientCaPath)
+    .replace('/etc/lapi/client-ca/crl.pem', t.crlPath);
+}
 
 export interface EdgeUpstreams {
   ingest: number[];
@@ -14,10 +34,11 @@ export interface EdgeUpstreams {
 }
 
 /** deploy/nginx/lapi.conf with its upstreams on loopback ports and its own port: the routing under test is the shipped one. */
-export function renderEdgeConfig(port: number, up: EdgeUpstreams, dir: string): string {
+export function renderEdgeConfig(port: number, up: EdgeUpstreams, dir: string, tls?: EdgeTls): string {
   const servers = (ports: number[]) => ports.map((p) => `server 127.0.0.1:${p};`).join('\n        ');
   let snippet = readFileSync(SNIPPET, 'utf8')
-    .replace(/listen 8080;/, `listen 127.0.0.1:${port};`)
+    .replace(/listen 8080;/, `listen 127.0.0.1:${port}${tls ? ' ssl' : ''};`)
+    .replace('include /etc/nginx/lapi-tls.d/*.conf;', tls ? tlsSnippet(tls) : '')
     .replace(/upstream (\w+) \{\n((?:\s+server [^\n]+\n)+)/g, (_m, name: keyof EdgeUpstreams) => `upstream ${name} {\n        ${servers(up[name])}\n`);
   snippet = snippet.replace(/^#.*$/gm, '');
   for (const t of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, t), { recursive: true });
@@ -40,6 +61,17 @@ ${snippet}
   return path;
 }
 
+/** A status code; over HTTPS the edge's certificate is not checked (the tests check it themselves). */
+function statusOf(url: string): Promise<number> {
+  if (url.startsWith('http:')) return fetch(url).then((r) => r.status);
+  return new Promise((done, fail) => {
+    httpsGet(url, { rejectUnauthorized: false, agent: false }, (res) => {
+      res.resume();
+      done(res.statusCode ?? 0);
+    }).on('error', fail);
+  });
+}
+
 export interface Edge {
   url: string;
   proc: ChildProcess;
@@ -47,20 +79,20 @@ export interface Edge {
 }
 
 /** Debian's nginx in front of our services, with the project's routing. */
-export async function startEdge(up: EdgeUpstreams): Promise<Edge> {
+export async function startEdge(up: EdgeUpstreams, tls?: EdgeTls): Promise<Edge> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'lapi-edge-'));
   // nginx's workers run as nobody: they must be able to reach the temp dirs (request bodies).
   chmodSync(dir, 0o755);
-  const conf = renderEdgeConfig(port, up, dir);
+  const conf = renderEdgeConfig(port, up, dir, tls);
   const proc = spawn('/usr/sbin/nginx', ['-c', conf, '-p', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   proc.stderr!.on('data', (c) => (err += String(c)));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   try {
     await pollUntil(async () => {
       if (proc.exitCode !== null) throw new Error(`nginx exited: ${err}`);
-      return (await fetch(`${url}/nothing`).catch(() => undefined))?.status === 404;
+      return (await statusOf(`${url}/nothing`).catch(() => undefined)) === 404;
     }, 'nginx to listen', { timeoutMs: 10_000 });
   } catch (e) {
     proc.kill('SIGKILL');

@@ -8,3 +8,5 @@ export * from './test-env';
 export * from './crowdsec';
 export * from './tcp-proxy';
 export * from './served-routes';
+export * from './openssl-ca';
+export * from './https-call';

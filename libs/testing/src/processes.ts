@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -45,7 +46,7 @@ export async function startService(name: 'standalone' | 'ingest' | 'decisions' |
   const out: string[] = [];
   proc.stdout!.on('data', (c) => out.push(String(c)));
   proc.stderr!.on('data', (c) => out.push(String(c)));
-  const url = `http://127.0.0.1:${listen}`;
+  const url = `${env.LAPI_TLS_CERT_FILE ? 'https' : 'http'}://127.0.0.1:${listen}`;
   const running: RunningProcess = {
     url,
     port: listen,
@@ -60,7 +61,50 @@ export async function startService(name: 'standalone' | 'ingest' | 'decisions' |
   };
   try {
     // A fresh embedded database runs initdb inside PGlite first: tens of seconds on a loaded 2-core machine.
-    await pollUntil(async () => proc.exitCode === null && (await fetch(`${url}/health/ready`)).status === 200, `${name} to be ready`, { timeoutMs: 120_000, intervalMs: 100 });
+    await pollUntil(async () => proc.exitCode === null && (await readyStatus(`${url}/health/ready`)) === 200, `${name} to be ready`, { timeoutMs: 120_000, intervalMs: 100 });
+  } catch (e) {
+    await running.stop('SIGKILL');
+    throw new Error(`${(e as Error).message}\n${running.output().slice(-3000)}`);
+  }
+  return running;
+}
+
+/** The readiness probe's status; over HTTPS the server certificate is not checked (tests check it themselves). */
+function readyStatus(url: string): Promise<number> {
+  if (url.startsWith('http:')) return fetch(url).then((r) => r.status);
+  return new Promise((resolve, reject) => {
+    httpsGet(url, { rejectUnauthorized: false, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }).on('error', reject);
+  });
+}
+
+/** The CA process (scripts/service.js ca): no port, so it is ready once it says it answers on NATS. */
+export async function startCaProcess(env: Record<string, string>): Promise<Omit<RunningProcess, 'url' | 'port'>> {
+  const proc = spawn(process.execPath, [join(ROOT, 'scripts/service.js'), 'ca'], {
+    cwd: ROOT,
+    env: { ...process.env, LAPI_LOG_FORMAT: 'json', LAPI_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out: string[] = [];
+  proc.stdout!.on('data', (c) => out.push(String(c)));
+  proc.stderr!.on('data', (c) => out.push(String(c)));
+  const running = {
+    proc,
+    output: () => out.join(''),
+    stop: (signal: NodeJS.Signals = 'SIGTERM') =>
+      new Promise<number | null>((done) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return done(proc.exitCode);
+        proc.once('exit', (code) => done(code));
+        proc.kill(signal);
+      }),
+  };
+  try {
+    await pollUntil(() => {
+      if (proc.exitCode !== null) throw new Error(`the CA exited with ${proc.exitCode}`);
+      return out.join('').includes('answering signing requests');
+    }, 'the CA process to be ready', { timeoutMs: 60_000, intervalMs: 100 });
   } catch (e) {
     await running.stop('SIGKILL');
     throw new Error(`${(e as Error).message}\n${running.output().slice(-3000)}`);

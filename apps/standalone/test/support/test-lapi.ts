@@ -35,7 +35,7 @@ export async function startTestLapi(overrides: Partial<AppConfig> & { embeddedDi
   const app = await createHttpApp(StandaloneModule.with(config), config);
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${config.tls.certFile ? 'https' : 'http'}://127.0.0.1:${port}`;
   const tokens = new Map<string, string>();
   return {
     url,

@@ -2,8 +2,10 @@ import { RequestMapping, RequestMethod } from '@nestjs/common';
 
 /**
  * Who may call a route, named by the credential checked: anyone, a validated machine's JWT, a
- * bouncer's X-Api-Key. Certificate kinds (agents and bouncers with a client certificate) join
- * this union; the route guard's exhaustive switch then tells where they must be checked.
+ * bouncer's X-Api-Key or client certificate. A client certificate is not a kind of its own, as
+ * upstream: a bouncer's stands for its key on `bouncer` routes, and an agent's for its password
+ * at login (then its JWT); the route guard (libs/auth) checks them. A new kind joins this union,
+ * and the route guard's exhaustive switch then tells where it must be checked.
  */
 export type AuthKind = 'public' | 'machine' | 'bouncer';
 

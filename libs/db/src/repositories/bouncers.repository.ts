@@ -20,6 +20,18 @@ export class BouncersRepository {
     return rows.length > 0;
   }
 
+  /**
+   * A bouncer known by its certificate; its key hash is random and matches no key (and keeps
+   * deleteByName, which deletes rows sharing a key, to this row alone). No-op when the name is taken.
+   */
+  async createForCertificate(name: string, ipAddress: string, authType: string): Promise<void> {
+    await this.repo.query(
+      `INSERT INTO bouncers (name, api_key_hash, ip_address, auth_type) VALUES ($1, 'cert:' || md5(random()::text || clock_timestamp()::text), $2, $3)
+       ON CONFLICT (name) DO NOTHING`,
+      [name, ipAddress, authType],
+    );
+  }
+
   /** Every row (the bouncer and its per-host `name@ip` rows) that holds this key. */
   findByKeyHash(apiKeyHash: string): Promise<BouncerEntity[]> {
     return this.repo.find({ where: { apiKeyHash }, order: { id: 'ASC' } });

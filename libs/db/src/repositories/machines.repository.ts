@@ -37,11 +37,19 @@ export class MachinesRepository {
   async create(m: { machineId: string; passwordHash: string; ipAddress: string; isValidated: boolean; authType?: string }, overwrite = false): Promise<boolean> {
     const rows = await this.repo.query(
       `INSERT INTO machines (machine_id, password_hash, ip_address, is_validated, auth_type) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (machine_id) DO ${overwrite ? 'UPDATE SET password_hash = EXCLUDED.password_hash, ip_address = EXCLUDED.ip_address, is_validated = machines.is_validated OR EXCLUDED.is_validated, updated_at = now()' : 'NOTHING'}
+       ON CONFLICT (machine_id) DO ${overwrite ? 'UPDATE SET password_hash = EXCLUDED.password_hash, ip_address = EXCLUDED.ip_address, is_validated = machines.is_validated OR EXCLUDED.is_validated, updated_at = now() WHERE machines.auth_type = EXCLUDED.auth_type' : 'NOTHING'}
        RETURNING id`,
       [m.machineId, m.passwordHash, m.ipAddress, m.isValidated, m.authType ?? 'password'],
     );
     return rows.length > 0;
+  }
+
+  /** A machine known by its certificate: validated, no password. No-op when the name is taken. */
+  async createForCertificate(machineId: string, ipAddress: string, authType: string): Promise<void> {
+    await this.repo.query(
+      `INSERT INTO machines (machine_id, password_hash, ip_address, is_validated, auth_type) VALUES ($1, NULL, $2, true, $3) ON CONFLICT (machine_id) DO NOTHING`,
+      [machineId, ipAddress, authType],
+    );
   }
 
   async validate(machineId: string): Promise<boolean> {

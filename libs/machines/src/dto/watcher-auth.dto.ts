@@ -17,3 +17,11 @@ export class WatcherAuthDto {
   @IsString({ each: true })
   scenarios?: string[];
 }
+
+/** The same request from an agent authenticated by its certificate: credentials, if any, are ignored. */
+export class WatcherCertificateAuthDto {
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  scenarios?: string[];
+}

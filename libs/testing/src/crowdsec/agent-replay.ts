@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { RunResult, runCommand } from './child-process';
-import { CROWDSEC_BIN, baseConfig, copyPatterns, prepareDir, writeCredentials, writeYaml } from './crowdsec-config';
+import { CROWDSEC_BIN, ClientTlsFiles, baseConfig, tlsFields, copyPatterns, prepareDir, writeCredentials, writeYaml } from './crowdsec-config';
 
 /**
  * What the ssh brute-force replay needs, as paths in the offline hub. The whitelists parser is left
@@ -17,8 +17,10 @@ export const SSH_BF_HUB_ITEMS = [
 
 export interface AgentReplayOptions {
   url: string;
-  login: string;
-  password: string;
+  /** Login and password, or `tls` for a certificate. */
+  login?: string;
+  password?: string;
+  tls?: ClientTlsFiles;
   logFile: string;
   dir?: string;
   /** The `type` label the parsers filter on; syslog for sshd lines. */
@@ -47,7 +49,7 @@ export async function startAgentReplay(opts: AgentReplayOptions): Promise<AgentR
 
 function writeAgentConfig(dir: string, opts: AgentReplayOptions): void {
   const credentialsPath = join(dir, 'local_api_credentials.yaml');
-  writeCredentials(credentialsPath, { url: opts.url, login: opts.login, password: opts.password });
+  writeCredentials(credentialsPath, { url: opts.url, login: opts.login, password: opts.password, ...(opts.tls ? tlsFields(opts.tls) : {}) });
   copyPatterns(dir);
   enableHubItems(dir, opts.hubItems ?? SSH_BF_HUB_ITEMS);
   // -dsn replaces acquisition, but the agent still wants the file named in its config.

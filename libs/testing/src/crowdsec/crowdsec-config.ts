@@ -101,6 +101,18 @@ export interface Credentials {
   password: string;
 }
 
+/** A client certificate, its key and the CA of the server's certificate: TLS authentication without a key or password. */
+export interface ClientTlsFiles {
+  caCertPath: string;
+  certPath: string;
+  keyPath: string;
+}
+
+/** The keys every client's config (local_api_credentials.yaml, the bouncer's yaml) names them by. */
+export function tlsFields(t: ClientTlsFiles): Record<'ca_cert_path' | 'cert_path' | 'key_path', string> {
+  return { ca_cert_path: t.caCertPath, cert_path: t.certPath, key_path: t.keyPath };
+}
+
 /** Reads a local_api_credentials.yaml as cscli writes it (flat `key: value` lines). */
 export function readCredentials(path: string): Partial<Credentials> {
   const out: Record<string, string> = {};
@@ -111,7 +123,7 @@ export function readCredentials(path: string): Partial<Credentials> {
   return out;
 }
 
-export function writeCredentials(path: string, creds: Partial<Credentials>): void {
+export function writeCredentials(path: string, creds: Partial<Credentials> & Partial<ReturnType<typeof tlsFields>>): void {
   const entries = Object.entries(creds).filter((e): e is [string, string] => typeof e[1] === 'string');
   writeYaml(path, Object.fromEntries(entries));
 }

@@ -3,11 +3,13 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pollUntil } from '../poll-until';
 import { createOutputBuffer, hasExited, stopProcess } from './child-process';
-import { CUSTOM_BOUNCER_BIN, prepareDir, writeYaml } from './crowdsec-config';
+import { CUSTOM_BOUNCER_BIN, ClientTlsFiles, prepareDir, tlsFields, writeYaml } from './crowdsec-config';
 
 export interface CustomBouncerOptions {
   url: string;
-  apiKey: string;
+  /** An API key, or `tls` for a certificate (the bouncer then sends no key). */
+  apiKey?: string;
+  tls?: ClientTlsFiles;
   dir?: string;
   /** Go duration between stream polls; the package default is 10s, tests want it short. */
   updateFrequency?: string;
@@ -106,7 +108,8 @@ function writeBouncerConfig(configPath: string, dir: string, scriptPath: string,
     // debug logs each request and response: that is how waitUntilReady knows the first pull succeeded.
     log_level: 'debug',
     api_url: opts.url,
-    api_key: opts.apiKey,
+    ...(opts.apiKey !== undefined ? { api_key: opts.apiKey } : {}),
+    ...(opts.tls ? tlsFields(opts.tls) : {}),
     prometheus: { enabled: false, listen_addr: '127.0.0.1', listen_port: 0 },
   });
 }
@@ -125,7 +128,8 @@ function readiness(bouncer: CustomBouncer): string | false {
   if (hasExited(bouncer.proc)) return `exited with ${bouncer.proc.exitCode ?? bouncer.proc.signalCode}`;
   // A failed first call is fatal in practice: 0.0.15 logs an error and never polls again.
   if (/level=(error|fatal)/.test(bouncer.stderr())) return 'its first call failed';
-  return /resp-api: http 200/.test(bouncer.stderr()) && 'ready';
+  // With a key the bouncer logs `resp-api: http 200`; with a certificate its transport logs the raw response.
+  return /resp-api: http 200|Response: HTTP\/1\.1 200/.test(bouncer.stderr()) && 'ready';
 }
 
 async function waitForEvents(logPath: string, predicate: (events: BouncerEvent[]) => boolean, timeoutMs: number, what: string): Promise<BouncerEvent[]> {

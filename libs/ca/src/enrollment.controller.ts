@@ -1,0 +1,24 @@
+import { Body, Controller, HttpCode, Req } from '@nestjs/common';
+import { KiB, LapiRequest, Route, bodyValidation } from '@lapi/common';
+import { EnrollDto, RenewDto } from './dto/enroll.dto';
+import { EnrollmentService } from './enrollment.service';
+
+/** /v1/ca: hosts getting and renewing their client certificate (`lapictl ca enroll|renew`). */
+@Controller()
+export class EnrollmentController {
+  constructor(private readonly enrollment: EnrollmentService) {}
+
+  /** Anonymous: the enrollment token in the body is the credential. A body is a token, a name and a CSR (at most 16 KiB). */
+  @Route({ method: 'POST', path: '/v1/ca/enroll', auth: ['public'], bodyLimit: 20 * KiB, service: 'registration' })
+  @HttpCode(200)
+  enroll(@Body(bodyValidation()) body: EnrollDto) {
+    return this.enrollment.enroll(body.token, body.name, body.csr);
+  }
+
+  /** Anonymous to the route gate: the client certificate on the connection is the credential, checked by the service. */
+  @Route({ method: 'POST', path: '/v1/ca/renew', auth: ['public'], bodyLimit: 20 * KiB, service: 'registration' })
+  @HttpCode(200)
+  renew(@Body(bodyValidation()) body: RenewDto, @Req() req: LapiRequest) {
+    return this.enrollment.renew(req, body.csr);
+  }
+}
