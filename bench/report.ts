@@ -119,6 +119,29 @@ function expiry(): string {
   return `${num(s.decisions)} decisions of ${s.duration_s} s pushed in alerts of ${num(s.per_alert)}, then one bouncer polls every ${s.poll_every_ms} ms: the time from the last one's end until the bouncer has been told of every one in \`deleted\` (our servers end them in an expiry sweep each second). Measured for the embedded database's sake: a sweep is one transaction over the whole batch.\n\n${table(['server', 'told after', 'deleted received', 'time vs CrowdSec'], rows)}`;
 }
 
+interface CliTiming {
+  median_ms: number;
+  min_ms: number;
+  max_ms: number;
+  runs: number;
+}
+
+function cli(): string {
+  const r = loadResult<{ help: CliTiming; decisions_list: CliTiming }>('cli');
+  if (!r) return '_not run_';
+  const cs = r.runs.crowdsec;
+  const rows = (['crowdsec', ...OURS] as const).flatMap((name) => {
+    const v = r.runs[name];
+    if (!v) return [];
+    const who = name === 'crowdsec' ? 'cscli' : `lapictl (${label(name, r)})`;
+    return [
+      [who, '`--help`', `${v.help.median_ms} ms`, `${v.help.min_ms}–${v.help.max_ms} ms`, cs && name !== 'crowdsec' ? x(v.help.median_ms / cs.help.median_ms) : '—', name === 'crowdsec' ? '—' : `< 300 ms: ${verdict(v.help.median_ms < 300)}`],
+      [who, '`decisions list`', `${v.decisions_list.median_ms} ms`, `${v.decisions_list.min_ms}–${v.decisions_list.max_ms} ms`, cs && name !== 'crowdsec' ? x(v.decisions_list.median_ms / cs.decisions_list.median_ms) : '—', name === 'crowdsec' ? '—' : `< 500 ms: ${verdict(v.decisions_list.median_ms < 500)}`],
+    ];
+  });
+  return `Wall time of one admin command, start to exit (median of ${r.runs.crowdsec?.help.runs ?? '?'} runs each): cscli 1.4.6 reads decisions through its LAPI, lapictl straight from the same data in the database (\`npm run bench:cli\`).\n\n${table(['command', 'what', 'median', 'range', 'vs cscli', 'target'], rows)}`;
+}
+
 function ceilingSection(c?: ScenarioResult<WrkResult>): string {
   const v = c?.runs['hello-world'];
   if (!v) return '_not run_';
@@ -142,7 +165,7 @@ function environmentSection(results: (ScenarioResult | undefined)[]): string {
 
 function main(): void {
   const ceiling = loadResult<WrkResult>('ceiling');
-  const all = ['ceiling', 'lookups', 'stream-startup', 'delta-polls', 'ingestion', 'fanout', 'expiry'].map((s) => loadResult(s));
+  const all = ['ceiling', 'lookups', 'stream-startup', 'delta-polls', 'ingestion', 'fanout', 'expiry', 'cli'].map((s) => loadResult(s));
   const notesPath = join(__dirname, 'NOTES.md');
   const notes = existsSync(notesPath) ? readFileSync(notesPath, 'utf8').trim() : '';
   const md = `# Benchmarks
@@ -186,6 +209,10 @@ ${ceilingSection(ceiling)}
 ## 7. Expiry
 
 ${expiry()}
+
+## 8. Admin commands
+
+${cli()}
 ${notes ? `\n${notes}\n` : ''}`;
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), md);
   console.log('wrote BENCHMARKS.md');

@@ -1,9 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { newAlert, newDecision, pollUntil, createTestDatabase, TestDatabase } from '@lapi/testing';
 import { call, startTestLapi, TestLapi } from './support/test-lapi';
 
 const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 // A prefix of this run's own: other clusters (another test run) on the same NATS stay apart.
-const busSubjectPrefix = `lapi-test-${process.pid}`;
+const busSubjectPrefix = `lapi-test-${randomBytes(4).toString('hex')}`;
 
 /** Two LAPI nodes on one Postgres and one NATS: what a client sees must not depend on the node. */
 describe('two nodes sharing Postgres and NATS', () => {
