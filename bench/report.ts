@@ -151,7 +151,8 @@ function ceilingSection(c?: ScenarioResult<WrkResult>): string {
 function environmentSection(results: (ScenarioResult | undefined)[]): string {
   const found = results.filter((r): r is ScenarioResult => !!r);
   if (!found.length) return '';
-  const e = found[0].environment;
+  // The newest run's machine and commit; rows from older runs name theirs in their tables.
+  const e = [...found].sort((a, b) => b.date.localeCompare(a.date))[0].environment;
   const dates = found.map((r) => r.date.slice(0, 16).replace('T', ' ')).sort();
   return [
     `- Machine: ${e.cpus} × ${e.cpu_model}, ${e.memory_gib} GiB; the load tool shares the cores with the server under test.`,
