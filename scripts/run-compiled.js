@@ -7,6 +7,8 @@ const { existsSync, statSync, readdirSync } = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
+// As tsconfig.json: `@lapi/<lib>` is a lib's index, `@lapi/<lib>/src/<file>` one of its files.
+const LAPI_PATHS = { '@lapi/*': ['libs/*/src', 'libs/*'] };
 
 const notBuilt = (name) => name.endsWith('.spec.ts') || name.endsWith('.e2e-spec.ts');
 const notBuiltDirs = new Set(['test', 'testing']);
@@ -30,7 +32,7 @@ function ensureBuilt(entry) {
 
 function runCompiled(entry) {
   const built = ensureBuilt(entry);
-  require('tsconfig-paths').register({ baseUrl: path.join(root, 'dist'), paths: { '@lapi/*': ['libs/*/src'] } });
+  require('tsconfig-paths').register({ baseUrl: path.join(root, 'dist'), paths: LAPI_PATHS });
   require(built);
 }
 

@@ -11,7 +11,7 @@ import { decisionsCommand } from './commands/decisions.command';
 import { lapiCommand } from './commands/lapi.command';
 import { machinesCommand } from './commands/machines.command';
 import { metricsCommand } from './commands/metrics.command';
-import { ColorMode, OutputFormat, Run, setColorMode } from './output';
+import { ColorMode, OutputFormat, Read, Run, setColorMode } from './output';
 
 // Only commander and the command grammar load here: --help and usage errors answer without the
 // framework, the database driver or the domain libs, which load once a command has parsed (run).
@@ -48,10 +48,16 @@ const run: Run = (fn) => async () => {
   }
 };
 
-program.addCommand(machinesCommand(run));
-program.addCommand(bouncersCommand(run));
-program.addCommand(decisionsCommand(run));
-program.addCommand(alertsCommand(run));
+/** Runs a read-only command on a plain connection when it can (cli-reader.ts). */
+const read: Read = (fn) => async () => {
+  const { withReader } = await import('./cli-reader');
+  await withReader((reader) => fn(reader, format()));
+};
+
+program.addCommand(machinesCommand(run, read));
+program.addCommand(bouncersCommand(run, read));
+program.addCommand(decisionsCommand(run, read));
+program.addCommand(alertsCommand(run, read));
 program.addCommand(capiCommand(run));
 program.addCommand(consoleCommand(run));
 program.addCommand(caCommand(run));

@@ -1,11 +1,15 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import Table from 'cli-table3';
+import type { CliReader } from './cli-reader';
 
 export type OutputFormat = 'human' | 'json' | 'raw';
 export type ColorMode = 'yes' | 'no' | 'auto';
 
 /** What each command file is given: wraps an action so it runs inside the app context, with the chosen output format. */
 export type Run = (fn: (app: INestApplicationContext, format: OutputFormat) => Promise<void>) => () => Promise<void>;
+
+/** The same for read-only commands: a plain connection when one can be joined (cli-reader.ts). */
+export type Read = (fn: (reader: CliReader, format: OutputFormat) => Promise<void>) => () => Promise<void>;
 
 export interface Columns<T> {
   header: string[];

@@ -13,13 +13,17 @@ const LAPICTL = resolve(__dirname, '../../../scripts/lapictl.js');
 
 async function lapictl(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [LAPICTL, ...args], { env: { ...process.env, NATS_URL: '', ...env } });
+    // A large buffer: a NODE_DEBUG=module trace of a run that loads the whole app is tens of MB.
+    const { stdout, stderr } = await run(process.execPath, [LAPICTL, ...args], { env: { ...process.env, NATS_URL: '', ...env }, maxBuffer: 256 * 2 ** 20 });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
     return { code: err.code, stdout: err.stdout, stderr: err.stderr };
   }
 }
+
+/** Whether a run traced with NODE_DEBUG=module loaded a package (a list on a plain connection loads no framework). */
+const loaded = (trace: string, pkg: string) => trace.includes(`load "${resolve(__dirname, '../../../node_modules', pkg)}/`);
 
 describe('lapictl against Postgres', () => {
   let db: TestDatabase;
@@ -231,16 +235,34 @@ describe('lapictl on a data directory without a database', () => {
   });
 });
 
+describe('lapictl lists on a database no node has migrated yet', () => {
+  it('migrates it through the whole app, then lists on a plain connection', async () => {
+    const db = await createTestDatabase({ empty: true });
+    try {
+      const env = { DATABASE_URL: db.url, NODE_DEBUG: 'module' };
+      const first = await lapictl(env, 'decisions', 'list');
+      expect([first.code, first.stdout.trim()]).toEqual([0, 'No active decisions']);
+      expect(loaded(first.stderr, 'typeorm')).toBe(true);
+      const again = await lapictl(env, '-o', 'raw', 'machines', 'list');
+      expect([again.code, again.stdout.trim()]).toEqual([0, 'machine_id,ip_address,updated_at,validated,version,auth_type,last_heartbeat']);
+      expect(['typeorm', '@nestjs/core', 'fastify', 'nats'].filter((p) => loaded(again.stderr, p))).toEqual([]);
+    } finally {
+      await db.drop();
+    }
+  });
+});
+
 describe('lapictl while the standalone LAPI runs on the embedded database', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lapictl-embedded-'));
   let lapi: TestLapi;
+  let stopped = false;
 
   beforeAll(async () => {
     buildServices();
     lapi = await startTestLapi({ embeddedDir: dir });
   });
   afterAll(async () => {
-    await lapi.close();
+    if (!stopped) await lapi.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -252,6 +274,19 @@ describe('lapictl while the standalone LAPI runs on the embedded database', () =
     await pollUntil(async () => (await call(lapi, 'GET', '/v1/decisions?ip=192.0.2.200', { apiKey: key })).body?.length === 1, 'the LAPI to serve it', { timeoutMs: 5000 });
     expect((await lapictl(env, 'lapi', 'status', '-u', `${lapi.url}/`)).stdout).toMatch(/answers/);
     expect((await lapictl(env, 'lapi', 'status', '-u', 'http://127.0.0.1:1/')).code).toBe(1);
+  });
+
+  it('lists on the LAPI\'s socket without loading the framework, and opens the files itself once the LAPI has stopped', async () => {
+    const env = { LAPI_DATA_DIR: dir, DATABASE_URL: '', NODE_DEBUG: 'module' };
+    expect((await lapictl(env, 'decisions', 'add', '--ip', '192.0.2.201', '-d', '2h')).code).toBe(0);
+    const light = await lapictl(env, '-o', 'raw', 'decisions', 'list', '-i', '192.0.2.201');
+    expect(light.stdout).toMatch(/^\d+,cscli,Ip:192\.0\.2\.201,/m);
+    expect(['typeorm', '@nestjs/core', '@electric-sql/pglite'].filter((p) => loaded(light.stderr, p))).toEqual([]);
+    await lapi.close();
+    stopped = true;
+    const alone = await lapictl(env, '-o', 'raw', 'decisions', 'list', '-i', '192.0.2.201');
+    expect(alone.stdout).toMatch(/^\d+,cscli,Ip:192\.0\.2\.201,/m);
+    expect(loaded(alone.stderr, '@electric-sql/pglite')).toBe(true);
   });
 });
 

@@ -1,5 +1,7 @@
-import { ParsedQuery, bool, duration, normalizeScope, range, readQuery, text, wholeNumber } from '@lapi/common';
-import { AlertFilter } from '@lapi/db';
+// One file each, not the libs' indexes: lapictl's read path loads this without the framework.
+import { normalizeScope } from '@lapi/common/src/decision-record';
+import { ParsedQuery, bool, duration, range, readQuery, text, wholeNumber } from '@lapi/common/src/query';
+import type { AlertFilter } from '@lapi/db';
 
 const ago = (ms: number | undefined) => (ms === undefined ? undefined : new Date(Date.now() - ms));
 

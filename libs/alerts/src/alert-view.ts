@@ -1,5 +1,6 @@
-import { AlertEntity, StoredAlert } from '@lapi/db';
-import { DecisionView, toDecisionView } from '@lapi/decisions';
+import type { AlertEntity, StoredAlert } from '@lapi/db';
+// One file each, not the libs' indexes: lapictl's read path loads this without the framework.
+import { DecisionView, toDecisionView } from '@lapi/decisions/src/decision-view';
 
 function rfc3339(d: Date | null): string {
   return d ? d.toISOString() : '';

@@ -1,7 +1,8 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { parseDuration } from '@lapi/common';
-import { parseCidr } from '@lapi/common';
+// One file each, not the libs' indexes: lapictl's read path loads this without the framework.
+import { parseDuration } from '@lapi/common/src/duration';
+import { parseCidr } from '@lapi/common/src/ip';
 
 /** Every setting the LAPI reads, typed. Built once by `loadConfig` and injected as `AppConfig`. */
 export class AppConfig {

@@ -1,4 +1,5 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
+import { DEFAULT_TIMEOUT_MS, embeddedBounds, postgresBounds } from './connection-bounds';
 import { DataDirRole } from './embedded/data-dir-lock';
 import { openEmbedded } from './embedded/embedded-database';
 import { ENTITIES } from './entities';
@@ -28,8 +29,6 @@ export interface Database {
   close(): Promise<void>;
 }
 
-const DEFAULT_TIMEOUT_MS = 10_000;
-
 const COMMON = {
   type: 'postgres' as const,
   entities: ENTITIES,
@@ -38,18 +37,6 @@ const COMMON = {
   migrationsRun: false,
   logging: false,
 };
-
-/** The pg pool's and sessions' bounds; `statement_timeout` and friends are sent at connect. */
-function bounds(timeoutMs: number) {
-  return {
-    connectionTimeoutMillis: timeoutMs,
-    statement_timeout: timeoutMs,
-    lock_timeout: timeoutMs,
-    idle_in_transaction_session_timeout: timeoutMs,
-    // A server that stopped answering (paused, cut off) never sends the statement timeout's error.
-    query_timeout: timeoutMs + 1000,
-  };
-}
 
 async function withMigrationSource(options: DataSourceOptions): Promise<void> {
   // Two connections: one holds the advisory lock while the migrations run on the other.
@@ -66,7 +53,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (options.url) {
     const target = { ...COMMON, url: options.url };
-    const dataSource = new DataSource({ ...target, extra: { max: options.poolSize ?? 10, ...bounds(timeoutMs) } });
+    const dataSource = new DataSource({ ...target, extra: { max: options.poolSize ?? 10, ...postgresBounds(timeoutMs) } });
     await dataSource.initialize();
     return { dataSource, describe: redactUrl(options.url), migrate: () => withMigrationSource(target), close: () => dataSource.destroy() };
   }
@@ -74,7 +61,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const target = { ...COMMON, host: embedded.host, port: embedded.port, username: 'postgres', database: 'postgres' };
   // The session server runs one unit of work at a time and bounds the wait; the pool only needs
   // enough connections that requests queue there, first come first served, and not in the pool.
-  const dataSource = new DataSource({ ...target, extra: { max: options.poolSize ?? 10, connectionTimeoutMillis: timeoutMs, query_timeout: 2 * timeoutMs + 1000 } });
+  const dataSource = new DataSource({ ...target, extra: { max: options.poolSize ?? 10, ...embeddedBounds(timeoutMs) } });
   try {
     await dataSource.initialize();
   } catch (e) {

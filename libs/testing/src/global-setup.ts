@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { TEMPLATE_DB, testDatabaseUrl, withDatabase } from './test-env';
 
 // Global setup runs outside jest's module mapper: resolve the @lapi/* aliases here.
-require('tsconfig-paths').register({ baseUrl: resolve(__dirname, '../../..'), paths: { '@lapi/*': ['libs/*/src'] } });
+require('tsconfig-paths').register({ baseUrl: resolve(__dirname, '../../..'), paths: { '@lapi/*': ['libs/*/src', 'libs/*'] } });
 
 async function startContainersIfNeeded(): Promise<void> {
   if (process.env.DATABASE_URL || process.env.TEST_DATABASE_URL) return;

@@ -18,10 +18,10 @@ async function admin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** A fresh, migrated database copied from the run's template. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/** A fresh database: migrated (a copy of the run's template), or with `empty` one no node has migrated yet. */
+export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
   const name = `lapi_t_${randomBytes(6).toString('hex')}`;
-  await admin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`));
+  await admin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${options.empty ? 'template0' : TEMPLATE_DB}`));
   return {
     name,
     url: withDatabase(testDatabaseUrl(), name),

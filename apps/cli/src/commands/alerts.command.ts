@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { wholeNumber } from '../arguments';
-import { Run } from '../output';
+import { Read, Run } from '../output';
 
 export interface AlertFilterOptions {
   ip?: string;
@@ -26,6 +26,7 @@ export interface AlertDeleteOptions extends AlertFilterOptions {
 }
 
 const actions = () => import('./alerts.actions');
+const reads = () => import('./alerts.reads');
 
 /** cscli's alert filters. */
 function filters(c: Command): Command {
@@ -34,7 +35,7 @@ function filters(c: Command): Command {
     .option('--contained', 'alerts whose source is contained by the range, rather than containing the IP');
 }
 
-export function alertsCommand(run: Run): Command {
+export function alertsCommand(run: Run, read: Read): Command {
   const cmd = new Command('alerts').alias('alert').description('manage alerts');
 
   filters(cmd.command('list').alias('ls').description('list alerts, newest first'))
@@ -43,10 +44,10 @@ export function alertsCommand(run: Run): Command {
     .option('--type <type>', 'alerts with a decision of this type (ban, captcha)')
     .option('-m, --machine', 'show the machine that sent each alert')
     .option('-l, --limit <n>', 'at most this many (0: no limit)', wholeNumber, 50)
-    .action((o: AlertListOptions) => run(async (app, format) => (await actions()).listAlerts(app, format, o))());
+    .action((o: AlertListOptions) => read(async (reader, format) => (await reads()).listAlerts(reader, format, o))());
 
   cmd.command('inspect <ids...>').description('show alerts with their decisions').option('-d, --details', 'show the events too')
-    .action((ids: string[], o: { details?: boolean }) => run(async (app, format) => (await actions()).inspectAlerts(app, format, ids, Boolean(o.details)))());
+    .action((ids: string[], o: { details?: boolean }) => read(async (reader, format) => (await reads()).inspectAlerts(reader, format, ids, Boolean(o.details)))());
 
   filters(cmd.command('delete').alias('remove').description('delete alerts (their active decisions end, bouncers are told)'))
     .option('--id <id>', 'one alert').option('-a, --all', 'every alert')

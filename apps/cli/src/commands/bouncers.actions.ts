@@ -1,9 +1,8 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { BouncersService } from '@lapi/bouncers';
-import { BouncerEntity } from '@lapi/db';
 import { randomBytes } from 'node:crypto';
 import { CliError } from '../cli-error';
-import { OutputFormat, printJson, printList, rfc3339 } from '../output';
+import { OutputFormat, printJson } from '../output';
 
 /** Shortest generated key accepted: below this a key can be guessed. */
 const MIN_KEY_LENGTH = 16;
@@ -19,32 +18,6 @@ export async function addBouncer(app: INestApplicationContext, format: OutputFor
 
 function randomKey(length: number): string {
   return randomBytes(length).toString('base64url').slice(0, length);
-}
-
-export async function listBouncers(app: INestApplicationContext, format: OutputFormat): Promise<void> {
-  const bouncers = await app.get(BouncersService).list();
-  // cscli sets last_pull when it creates a bouncer; ours is empty until the first pull, so show the creation time as cscli would.
-  const lastPull = (b: BouncerEntity) => rfc3339(b.lastPull ?? b.createdAt);
-  const columns = format === 'raw'
-    ? { header: ['name', 'ip', 'revoked', 'last_pull', 'type', 'version', 'auth_type'], row: (b: BouncerEntity) => [b.name, b.ipAddress, 'validated', lastPull(b), b.type, b.version, b.authType] }
-    : { header: ['Name', 'IP Address', 'Valid', 'Last API pull', 'Type', 'Version', 'Auth Type'], row: (b: BouncerEntity) => [b.name, b.ipAddress, '✔️', lastPull(b), b.type, b.version, b.authType] };
-  printList(format, bouncers, columns, bouncerJson);
-}
-
-/** cscli's `bouncers list -o json` keys; the key hash (api_key) is left out: it is not for scripts. */
-function bouncerJson(b: BouncerEntity) {
-  return {
-    id: b.id,
-    created_at: b.createdAt,
-    updated_at: b.updatedAt,
-    name: b.name,
-    revoked: false,
-    ip_address: b.ipAddress,
-    type: b.type,
-    version: b.version,
-    last_pull: b.lastPull ?? b.createdAt,
-    auth_type: b.authType,
-  };
 }
 
 export async function deleteBouncers(app: INestApplicationContext, names: string[]): Promise<void> {

@@ -1,10 +1,11 @@
 import { Command } from 'commander';
 import { name, wholeNumber } from '../arguments';
-import { Run } from '../output';
+import { Read, Run } from '../output';
 
 const actions = () => import('./bouncers.actions');
+const reads = () => import('./bouncers.reads');
 
-export function bouncersCommand(run: Run): Command {
+export function bouncersCommand(run: Run, read: Read): Command {
   const cmd = new Command('bouncers').alias('bouncer').description('manage bouncers (remediation components)');
   cmd
     .command('add')
@@ -14,7 +15,7 @@ export function bouncersCommand(run: Run): Command {
     .option('-l, --length <n>', 'length of a generated key', wholeNumber)
     .action((bouncer: string, o: { key?: string; length?: number }) => run(async (app, format) => (await actions()).addBouncer(app, format, bouncer, o))());
   cmd.command('list').alias('ls').description('list bouncers')
-    .action(() => run(async (app, format) => (await actions()).listBouncers(app, format))());
+    .action(() => read(async (reader, format) => (await reads()).listBouncers(reader, format))());
   cmd.command('delete <names...>').alias('remove').description('delete bouncers (and their per-host rows)')
     .action((names: string[]) => run(async (app) => (await actions()).deleteBouncers(app, names))());
   return cmd;

@@ -1,76 +1,16 @@
 import { INestApplicationContext } from '@nestjs/common';
-import { AlertDto, AlertsService, AlertView, readAlertsQuery, toAlertView } from '@lapi/alerts';
+import { AlertDto, AlertsService } from '@lapi/alerts';
 import { normalizeScope, parseCidr, parseDuration, parseIp } from '@lapi/common';
-import { AppConfig } from '@lapi/config';
 import { DecisionFilter } from '@lapi/db';
 import { DecisionWriter } from '@lapi/decisions';
 import { SingleBar } from 'cli-progress';
 import { CliError } from '../cli-error';
-import { asCscliPrintsIt } from '../cscli-json';
 import { readImportFile } from '../import-file';
-import { asNumberName, OutputFormat, printJson, printList } from '../output';
-import type { AddOptions, DeleteOptions, ImportOptions, ListOptions, TargetOptions } from './decisions.command';
+import { OutputFormat } from '../output';
+import type { AddOptions, DeleteOptions, ImportOptions, TargetOptions } from './decisions.command';
 
 /** The machine lapictl's own alerts are recorded under. */
 const CLI_MACHINE = { id: 0, machineId: 'lapictl' };
-
-type Query = Record<string, string>;
-
-/** The query cscli's `decisions list` sends to GET /v1/alerts, so lapictl reads exactly what cscli would. */
-function listQuery(o: ListOptions): Query {
-  const q: Query = { has_active_decision: 'true', include_capi: String(Boolean(o.all)), limit: String(o.all ? 0 : o.limit) };
-  const set = (k: string, v: string | undefined) => v !== undefined && v !== '' && (q[k] = v);
-  set('ip', o.ip);
-  set('range', o.range);
-  set('scope', o.scope);
-  set('value', o.value);
-  set('scenario', o.scenario);
-  set('origin', o.origin);
-  set('decision_type', o.type);
-  set('since', o.since);
-  set('until', o.until);
-  if (o.noSimu) q.simulated = 'false';
-  if (o.contained) q.contains = 'false';
-  return q;
-}
-
-/** cscli hides repeated (simulated, type, scope, value) decisions across alerts and says how many. */
-function dedup(alerts: AlertView[]): number {
-  const seen = new Set<string>();
-  let skipped = 0;
-  for (const a of alerts) {
-    a.decisions = a.decisions.filter((d) => {
-      const key = `${d.simulated}:${d.type}:${d.scope}:${d.value}`;
-      if (seen.has(key)) return ++skipped < 0;
-      seen.add(key);
-      return true;
-    });
-  }
-  return skipped;
-}
-
-export async function listDecisions(app: INestApplicationContext, format: OutputFormat, o: ListOptions): Promise<void> {
-  const filter = readAlertsQuery(listQuery(o), app.get(AppConfig).maxAlertsLimit);
-  const now = Date.now();
-  const alerts = (await app.get(AlertsService).search(filter)).map((a) => toAlertView(a, now));
-  const skipped = dedup(alerts);
-  if (format === 'json') {
-    printJson(alerts.map(asCscliPrintsIt));
-    return;
-  }
-  const rows = alerts.flatMap((a) => a.decisions.map((d) => ({ a, d })));
-  const machine = (a: AlertView) => (o.machine ? [a.machine_id] : []);
-  const header = format === 'raw'
-    ? ['id', 'source', 'ip', 'reason', 'action', 'country', 'as', 'events_count', 'expiration', 'simulated', 'alert_id', ...(o.machine ? ['machine'] : [])]
-    : ['ID', 'Source', 'Scope:Value', 'Reason', 'Action', 'Country', 'AS', 'Events', 'expiration', 'Alert ID', ...(o.machine ? ['Machine'] : [])];
-  printList(format, rows, {
-    header,
-    row: ({ a, d }) => format === 'raw'
-      ? [d.id, d.origin, `${d.scope}:${d.value}`, d.scenario, d.type, a.source.cn, asNumberName(a.source), a.events_count, d.duration, d.simulated, a.id, ...machine(a)]
-      : [d.id, d.origin, `${d.scope}:${d.value}`, d.scenario, a.simulated ? `(simul)${d.type}` : d.type, a.source.cn, asNumberName(a.source), a.events_count, d.duration, a.id, ...machine(a)],
-  }, undefined, 'No active decisions');
-  if (format === 'human' && skipped > 0) console.log(`${skipped} duplicated entries skipped`);
-}
 
 /** One alert holding decisions, as cscli builds it for decisions add and import. */
 function manualAlert(scope: string, value: string, reason: string, decisions: AlertDto['decisions'], eventsCount = 1): AlertDto {

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { wholeNumber } from '../arguments';
-import { Run } from '../output';
+import { Read, Run } from '../output';
 
 export interface TargetOptions {
   ip?: string;
@@ -44,6 +44,7 @@ export interface ImportOptions {
 }
 
 const actions = () => import('./decisions.actions');
+const reads = () => import('./decisions.reads');
 
 /** cscli's -i/-r/--scope/-v, shared by list, add and delete. */
 function target(c: Command): Command {
@@ -51,7 +52,7 @@ function target(c: Command): Command {
     .option('--scope <scope>', 'a scope (ip, range, country, ...)').option('-v, --value <value>', 'a value in that scope');
 }
 
-export function decisionsCommand(run: Run): Command {
+export function decisionsCommand(run: Run, read: Read): Command {
   const cmd = new Command('decisions').alias('decision').description('manage decisions');
 
   target(cmd.command('list').alias('ls').description('list active decisions, grouped by alert as cscli shows them'))
@@ -61,7 +62,7 @@ export function decisionsCommand(run: Run): Command {
     .option('-s, --scenario <scenario>', 'scenario').option('-l, --limit <n>', 'number of alerts to read (0: no limit)', wholeNumber, 100)
     .option('--no-simu', 'exclude decisions in simulation mode').option('-m, --machine', 'show the machine that triggered each decision')
     .option('--contained', 'decisions contained by the range, rather than containing the IP')
-    .action((o: ListOptions & { simu: boolean }) => run(async (app, format) => (await actions()).listDecisions(app, format, { ...o, noSimu: !o.simu }))());
+    .action((o: ListOptions & { simu: boolean }) => read(async (reader, format) => (await reads()).listDecisions(reader, format, { ...o, noSimu: !o.simu }))());
 
   target(cmd.command('add').description('add a decision (as cscli decisions add)'))
     .option('-d, --duration <duration>', 'how long (1h, 4h, 30m)', '4h').option('-t, --type <type>', 'decision type (ban, captcha, throttle)', 'ban')

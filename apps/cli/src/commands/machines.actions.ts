@@ -1,11 +1,10 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { AppConfig } from '@lapi/config';
-import { MachineEntity } from '@lapi/db';
 import { MachinesService } from '@lapi/machines';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { CliError } from '../cli-error';
-import { goDuration, OutputFormat, printJson, printList, rfc3339 } from '../output';
+import { OutputFormat, printJson } from '../output';
 import type { MachineAddOptions } from './machines.command';
 
 export async function addMachine(app: INestApplicationContext, format: OutputFormat, name: string | undefined, o: MachineAddOptions): Promise<void> {
@@ -36,33 +35,6 @@ function writeCredentials(file: string, c: { url: string; login: string; passwor
   } catch (e) {
     throw new CliError(`cannot write ${file}: ${(e as Error).message}`);
   }
-}
-
-export async function listMachines(app: INestApplicationContext, format: OutputFormat): Promise<void> {
-  const machines = await app.get(MachinesService).list();
-  const now = Date.now();
-  const heartbeat = (m: MachineEntity) => (m.lastHeartbeat ? goDuration(now - m.lastHeartbeat.getTime()) : '-');
-  const columns = format === 'raw'
-    ? { header: ['machine_id', 'ip_address', 'updated_at', 'validated', 'version', 'auth_type', 'last_heartbeat'], row: (m: MachineEntity) => [m.machineId, m.ipAddress, rfc3339(m.updatedAt), m.isValidated, m.version, m.authType, heartbeat(m)] }
-    : { header: ['Name', 'IP Address', 'Last Update', 'Status', 'Version', 'Auth Type', 'Last Heartbeat'], row: (m: MachineEntity) => [m.machineId, m.ipAddress, rfc3339(m.updatedAt), m.isValidated ? '✔️' : '🚫', m.version, m.authType, heartbeat(m)] };
-  printList(format, machines, columns, machineJson);
-}
-
-/** cscli's `machines list -o json`: its ent fields, with their keys (empty strings left out, as its omitempty). */
-function machineJson(m: MachineEntity) {
-  return {
-    id: m.id,
-    created_at: m.createdAt,
-    updated_at: m.updatedAt,
-    last_push: m.lastPush ?? undefined,
-    last_heartbeat: m.lastHeartbeat ?? undefined,
-    machineId: m.machineId,
-    ipAddress: m.ipAddress || undefined,
-    scenarios: m.scenarios || undefined,
-    version: m.version || undefined,
-    isValidated: m.isValidated,
-    auth_type: m.authType,
-  };
 }
 
 export async function validateMachine(app: INestApplicationContext, name: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { name } from '../arguments';
-import { Run } from '../output';
+import { Read, Run } from '../output';
 
 export interface MachineAddOptions {
   password?: string;
@@ -12,8 +12,9 @@ export interface MachineAddOptions {
 }
 
 const actions = () => import('./machines.actions');
+const reads = () => import('./machines.reads');
 
-export function machinesCommand(run: Run): Command {
+export function machinesCommand(run: Run, read: Read): Command {
   const cmd = new Command('machines').alias('machine').description('manage machines (agents, cscli)');
   cmd
     .command('add')
@@ -27,7 +28,7 @@ export function machinesCommand(run: Run): Command {
     .option('--no-validate', 'leave it pending validation')
     .action((machine: string | undefined, o: MachineAddOptions) => run(async (app, format) => (await actions()).addMachine(app, format, machine, o))());
   cmd.command('list').alias('ls').description('list machines')
-    .action(() => run(async (app, format) => (await actions()).listMachines(app, format))());
+    .action(() => read(async (reader, format) => (await reads()).listMachines(reader, format))());
   cmd.command('validate <name>').description('validate a machine registered with cscli lapi register')
     .action((machine: string) => run(async (app) => (await actions()).validateMachine(app, machine))());
   cmd.command('delete <names...>').alias('remove').description('delete machines')

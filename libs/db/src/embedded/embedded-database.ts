@@ -1,9 +1,9 @@
 import { PGlite } from '@electric-sql/pglite';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { DataDirLock, DataDirRole } from './data-dir-lock';
 import { SessionServer } from './session-server';
+import { canConnect, SHARED_PORT, sharedSocket } from './shared-socket';
 
 export interface EmbeddedOptions {
   dataDir: string;
@@ -23,21 +23,8 @@ export interface EmbeddedEndpoint {
   stop(): Promise<void>;
 }
 
-/** The socket a running LAPI serves; lapictl uses a private one when it opens the files alone. */
-const SHARED_PORT = 5432;
 /** How long a process waits for another to let go of the files (a lapictl run, a LAPI stopping). */
 const LOCK_WAIT_MS = 30_000;
-
-function canConnect(path: string): Promise<boolean> {
-  return new Promise((done) => {
-    const s = connect(path);
-    s.once('connect', () => {
-      s.destroy();
-      done(true);
-    });
-    s.once('error', () => done(false));
-  });
-}
 
 /** Whether a directory holds an embedded database (lapictl must not create one by mistake). */
 export function hasEmbeddedDatabase(dataDir: string): boolean {
@@ -52,7 +39,7 @@ export function hasEmbeddedDatabase(dataDir: string): boolean {
  */
 export async function openEmbedded(options: EmbeddedOptions): Promise<EmbeddedEndpoint> {
   const dir = resolve(options.dataDir);
-  const shared = `${dir}/.s.PGSQL.${SHARED_PORT}`;
+  const shared = sharedSocket(dir).path;
   if (options.role === 'lapictl' && !hasEmbeddedDatabase(dir) && !(await canConnect(shared))) {
     throw new Error(`no embedded database in ${dir}: start the LAPI there first (npm start), or set LAPI_DATA_DIR or DATABASE_URL`);
   }

@@ -1,47 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DecisionRecord, IpSpan } from '@lapi/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { AlertEntity } from '../entities';
-import { DecisionChanges, DecisionsRepository, NewDecision, toRecord } from './decisions.repository';
+import { ALERT_COLUMNS, AlertFilter, alertFilterSql, findAlert, NewAlert, searchAlerts, StoredAlert } from '../reads';
+import { DecisionChanges, DecisionsRepository, NewDecision } from './decisions.repository';
 
-export type NewAlert = Omit<AlertEntity, 'id' | 'createdAt'>;
-
-export interface StoredAlert {
-  alert: AlertEntity;
-  decisions: DecisionRecord[];
-}
-
-/** GET/DELETE /v1/alerts filters, already validated. */
-export interface AlertFilter {
-  scope?: string;
-  value?: string;
-  scenario?: string;
-  ip?: IpSpan;
-  contains?: boolean;
-  since?: Date;
-  until?: Date;
-  createdBefore?: Date;
-  /** Upstream: only `simulated=false` filters; otherwise simulated alerts are included. */
-  excludeSimulated?: boolean;
-  hasActiveDecision?: boolean;
-  decisionType?: string;
-  origin?: string;
-  /** false keeps alerts whose decisions are local (crowdsec, cscli, cscli-import, console). */
-  includeCapi?: boolean;
-  alertSource?: string;
-  limit?: number;
-}
-
-const ALERT_COLUMNS: [keyof NewAlert, string][] = [
-  ['uuid', 'uuid'], ['machineId', 'machine_id'], ['scenario', 'scenario'], ['scenarioHash', 'scenario_hash'],
-  ['scenarioVersion', 'scenario_version'], ['message', 'message'], ['eventsCount', 'events_count'],
-  ['startedAt', 'started_at'], ['stoppedAt', 'stopped_at'], ['capacity', 'capacity'], ['leakSpeed', 'leak_speed'],
-  ['simulated', 'simulated'], ['remediation', 'remediation'], ['sourceScope', 'source_scope'],
-  ['sourceValue', 'source_value'], ['sourceIp', 'source_ip'], ['sourceRange', 'source_range'],
-  ['sourceAsNumber', 'source_as_number'], ['sourceAsName', 'source_as_name'], ['sourceCountry', 'source_country'],
-  ['sourceLatitude', 'source_latitude'], ['sourceLongitude', 'source_longitude'], ['labels', 'labels'],
-  ['events', 'events'], ['meta', 'meta'],
-];
 const JSON_COLUMNS = new Set(['labels', 'events', 'meta']);
 /** Keeps each INSERT under Postgres's 65535 parameters. */
 const ALERTS_PER_INSERT = 1000;
@@ -105,27 +66,13 @@ export class AlertsRepository {
     return rows.map((r) => [alertKey(r.machine_id, r.uuid), String(r.id)]);
   }
 
-  async findById(id: string): Promise<StoredAlert | undefined> {
-    const alert = await this.dataSource.getRepository(AlertEntity).findOne({ where: { id } });
-    if (!alert) return undefined;
-    return { alert, decisions: await this.decisionsOf([id]).then((m) => m.get(id) ?? []) };
+  findById(id: string): Promise<StoredAlert | undefined> {
+    return findAlert(this.dataSource, id);
   }
 
   /** Newest first, at most `limit` (0 means all). */
-  async search(filter: AlertFilter): Promise<StoredAlert[]> {
-    const params: unknown[] = [];
-    const where = alertFilterSql(filter, params);
-    const limit = filter.limit === 0 ? '' : `LIMIT ${Number(filter.limit ?? 50)}`;
-    const ids: { id: string }[] = await this.dataSource.query(
-      `SELECT a.id FROM alerts a ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY a.created_at DESC, a.id DESC ${limit}`,
-      params,
-    );
-    if (ids.length === 0) return [];
-    const idList = ids.map((r) => String(r.id));
-    const alerts = await this.dataSource.getRepository(AlertEntity).createQueryBuilder('a').where('a.id IN (:...ids)', { ids: idList }).getMany();
-    const byId = new Map(alerts.map((a) => [String(a.id), a]));
-    const decisions = await this.decisionsOf(idList);
-    return idList.filter((id) => byId.has(id)).map((id) => ({ alert: byId.get(id)!, decisions: decisions.get(id) ?? [] }));
+  search(filter: AlertFilter): Promise<StoredAlert[]> {
+    return searchAlerts(this.dataSource, filter);
   }
 
   /** Deletes matching alerts, first ending their active decisions so bouncers learn of it. */
@@ -179,22 +126,6 @@ export class AlertsRepository {
     const [row] = await this.dataSource.query('SELECT count(*)::int AS n FROM alerts');
     return row.n;
   }
-
-  private async decisionsOf(alertIds: string[]): Promise<Map<string, DecisionRecord[]>> {
-    const rows = await this.dataSource.query(
-      `SELECT d.id, d.uuid, d.alert_id, d.created_at, d.until, d.scenario, d.type, d.scope, d.value, d.origin,
-              d.simulated, d.seq, d.ended
-       FROM decisions d WHERE d.alert_id = ANY($1::bigint[]) ORDER BY d.id`,
-      [alertIds],
-    );
-    const out = new Map<string, DecisionRecord[]>();
-    for (const r of rows) {
-      const key = String(r.alert_id);
-      if (!out.has(key)) out.set(key, []);
-      out.get(key)!.push(toRecord(r));
-    }
-    return out;
-  }
 }
 
 function alertKey(machineId: string, uuid: string): string {
@@ -203,37 +134,4 @@ function alertKey(machineId: string, uuid: string): string {
 
 function affected(result: unknown): number {
   return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
-}
-
-/** WHERE clauses for an alert filter on alias `a`. */
-export function alertFilterSql(f: AlertFilter, params: unknown[]): string[] {
-  const where: string[] = [];
-  const p = (v: unknown) => {
-    params.push(v);
-    return `$${params.length}`;
-  };
-  const hasDecision = (cond: string) => `EXISTS (SELECT 1 FROM decisions d WHERE d.alert_id = a.id AND ${cond})`;
-  if (f.excludeSimulated) where.push('NOT a.simulated');
-  if (f.scope !== undefined) where.push(`a.source_scope = ${p(f.scope)}`);
-  if (f.value !== undefined) where.push(`a.source_value = ${p(f.value)}`);
-  if (f.scenario !== undefined) {
-    // Upstream matches the decisions' scenario only; an operator also means the alert's own.
-    const s = p(f.scenario);
-    where.push(`(a.scenario = ${s} OR ${hasDecision(`d.scenario = ${s}`)})`);
-  }
-  if (f.ip) {
-    const op = f.contains === false ? '<<=' : '>>=';
-    where.push(hasDecision(`d.ip_range ${op} ${p(f.ip.cidr)}::cidr`));
-  }
-  if (f.since) where.push(`a.started_at >= ${p(f.since)}`);
-  if (f.until) where.push(`a.started_at <= ${p(f.until)}`);
-  if (f.createdBefore) where.push(`a.created_at <= ${p(f.createdBefore)}`);
-  if (f.decisionType !== undefined) where.push(hasDecision(`d.type = ${p(f.decisionType)}`));
-  if (f.origin !== undefined) where.push(hasDecision(`d.origin = ${p(f.origin)}`));
-  // Upstream's local origins: decisions cscli imports and the console sends are local too.
-  else if (f.includeCapi === false) where.push(hasDecision(`d.origin IN ('crowdsec', 'cscli', 'cscli-import', 'console')`));
-  if (f.alertSource !== undefined) where.push(hasDecision(`d.origin = ${p(f.alertSource)}`));
-  if (f.hasActiveDecision === true) where.push(hasDecision('NOT d.ended AND d.until > now()'));
-  if (f.hasActiveDecision === false) where.push(`NOT ${hasDecision('true')}`);
-  return where;
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, Repository } from 'typeorm';
 import { BouncerEntity } from '../entities';
 import { returnedRows } from './decisions.repository';
+import { listBouncers } from '../reads';
 
 @Injectable()
 export class BouncersRepository {
@@ -42,7 +43,7 @@ export class BouncersRepository {
   }
 
   list(): Promise<BouncerEntity[]> {
-    return this.repo.find({ order: { id: 'ASC' } });
+    return listBouncers(this.repo);
   }
 
   /** The key hash of a bouncer, by name (to tell other nodes which key to forget). */

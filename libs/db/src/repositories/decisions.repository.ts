@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DecisionRecord } from '@lapi/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { DECISION_COLUMNS, DecisionRow, toRecord } from '../reads';
 import { DecisionFilter, decisionFilterSql } from './decision-filter';
 
 /** A decision to create; its alert id is filled in by the alert insert. */
@@ -24,50 +25,15 @@ export interface DecisionChanges {
   decisions: DecisionRecord[];
 }
 
-interface DecisionRow {
-  id: string;
-  uuid: string;
-  alert_id: string | null;
-  created_at: Date;
-  until: Date;
-  scenario: string;
-  type: string;
-  scope: string;
-  value: string;
-  origin: string;
-  simulated: boolean;
-  seq: string;
-  ended: boolean;
-}
-
 /** Decisions ended per transaction by a deletion or the expiry sweep (each holds the sequence lock). */
 const END_CHUNK = 5000;
 /** Rows per snapshot query. */
 const SNAPSHOT_CHUNK = 20_000;
 
-const COLUMNS = 'd.id, d.uuid, d.alert_id, d.created_at, d.until, d.scenario, d.type, d.scope, d.value, d.origin, d.simulated, d.seq, d.ended';
 
 /** TypeORM answers UPDATE/DELETE ... RETURNING with [rows, count], INSERT and SELECT with rows. */
 export function returnedRows<T>(result: unknown): T[] {
   return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as T[];
-}
-
-export function toRecord(r: DecisionRow): DecisionRecord {
-  return {
-    id: Number(r.id),
-    uuid: r.uuid,
-    alertId: r.alert_id === null ? null : Number(r.alert_id),
-    createdAt: r.created_at.getTime(),
-    until: r.until.getTime(),
-    scenario: r.scenario,
-    type: r.type,
-    scope: r.scope,
-    value: r.value,
-    origin: r.origin,
-    simulated: r.simulated,
-    seq: Number(r.seq),
-    ended: r.ended,
-  };
 }
 
 /**
@@ -96,7 +62,7 @@ export class DecisionsRepository {
       `INSERT INTO decisions (uuid, alert_id, until, scenario, type, scope, value, origin, simulated, ip_range, seq)
        SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[],
                             $8::text[], $9::boolean[], $10::cidr[], $11::bigint[])
-       RETURNING ${COLUMNS.replace(/d\./g, '')}`,
+       RETURNING ${DECISION_COLUMNS.replace(/d\./g, '')}`,
       [
         flat.map((x) => x.d.uuid),
         flat.map((x) => x.alertId),
@@ -127,7 +93,7 @@ export class DecisionsRepository {
            WHERE NOT d.ended AND d.until > now() ${where.map((w) => `AND ${w}`).join(' ')}
            ORDER BY d.id ${limit === undefined ? '' : `LIMIT ${Math.floor(limit)}`})
          UPDATE decisions d SET until = now(), ended = true, seq = ${baseParam}::bigint + hit.n
-         FROM hit WHERE d.id = hit.id RETURNING ${COLUMNS}`,
+         FROM hit WHERE d.id = hit.id RETURNING ${DECISION_COLUMNS}`,
         params,
       ),
     );
@@ -180,7 +146,7 @@ export class DecisionsRepository {
           `WITH hit AS (
              SELECT d.id, row_number() OVER (ORDER BY d.id) AS n FROM decisions d WHERE NOT d.ended AND d.until <= now()
              ORDER BY d.id LIMIT ${Math.floor(chunk)})
-           UPDATE decisions d SET ended = true, seq = $1::bigint + hit.n FROM hit WHERE d.id = hit.id RETURNING ${COLUMNS}`,
+           UPDATE decisions d SET ended = true, seq = $1::bigint + hit.n FROM hit WHERE d.id = hit.id RETURNING ${DECISION_COLUMNS}`,
           [base],
         ),
       );
@@ -202,7 +168,7 @@ export class DecisionsRepository {
       const [h] = await em.query('SELECT seq FROM change_head WHERE id = 1');
       for (let after = afterSeq; ; ) {
         const rows: DecisionRow[] = await em.query(
-          `SELECT ${COLUMNS} FROM decisions d
+          `SELECT ${DECISION_COLUMNS} FROM decisions d
            WHERE d.seq > $1 AND (NOT d.ended OR d.until > now() - ($2::bigint * interval '1 millisecond'))
            ORDER BY d.seq LIMIT ${SNAPSHOT_CHUNK}`,
           [after, keepEndedMs],
@@ -223,7 +189,7 @@ export class DecisionsRepository {
   /** Decisions whose latest change is in (afterSeq, upToSeq]: a stream delta the index cannot serve. */
   async changedBetween(afterSeq: number, upToSeq: number): Promise<DecisionRecord[]> {
     const rows: DecisionRow[] = await this.dataSource.query(
-      `SELECT ${COLUMNS} FROM decisions d WHERE d.seq > $1 AND d.seq <= $2 ORDER BY d.seq`,
+      `SELECT ${DECISION_COLUMNS} FROM decisions d WHERE d.seq > $1 AND d.seq <= $2 ORDER BY d.seq`,
       [afterSeq, upToSeq],
     );
     return rows.map(toRecord);
@@ -234,7 +200,7 @@ export class DecisionsRepository {
     const params: unknown[] = [];
     const where = decisionFilterSql({ ...filter, includeSimulated: true }, params);
     const rows: DecisionRow[] = await this.dataSource.query(
-      `SELECT ${COLUMNS} FROM decisions d WHERE NOT d.ended AND d.until > now() ${where.map((w) => `AND ${w}`).join(' ')}
+      `SELECT ${DECISION_COLUMNS} FROM decisions d WHERE NOT d.ended AND d.until > now() ${where.map((w) => `AND ${w}`).join(' ')}
        ORDER BY d.id DESC LIMIT ${Math.max(1, Math.floor(limit))}`,
       params,
     );

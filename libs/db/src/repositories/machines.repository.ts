@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, Repository } from 'typeorm';
 import { MachineEntity } from '../entities';
+import { listMachines } from '../reads';
 
 export type MachineWithPassword = MachineEntity & { passwordHash: string | null };
 
@@ -30,7 +31,7 @@ export class MachinesRepository {
   }
 
   list(): Promise<MachineEntity[]> {
-    return this.repo.find({ order: { id: 'ASC' } });
+    return listMachines(this.repo);
   }
 
   /** Creates the machine, or with `overwrite` replaces its password; false when it exists already. */

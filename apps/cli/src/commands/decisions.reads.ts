@@ -1,0 +1,68 @@
+// `decisions list`: read-only, on a plain connection (cli-reader.ts); single files of the libs only.
+import { readAlertsQuery } from '@lapi/alerts/src/alert-queries';
+import { AlertView, toAlertView } from '@lapi/alerts/src/alert-view';
+import { searchAlerts } from '@lapi/db/src/reads';
+import type { CliReader } from '../cli-reader';
+import { asCscliPrintsIt } from '../cscli-json';
+import { asNumberName, OutputFormat, printJson, printList } from '../output';
+import { readFilter } from './alerts.reads';
+import type { ListOptions } from './decisions.command';
+
+type Query = Record<string, string>;
+
+/** The query cscli's `decisions list` sends to GET /v1/alerts, so lapictl reads exactly what cscli would. */
+function listQuery(o: ListOptions): Query {
+  const q: Query = { has_active_decision: 'true', include_capi: String(Boolean(o.all)), limit: String(o.all ? 0 : o.limit) };
+  const set = (k: string, v: string | undefined) => v !== undefined && v !== '' && (q[k] = v);
+  set('ip', o.ip);
+  set('range', o.range);
+  set('scope', o.scope);
+  set('value', o.value);
+  set('scenario', o.scenario);
+  set('origin', o.origin);
+  set('decision_type', o.type);
+  set('since', o.since);
+  set('until', o.until);
+  if (o.noSimu) q.simulated = 'false';
+  if (o.contained) q.contains = 'false';
+  return q;
+}
+
+/** cscli hides repeated (simulated, type, scope, value) decisions across alerts and says how many. */
+function dedup(alerts: AlertView[]): number {
+  const seen = new Set<string>();
+  let skipped = 0;
+  for (const a of alerts) {
+    a.decisions = a.decisions.filter((d) => {
+      const key = `${d.simulated}:${d.type}:${d.scope}:${d.value}`;
+      if (seen.has(key)) return ++skipped < 0;
+      seen.add(key);
+      return true;
+    });
+  }
+  return skipped;
+}
+
+export async function listDecisions({ db, config }: CliReader, format: OutputFormat, o: ListOptions): Promise<void> {
+  const filter = readFilter(() => readAlertsQuery(listQuery(o), config.maxAlertsLimit));
+  const now = Date.now();
+  const alerts = (await searchAlerts(db, filter)).map((a) => toAlertView(a, now));
+  const skipped = dedup(alerts);
+  if (format === 'json') {
+    printJson(alerts.map(asCscliPrintsIt));
+    return;
+  }
+  const rows = alerts.flatMap((a) => a.decisions.map((d) => ({ a, d })));
+  const machine = (a: AlertView) => (o.machine ? [a.machine_id] : []);
+  const header = format === 'raw'
+    ? ['id', 'source', 'ip', 'reason', 'action', 'country', 'as', 'events_count', 'expiration', 'simulated', 'alert_id', ...(o.machine ? ['machine'] : [])]
+    : ['ID', 'Source', 'Scope:Value', 'Reason', 'Action', 'Country', 'AS', 'Events', 'expiration', 'Alert ID', ...(o.machine ? ['Machine'] : [])];
+  printList(format, rows, {
+    header,
+    row: ({ a, d }) => format === 'raw'
+      ? [d.id, d.origin, `${d.scope}:${d.value}`, d.scenario, d.type, a.source.cn, asNumberName(a.source), a.events_count, d.duration, d.simulated, a.id, ...machine(a)]
+      : [d.id, d.origin, `${d.scope}:${d.value}`, d.scenario, a.simulated ? `(simul)${d.type}` : d.type, a.source.cn, asNumberName(a.source), a.events_count, d.duration, a.id, ...machine(a)],
+  }, undefined, 'No active decisions');
+  if (format === 'human' && skipped > 0) console.log(`${skipped} duplicated entries skipped`);
+}
+
