@@ -1,7 +1,7 @@
 import { createTestDatabase, declaredRoutes, ServedApp, startServedApp, TestDatabase } from '@lapi/testing';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { renderBodyLimitLocations, renderBodyLimitMap, renderEdgeMap, routeTable } from '@lapi/common';
+import { renderBodyLimitLocations, renderBodyLimitMap, renderEdgeMap, renderRouteList, routeTable } from '@lapi/common';
 import { loadConfig } from '@lapi/config';
 import { StandaloneModule } from '../src/app.module';
 
@@ -72,4 +72,12 @@ describe('the route table', () => {
       });
     },
   );
+
+  it('is the route list of deploy/README.md (npm run routes:doc prints it)', () => {
+    const readme = readFileSync(resolve(__dirname, '../../../deploy/README.md'), 'utf8');
+    const listed = /<!-- route list:.*-->\n([\s\S]*?)<!-- end of route list -->/.exec(readme)?.[1].trim();
+    const expected = renderRouteList(routeTable());
+    expect(expected).toContain('| POST | `/v1/watchers/login` | public | 64 KiB | any | ingest |');
+    expect(listed).toBe(expected);
+  });
 });
