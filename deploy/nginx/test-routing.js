@@ -4,8 +4,9 @@
 // Renders lapi.local.conf.template with render-local.js, starts nginx in front of four tiny HTTP
 // servers on loopback ports (ingest, registration, decisions-1, decisions-2) that answer with their
 // own name, then checks every method+path of the routing table, the JSON 404, forwarded headers,
-// round robin and fail-over between the decisions replicas, a 31 MB body, a 64 MB reply, JSON 413
-// and 502, and keep-alive to upstreams. Stops everything it started. Exit code 0 when all pass.
+// round robin and fail-over between the decisions replicas, a 31 MB body, per-route body limits
+// (login 64 KiB, GET 1 KiB: JSON 413 above), a 64 MB reply, JSON 502, and keep-alive to upstreams.
+// apps/standalone/test/edge-body-limits.e2e-spec.ts checks every route's limit against the table. Stops everything it started. Exit code 0 when all pass.
 const http = require('node:http');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -190,6 +191,9 @@ async function main() {
       ['GET', '/v2/decisions'],
       ['GET', '/health/ready'],
       ['GET', '/metrics'],
+      // The internal locations holding the body limits.
+      ['GET', '/.lapi-body-limit/1k'],
+      ['POST', '/.lapi-body-limit/32m'],
     ];
     for (const [method, p] of notFound) {
       const res = await request(base, method, p);
@@ -222,6 +226,12 @@ async function main() {
       check('31 MB request body reaches ingest whole', res.status === 200 && res.json?.bodyBytes === body.length, `${res.status} ${res.text.slice(0, 200)}`);
       const big = await request(base, 'POST', '/v1/alerts', { body: Buffer.alloc(33 * 1024 * 1024, 'a') });
       check('33 MB body -> 413 JSON', big.status === 413 && big.json?.message === 'request body too large', `${big.status} ${big.text.slice(0, 200)}`);
+      const login = await request(base, 'POST', '/v1/watchers/login', { body: Buffer.alloc(64 * 1024, 'a') });
+      check('64 KiB login body reaches ingest whole', login.status === 200 && login.json?.bodyBytes === 64 * 1024, `${login.status} ${login.text.slice(0, 200)}`);
+      const bigLogin = await request(base, 'POST', '/v1/watchers/login', { body: Buffer.alloc(64 * 1024 + 1, 'a') });
+      check('64 KiB + 1 login body -> 413 JSON', bigLogin.status === 413 && bigLogin.json?.message === 'request body too large', `${bigLogin.status} ${bigLogin.text.slice(0, 200)}`);
+      const search = await request(base, 'GET', '/v1/alerts', { body: Buffer.alloc(1025, 'a') });
+      check('GET /v1/alerts with 1 KiB + 1 of body -> 413 JSON (POST takes 32 MiB)', search.status === 413 && search.json?.message === 'request body too large', `${search.status} ${search.text.slice(0, 200)}`);
     }
 
     {

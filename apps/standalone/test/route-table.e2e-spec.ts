@@ -1,7 +1,7 @@
 import { createTestDatabase, declaredRoutes, ServedApp, startServedApp, TestDatabase } from '@lapi/testing';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { renderEdgeMap, routeTable } from '@lapi/common';
+import { renderBodyLimitLocations, renderBodyLimitMap, renderEdgeMap, renderRouteList, routeTable } from '@lapi/common';
 import { loadConfig } from '@lapi/config';
 import { StandaloneModule } from '../src/app.module';
 
@@ -40,19 +40,44 @@ describe('the route table', () => {
     },
   );
 
-  /** The routing map of an edge config, one directive a line, spaces collapsed (indentation and alignment vary). */
-  const edgeMap = (text: string) =>
-    (/map "\$request_method \$uri" \$lapi_service \{[\s\S]*?\n\s*\}/.exec(text)?.[0] ?? '')
+  /** Lines of an edge config, one directive a line, spaces collapsed (indentation and alignment vary). */
+  const directives = (text: string) =>
+    text
       .split('\n')
       .map((l) => l.trim().replace(/\s+/g, ' '))
-      .join('\n');
+      .filter((l) => l !== '' && !l.startsWith('#'));
+  /** The `map "$request_method $uri" $<variable>` block of an edge config. */
+  const mapOf = (text: string, variable: string) =>
+    directives(new RegExp(`map "\\$request_method \\$uri" \\$${variable} \\{[\\s\\S]*?\\n\\s*\\}`).exec(text)?.[0] ?? '');
+  /** Every body limit of an edge config: the ceiling and each limit's location. */
+  const bodyLimits = (text: string) => directives(text).filter((l) => l.includes('client_max_body_size'));
+  const maxBodyBytes = loadConfig({}).maxBodyBytes;
 
-  it.each(['deploy/nginx/lapi.conf', 'deploy/nginx/lapi.local.conf.template', 'deploy/k8s/40-edge.yaml'])(
-    'is how the edge routes in %s (npm run edge:map prints the map to paste there)',
+  describe.each(['deploy/nginx/lapi.conf', 'deploy/nginx/lapi.local.conf.template', 'deploy/k8s/40-edge.yaml'])(
+    'is how the edge routes in %s (npm run edge:map prints what to paste there)',
     (file) => {
-      const expected = edgeMap(renderEdgeMap(routeTable()));
-      expect(expected).toContain('"~^(GET|HEAD) /v1/decisions$" decisions;');
-      expect(edgeMap(readFileSync(resolve(__dirname, '../../..', file), 'utf8'))).toBe(expected);
+      const copy = readFileSync(resolve(__dirname, '../../..', file), 'utf8');
+
+      it('sends each route to its service', () => {
+        const expected = mapOf(renderEdgeMap(routeTable()), 'lapi_service');
+        expect(expected).toContain('"~^(GET|HEAD) /v1/decisions$" decisions;');
+        expect(mapOf(copy, 'lapi_service')).toEqual(expected);
+      });
+
+      it("takes each route's body limit", () => {
+        const expected = mapOf(renderBodyLimitMap(routeTable(), maxBodyBytes), 'lapi_body_limit');
+        expect(expected).toEqual(expect.arrayContaining(['"~^POST /v1/watchers/login$" 64k;', '"~^POST /v1/alerts$" 32m;']));
+        expect(mapOf(copy, 'lapi_body_limit')).toEqual(expected);
+        expect(bodyLimits(copy)).toEqual(directives(renderBodyLimitLocations(routeTable(), maxBodyBytes)));
+      });
     },
   );
+
+  it('is the route list of deploy/README.md (npm run routes:doc prints it)', () => {
+    const readme = readFileSync(resolve(__dirname, '../../../deploy/README.md'), 'utf8');
+    const listed = /<!-- route list:.*-->\n([\s\S]*?)<!-- end of route list -->/.exec(readme)?.[1].trim();
+    const expected = renderRouteList(routeTable());
+    expect(expected).toContain('| POST | `/v1/watchers/login` | public | 64 KiB | any | ingest |');
+    expect(listed).toBe(expected);
+  });
 });

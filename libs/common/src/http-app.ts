@@ -5,7 +5,7 @@ import type { Server as TlsServer } from 'node:tls';
 import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
 import { DomainError, ErrorCode, badRequest } from './errors';
-import { HttpExceptionFilter } from './http-exception.filter';
+import { HttpExceptionFilter, TOO_LARGE } from './http-exception.filter';
 import { JsonLogger } from './json-logger';
 import { bouncerRequests, machineRequests, requestDuration, routeRequests } from './metrics/metrics';
 import { startMetricsServer } from './metrics/metrics-server';
@@ -59,7 +59,7 @@ async function decode(encoding: string | undefined, raw: Buffer, limit: number):
     if (encoding === 'gzip') return await gunzipAsync(raw, { maxOutputLength: limit });
     if (encoding === 'deflate') return await inflateAsync(raw, { maxOutputLength: limit });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new DomainError(ErrorCode.PayloadTooLarge, 'request body too large');
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new DomainError(ErrorCode.PayloadTooLarge, TOO_LARGE);
     throw badRequest(`body is not valid ${encoding} data`);
   }
   if (encoding && encoding !== 'identity') throw new DomainError(ErrorCode.BadRequest, `unsupported content-encoding '${encoding}'`);

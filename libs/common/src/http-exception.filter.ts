@@ -34,6 +34,13 @@ export interface ErrorReply {
 
 const logger = new Logger('Errors');
 const UNSUPPORTED_TYPE = 'unsupported content type: send application/json';
+export const TOO_LARGE = 'request body too large';
+/**
+ * Fastify's own refusals reach the filter wrapped by Nest as HttpExceptions; these get the one
+ * message each, whichever check refused (a body over its limit by its Content-Length, as it is
+ * read, or once decoded) and as the edge answers them (deploy/nginx/lapi.conf).
+ */
+const MESSAGE_OF_STATUS: Partial<Record<number, string>> = { 413: TOO_LARGE, 415: UNSUPPORTED_TYPE };
 
 /** Maps anything thrown while serving a request to a status and a `{"message"}` body. */
 export function toErrorReply(error: unknown): ErrorReply {
@@ -43,7 +50,7 @@ export function toErrorReply(error: unknown): ErrorReply {
     const raw = typeof res === 'string' ? res : (res as { message?: unknown }).message;
     const message = Array.isArray(raw) ? raw.join(', ') : String(raw ?? error.message);
     const status = error.getStatus();
-    return { status, body: { message: status === 415 ? UNSUPPORTED_TYPE : message } };
+    return { status, body: { message: MESSAGE_OF_STATUS[status] ?? message } };
   }
   if (isDatabaseBusy(error)) return { status: 503, body: { message: 'database busy: no answer within the time limit (LAPI_DB_TIMEOUT), retry later' } };
   if (isUnavailable(error)) return { status: 503, body: { message: 'database or bus unavailable, retry later' } };
@@ -84,7 +91,7 @@ export function isUnavailable(error: unknown): boolean {
 function fastifyMessage(e: FastifyLikeError): string {
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return 'request body too large';
+      return TOO_LARGE;
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return UNSUPPORTED_TYPE;
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':

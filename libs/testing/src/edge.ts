@@ -8,6 +8,7 @@ import { freePort } from './processes';
 
 const SNIPPET = resolve(__dirname, '../../../deploy/nginx/lapi.conf');
 const TLS_SNIPPET = resolve(__dirname, '../../../deploy/nginx/edge-tls.conf');
+const LOCAL_RENDERER = resolve(__dirname, '../../../deploy/nginx/render-local.js');
 
 /** TLS at the edge: deploy/nginx/edge-tls.conf with these files, on the edge's one port. */
 export interface EdgeTls {
@@ -78,17 +79,11 @@ export interface Edge {
   stop(): Promise<void>;
 }
 
-/** Debian's nginx in front of our services, with the project's routing. */
-export async function startEdge(up: EdgeUpstreams, tls?: EdgeTls): Promise<Edge> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'lapi-edge-'));
-  // nginx's workers run as nobody: they must be able to reach the temp dirs (request bodies).
-  chmodSync(dir, 0o755);
-  const conf = renderEdgeConfig(port, up, dir, tls);
-  const proc = spawn('/usr/sbin/nginx', ['-c', conf, '-p', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs nginx with a rendered config and waits until it answers on `url`. */
+async function runNginx(args: string[], url: string): Promise<Edge> {
+  const proc = spawn('/usr/sbin/nginx', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   proc.stderr!.on('data', (c) => (err += String(c)));
-  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   try {
     await pollUntil(async () => {
       if (proc.exitCode !== null) throw new Error(`nginx exited: ${err}`);
@@ -108,4 +103,32 @@ export async function startEdge(up: EdgeUpstreams, tls?: EdgeTls): Promise<Edge>
         proc.kill('SIGQUIT');
       }),
   };
+}
+
+/** A temp directory nginx's workers (nobody) can reach, for its request-body temp files. */
+function edgeDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lapi-edge-'));
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+/** Debian's nginx in front of our services, with the project's routing. */
+export async function startEdge(up: EdgeUpstreams, tls?: EdgeTls): Promise<Edge> {
+  const port = await freePort();
+  const dir = edgeDir();
+  const conf = renderEdgeConfig(port, up, dir, tls);
+  return runNginx(['-c', conf, '-p', dir], `${tls ? 'https' : 'http'}://127.0.0.1:${port}`);
+}
+
+interface RenderLocal {
+  renderLocalConfig(o: EdgeUpstreams & { edgePort: number; dir: string }): string;
+  nginxArgs(confPath: string): string[];
+}
+
+/** The edge as deploy/nginx/lapi.local.conf.template renders it (render-local.js), plain HTTP. */
+export async function startLocalEdge(up: EdgeUpstreams): Promise<Edge> {
+  const { renderLocalConfig, nginxArgs } = require(LOCAL_RENDERER) as RenderLocal;
+  const edgePort = await freePort();
+  const conf = renderLocalConfig({ ...up, edgePort, dir: edgeDir() });
+  return runNginx(nginxArgs(conf), `http://127.0.0.1:${edgePort}`);
 }
