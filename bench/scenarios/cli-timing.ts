@@ -57,30 +57,33 @@ main(async () => {
   await adminQuery(`CREATE DATABASE ${name}`);
   const u = new URL(ADMIN_URL);
   u.pathname = `/${name}`;
-  const dbEnv = { DATABASE_URL: u.toString(), NATS_URL: '' };
   const dir = mkdtempSync(join(tmpdir(), 'bench-cli-'));
-  const lapi = await startService('standalone', dbEnv);
+  // lapictl on Postgres, and on the embedded database that a running LAPI serves (the default).
+  const databases = { standalone: { DATABASE_URL: u.toString(), NATS_URL: '' }, embedded: { DATABASE_URL: '', LAPI_DATA_DIR: join(dir, 'data'), NATS_URL: '' } };
+  const lapis = await Promise.all(Object.values(databases).map((env) => startService('standalone', env)));
   try {
-    const lapictl = (...args: string[]) => {
-      const res = spawnSync(process.execPath, [LAPICTL, ...args], { env: { ...process.env, ...dbEnv }, encoding: 'utf8' });
-      if (res.status !== 0) throw new Error(`lapictl ${args.join(' ')}: ${res.stderr}`);
-    };
-    const cscli = createCscli({ url: lapi.url, dir: join(dir, 'cscli') });
-    lapictl('machines', 'add', 'bench-cscli', '--auto', '-f', cscli.credentialsPath, '-u', `${lapi.url}/`);
     const csv = join(dir, 'decisions.csv');
     writeFileSync(csv, ['value,reason', ...Array.from({ length: DECISIONS }, (_, i) => `10.0.${i >> 8}.${i & 255},bench ${i}`)].join('\n'));
-    lapictl('decisions', 'import', '-i', csv);
+    const lapictl = (env: Record<string, string>, ...args: string[]) => {
+      const res = spawnSync(process.execPath, [LAPICTL, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+      if (res.status !== 0) throw new Error(`lapictl ${args.join(' ')}: ${res.stderr}`);
+    };
+    for (const env of Object.values(databases)) lapictl(env, 'decisions', 'import', '-i', csv);
+    const cscli = createCscli({ url: lapis[0].url, dir: join(dir, 'cscli') });
+    lapictl(databases.standalone, 'machines', 'add', 'bench-cscli', '--auto', '-f', cscli.credentialsPath, '-u', `${lapis[0].url}/`);
 
     const cscliArgs = ['-c', cscli.configPath];
+    const lapictlRuns = (env: Record<string, string>) => ({
+      help: time(process.execPath, [LAPICTL, '--help'], env),
+      decisions_list: time(process.execPath, [LAPICTL, 'decisions', 'list'], env),
+    });
     const runs = {
       crowdsec: {
         help: time('cscli', [...cscliArgs, '--help'], {}),
         decisions_list: time('cscli', [...cscliArgs, 'decisions', 'list'], {}),
       },
-      standalone: {
-        help: time(process.execPath, [LAPICTL, '--help'], dbEnv),
-        decisions_list: time(process.execPath, [LAPICTL, 'decisions', 'list'], dbEnv),
-      },
+      standalone: lapictlRuns(databases.standalone),
+      embedded: lapictlRuns(databases.embedded),
     };
     saveResult({
       scenario: 'cli',
@@ -88,10 +91,10 @@ main(async () => {
       date: new Date().toISOString(),
       environment: environment(),
       runs,
-      settings: { runs: RUNS, decisions: DECISIONS, cscli: 'cscli 1.4.6 through our standalone LAPI (HTTP)', lapictl: 'node scripts/lapictl.js, straight to Postgres' },
+      settings: { runs: RUNS, decisions: DECISIONS, cscli: 'cscli 1.4.6 through our standalone LAPI (HTTP)', lapictl: 'node scripts/lapictl.js, straight to the database a running LAPI uses (Postgres, or the embedded one)' },
     });
   } finally {
-    await lapi.stop();
+    await Promise.all(lapis.map((l) => l.stop()));
     rmSync(dir, { recursive: true, force: true });
     await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   }

@@ -1,6 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import Table from 'cli-table3';
 import type { CliReader } from './cli-reader';
+import { renderTable } from './table';
 
 export type OutputFormat = 'human' | 'json' | 'raw';
 export type ColorMode = 'yes' | 'no' | 'auto';
@@ -21,19 +21,7 @@ let colors = false;
 /** cscli's --color: auto means only on a terminal, and never when NO_COLOR is set (no-color.org). */
 export function setColorMode(mode: ColorMode, stdoutIsTty = Boolean(process.stdout.isTTY), env = process.env): boolean {
   colors = mode === 'yes' || (mode === 'auto' && stdoutIsTty && !env.NO_COLOR);
-  // cli-table3 colours through @colors/colors, which decides on its own: make it follow ours.
-  const painter = tableColors();
-  if (colors) painter?.enable();
-  else painter?.disable();
   return colors;
-}
-
-function tableColors(): { enable(): void; disable(): void } | undefined {
-  try {
-    return require('@colors/colors/safe') as { enable(): void; disable(): void };
-  } catch {
-    return undefined; // an optional dependency of cli-table3: without it tables have no colours at all
-  }
 }
 
 /** Prints a list as a table (human), JSON (cscli's shapes) or CSV (raw, cscli's columns). */
@@ -50,9 +38,7 @@ export function printList<T>(format: OutputFormat, items: T[], columns: Columns<
     console.log(empty);
     return;
   }
-  const table = new Table({ head: columns.header, style: colors ? undefined : { head: [], border: [] } });
-  for (const item of items) table.push(columns.row(item).map(String));
-  console.log(table.toString());
+  console.log(renderTable(columns.header, items.map((i) => columns.row(i).map(String)), colors));
 }
 
 /** Indented JSON, as cscli's MarshalIndent. */
