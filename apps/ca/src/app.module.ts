@@ -8,6 +8,6 @@ import { DbModule } from '@lapi/db';
 @Module({})
 export class CaAppModule {
   static with(config?: AppConfig): DynamicModule {
-    return { module: CaAppModule, imports: [ConfigModule.forRoot(config), DbModule, BusModule, CaSignerModule] };
+    return { module: CaAppModule, imports: [ConfigModule.forRoot(config), DbModule, BusModule.forNode(), CaSignerModule] };
   }
 }

@@ -12,7 +12,7 @@ export class CapiAppModule {
   static with(config?: AppConfig): DynamicModule {
     return {
       module: CapiAppModule,
-      imports: [ConfigModule.forRoot(config), DbModule, BusModule, HealthModule, AuthModule, CapiModule],
+      imports: [ConfigModule.forRoot(config), DbModule, BusModule.forNode(), HealthModule, AuthModule, CapiModule],
     };
   }
 }

@@ -1,6 +1,6 @@
 import { AppConfig, loadConfig } from '@lapi/config/src/app-config';
 import { isSchemaBehind, openReadConnection, SqlRunner } from '@lapi/db/src/reads';
-import { checkEmbeddedDatabase } from './database-check';
+import { checkEmbeddedDatabase, checkPostgresSchema } from './database-check';
 
 /** What a read-only command is given: a connection to read with, and the configuration. */
 export interface CliReader {
@@ -12,7 +12,8 @@ export interface CliReader {
  * Runs a read-only command on one plain connection when there is a database to join (Postgres,
  * or a LAPI serving the embedded files), which loads neither Nest nor TypeORM: a list answers in
  * a fraction of the whole app's start. Otherwise (no LAPI running on the embedded files, or a
- * schema still to migrate) it runs inside the whole app, which opens and migrates the database.
+ * schema older than this lapictl) it runs inside the whole app, which opens and migrates the
+ * database. A database without lapi-cluster's tables is refused, never set up.
  */
 export async function withReader(fn: (reader: CliReader) => Promise<void>): Promise<void> {
   const config = loadConfig();
@@ -20,6 +21,7 @@ export async function withReader(fn: (reader: CliReader) => Promise<void>): Prom
   const light = await openReadConnection({ url: config.databaseUrl, dataDir: config.dataDir, timeoutMs: config.dbTimeoutMs });
   if (light) {
     try {
+      if (config.databaseUrl) await checkPostgresSchema(light.db, config.databaseUrl);
       return await fn({ db: light.db, config });
     } catch (e) {
       if (!isSchemaBehind(e)) throw e;
@@ -28,7 +30,7 @@ export async function withReader(fn: (reader: CliReader) => Promise<void>): Prom
     }
   }
   const [{ openCliApp }, { DataSource }] = await Promise.all([import('./cli-app'), import('typeorm')]);
-  const app = await openCliApp();
+  const app = await openCliApp({ bus: false });
   try {
     await fn({ db: app.get(DataSource), config });
   } finally {

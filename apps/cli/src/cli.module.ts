@@ -13,7 +13,7 @@ export class CliModule {
   static with(config: AppConfig): DynamicModule {
     return {
       module: CliModule,
-      imports: [ConfigModule.forRoot(config), DbModule, BusModule, MachinesModule, BouncersModule, DecisionWritesModule, AlertsModule],
+      imports: [ConfigModule.forRoot(config), DbModule, BusModule.forCommand((message) => console.error(`warning: ${message}`)), MachinesModule, BouncersModule, DecisionWritesModule, AlertsModule],
     };
   }
 }

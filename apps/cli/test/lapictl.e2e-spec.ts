@@ -3,8 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { connectNats, NatsBus } from '@lapi/bus';
+import { Bus, connectNats, NatsBus } from '@lapi/bus';
 import { buildServices, createTestDatabase, pollUntil, TestDatabase } from '@lapi/testing';
+import { Client } from 'pg';
 import { call, startTestLapi, TestLapi } from '../../standalone/test/support/test-lapi';
 
 jest.setTimeout(120_000);
@@ -235,17 +236,33 @@ describe('lapictl on a data directory without a database', () => {
   });
 });
 
-describe('lapictl lists on a database no node has migrated yet', () => {
-  it('migrates it through the whole app, then lists on a plain connection', async () => {
+describe('lapictl on a Postgres database without lapi-cluster\'s tables', () => {
+  it('refuses it for reads and writes, names it, and creates nothing', async () => {
     const db = await createTestDatabase({ empty: true });
     try {
-      const env = { DATABASE_URL: db.url, NODE_DEBUG: 'module' };
-      const first = await lapictl(env, 'decisions', 'list');
-      expect([first.code, first.stdout.trim()]).toEqual([0, 'No active decisions']);
-      expect(loaded(first.stderr, 'typeorm')).toBe(true);
-      const again = await lapictl(env, '-o', 'raw', 'machines', 'list');
-      expect([again.code, again.stdout.trim()]).toEqual([0, 'machine_id,ip_address,updated_at,validated,version,auth_type,last_heartbeat']);
-      expect(['typeorm', '@nestjs/core', 'fastify', 'nats'].filter((p) => loaded(again.stderr, p))).toEqual([]);
+      for (const args of [['decisions', 'list'], ['machines', 'add', 'agent-x', '-p', 'password-1234']]) {
+        const res = await lapictl({ DATABASE_URL: db.url }, ...args);
+        expect([res.code, res.stdout]).toEqual([1, '']);
+        expect(res.stderr.trim()).toBe(
+          `error: no lapi-cluster tables in database '${db.name}' on ${new URL(db.url).host} (DATABASE_URL); start the LAPI or a service on it first, which creates them, or correct DATABASE_URL`,
+        );
+      }
+      const c = new Client({ connectionString: db.url });
+      await c.connect();
+      const tables = await c.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`);
+      await c.end();
+      expect(tables.rows[0].n).toBe(0);
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('lists on a plain connection, loading no framework, once a node has created them', async () => {
+    const db = await createTestDatabase();
+    try {
+      const res = await lapictl({ DATABASE_URL: db.url, NODE_DEBUG: 'module' }, '-o', 'raw', 'machines', 'list');
+      expect([res.code, res.stdout.trim()]).toEqual([0, 'machine_id,ip_address,updated_at,validated,version,auth_type,last_heartbeat']);
+      expect(['typeorm', '@nestjs/core', 'fastify', 'nats'].filter((p) => loaded(res.stderr, p))).toEqual([]);
     } finally {
       await db.drop();
     }
@@ -274,6 +291,20 @@ describe('lapictl while the standalone LAPI runs on the embedded database', () =
     await pollUntil(async () => (await call(lapi, 'GET', '/v1/decisions?ip=192.0.2.200', { apiKey: key })).body?.length === 1, 'the LAPI to serve it', { timeoutMs: 5000 });
     expect((await lapictl(env, 'lapi', 'status', '-u', `${lapi.url}/`)).stdout).toMatch(/answers/);
     expect((await lapictl(env, 'lapi', 'status', '-u', 'http://127.0.0.1:1/')).code).toBe(1);
+  });
+
+  it('tells the running LAPI of its writes on the LAPI\'s bus, as a node would over NATS', async () => {
+    const seen: string[] = [];
+    const off = lapi.app.get(Bus).onDecisionChanges((c) => seen.push(...c.decisions.map((d) => `${d.value}:${d.ended ? 'ended' : 'active'}`)));
+    try {
+      const env = { LAPI_DATA_DIR: dir, DATABASE_URL: '' };
+      expect((await lapictl(env, 'decisions', 'add', '-i', '192.0.2.210')).code).toBe(0);
+      await pollUntil(() => seen.includes('192.0.2.210:active'), 'the new decision on the LAPI\'s bus', { timeoutMs: 5000 });
+      expect((await lapictl(env, 'decisions', 'delete', '-i', '192.0.2.210')).code).toBe(0);
+      await pollUntil(() => seen.includes('192.0.2.210:ended'), 'its end on the LAPI\'s bus', { timeoutMs: 5000 });
+    } finally {
+      off();
+    }
   });
 
   it('lists on the LAPI\'s socket without loading the framework, and opens the files itself once the LAPI has stopped', async () => {
@@ -313,5 +344,14 @@ describe('lapictl with NATS_URL set', () => {
     await pollUntil(() => seen.includes('192.0.2.77:active'), 'the new decision on the bus', { timeoutMs: 5000 });
     expect((await lapictl(env, 'decisions', 'delete', '-i', '192.0.2.77')).code).toBe(0);
     await pollUntil(() => seen.includes('192.0.2.77:ended'), 'its end on the bus', { timeoutMs: 5000 });
+  });
+  it('with NATS down, writes anyway with one warning, and reads without the bus, never hanging', async () => {
+    const env = { DATABASE_URL: db.url, NATS_URL: 'nats://127.0.0.1:1' };
+    const add = await lapictl(env, 'decisions', 'add', '-i', '192.0.2.78');
+    expect(add.code).toBe(0);
+    expect(add.stderr.trim()).toMatch(/^warning: the bus \(NATS_URL\) is unreachable \(.+\): running nodes will learn of this change from the database within about a second$/);
+    const list = await lapictl(env, '-o', 'raw', 'decisions', 'list', '-i', '192.0.2.78');
+    expect([list.code, list.stderr]).toEqual([0, '']);
+    expect(list.stdout).toMatch(/,Ip:192\.0\.2\.78,/);
   });
 });

@@ -12,7 +12,7 @@ export class DecisionsAppModule {
   static with(config?: AppConfig): DynamicModule {
     return {
       module: DecisionsAppModule,
-      imports: [ConfigModule.forRoot(config), DbModule, BusModule, HealthModule, AuthModule, DecisionsModule],
+      imports: [ConfigModule.forRoot(config), DbModule, BusModule.forNode(), HealthModule, AuthModule, DecisionsModule],
     };
   }
 }

@@ -14,7 +14,7 @@ export class IngestModule {
   static with(config?: AppConfig): DynamicModule {
     return {
       module: IngestModule,
-      imports: [ConfigModule.forRoot(config), DbModule, BusModule, HealthModule, AuthModule, MachinesModule, DecisionWritesModule, AlertsModule],
+      imports: [ConfigModule.forRoot(config), DbModule, BusModule.forNode(), HealthModule, AuthModule, MachinesModule, DecisionWritesModule, AlertsModule],
     };
   }
 }

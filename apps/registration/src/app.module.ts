@@ -13,7 +13,7 @@ export class RegistrationModule {
   static with(config?: AppConfig): DynamicModule {
     return {
       module: RegistrationModule,
-      imports: [ConfigModule.forRoot(config), DbModule, BusModule, HealthModule, AuthModule, MachinesModule, CaEnrollmentModule.with('bus')],
+      imports: [ConfigModule.forRoot(config), DbModule, BusModule.forNode(), HealthModule, AuthModule, MachinesModule, CaEnrollmentModule.with('bus')],
     };
   }
 }

@@ -16,7 +16,7 @@ export class StandaloneModule {
   static with(config?: AppConfig): DynamicModule {
     return {
       module: StandaloneModule,
-      imports: [ConfigModule.forRoot(config), DbModule, BusModule, HealthModule, AuthModule, MachinesModule, DecisionsModule, DecisionWritesModule, AlertsModule, CapiModule, CaEnrollmentModule.with('in-process')],
+      imports: [ConfigModule.forRoot(config), DbModule, BusModule.forNode(), HealthModule, AuthModule, MachinesModule, DecisionsModule, DecisionWritesModule, AlertsModule, CapiModule, CaEnrollmentModule.with('in-process')],
     };
   }
 }

@@ -2,3 +2,4 @@ export * from './bus.module';
 export * from './contracts';
 export * from './in-process-bus';
 export * from './nats-bus';
+export * from './local-bus-socket';

@@ -16,6 +16,11 @@ export function connectNats(url: string, name: string): Promise<NatsConnection> 
   return connect({ ...natsConnectionOptions(url), name, maxReconnectAttempts: -1, reconnectTimeWait: 500, waitOnFirstConnect: true });
 }
 
+/** One attempt, bounded: for a short-lived command, which must not hang on a bus that is down. */
+export function connectNatsOnce(url: string, name: string, timeoutMs: number): Promise<NatsConnection> {
+  return connect({ ...natsConnectionOptions(url), name, timeout: timeoutMs, maxReconnectAttempts: 0, waitOnFirstConnect: false });
+}
+
 export function natsConnectionOptions(url: string): ConnectionOptions {
   const u = new URL(url);
   const user = decodeURIComponent(u.username);
@@ -168,7 +173,7 @@ function isDecisionRecord(d: DecisionRecord): boolean {
   );
 }
 
-function isRevocation(m: unknown): m is Revocation {
+export function isRevocation(m: unknown): m is Revocation {
   const r = m as Revocation;
   return !!r && (r.kind === 'bouncer' || r.kind === 'machine' || r.kind === 'certificate') && typeof r.id === 'string';
 }

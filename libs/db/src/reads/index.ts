@@ -4,4 +4,5 @@ export * from './admin-lists';
 export * from './alert-search';
 export * from './decision-rows';
 export * from './read-connection';
+export * from './schema-check';
 export * from './sql-runner';
