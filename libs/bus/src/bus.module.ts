@@ -13,7 +13,7 @@ import { connectNats, NatsBus } from './nats-bus';
       provide: Bus,
       inject: [AppConfig],
       useFactory: async (config: AppConfig): Promise<Bus> =>
-        config.natsUrl ? new NatsBus(await connectNats(config.natsUrl, `lapi-${process.pid}`), config.busSubjectPrefix) : new InProcessBus(),
+        config.natsUrl ? new NatsBus(await connectNats(config.natsUrl, `lapi-${process.pid}`, config.natsTls), config.busSubjectPrefix) : new InProcessBus(),
     },
   ],
   exports: [Bus],
