@@ -67,7 +67,10 @@ export async function startService(
   };
   try {
     // A fresh embedded database runs initdb inside PGlite first: tens of seconds on a loaded 2-core machine.
-    await pollUntil(async () => proc.exitCode === null && (await readyStatus(`${url}/health/ready`)) === 200, `${name} to be ready`, { timeoutMs: readyTimeoutMs, intervalMs: 100 });
+    // A process that exits will not become ready: fail then rather than at the timeout.
+    const exited = () => proc.exitCode !== null || proc.signalCode !== null;
+    await pollUntil(async () => exited() || (await readyStatus(`${url}/health/ready`)) === 200, `${name} to be ready`, { timeoutMs: readyTimeoutMs, intervalMs: 100 });
+    if (exited()) throw new Error(`${name} exited (${proc.exitCode ?? proc.signalCode}) before it was ready`);
   } catch (e) {
     await running.stop('SIGKILL');
     throw new Error(`${(e as Error).message}\n${running.output().slice(-3000)}`);
