@@ -22,7 +22,7 @@ const COMMAND_CONNECT_MS = 3000;
  */
 async function openNodeBus(config: AppConfig): Promise<OpenBus> {
   if (config.natsUrl) {
-    const bus = new NatsBus(await connectNats(config.natsUrl, `lapi-${process.pid}`), config.busSubjectPrefix);
+    const bus = new NatsBus(await connectNats(config.natsUrl, `lapi-${process.pid}`, config.natsTls), config.busSubjectPrefix);
     return { bus, close: () => bus.close() };
   }
   const bus = new InProcessBus();
@@ -40,7 +40,7 @@ async function openCommandBus(config: AppConfig, warn: (message: string) => void
   const quiet = { bus: new InProcessBus(), close: async () => undefined };
   if (config.natsUrl) {
     try {
-      const bus = new NatsBus(await connectNatsOnce(config.natsUrl, `lapictl-${process.pid}`, COMMAND_CONNECT_MS), config.busSubjectPrefix);
+      const bus = new NatsBus(await connectNatsOnce(config.natsUrl, `lapictl-${process.pid}`, COMMAND_CONNECT_MS, config.natsTls), config.busSubjectPrefix);
       return { bus, close: () => bus.close() };
     } catch (e) {
       warn(`the bus (NATS_URL) is unreachable (${(e as Error).message}): running nodes will learn of this change from the database within about a second`);

@@ -66,8 +66,9 @@ export class LocalBusServer {
   private deliver(text: string): void {
     try {
       const line = JSON.parse(text) as Line;
-      if (line.subject === 'decisionChanges' && isDecisionChanges(line.body)) void this.bus.publishDecisionChanges(line.body);
-      else if (line.subject === 'revocation' && isRevocation(line.body)) void this.bus.publishRevocation(line.body);
+      const failed = (e: Error) => this.logger.warn(`a message from lapictl failed: ${e.message}`);
+      if (line.subject === 'decisionChanges' && isDecisionChanges(line.body)) this.bus.publishDecisionChanges(line.body).catch(failed);
+      else if (line.subject === 'revocation' && isRevocation(line.body)) this.bus.publishRevocation(line.body).catch(failed);
       else this.logger.warn('dropped a malformed message from lapictl');
     } catch (e) {
       this.logger.warn(`dropped a message from lapictl: ${(e as Error).message}`);

@@ -1,34 +1,72 @@
 import { Logger } from '@nestjs/common';
 import { DecisionRecord } from '@lapi/common';
-import { connect, ConnectionOptions, JSONCodec, NatsConnection, Subscription } from 'nats';
+import { ConfigError } from '@lapi/config';
+import { connect, ConnectionOptions, ErrorCode, JSONCodec, NatsConnection, NatsError, Subscription } from 'nats';
 import { Bus, busSubjects, BusSubjects, DecisionChanges, Revocation, Unsubscribe } from './contracts';
 
 /** Room kept below the server's max_payload (NATS's default is 1 MB). */
 const PAYLOAD_HEADROOM = 1024;
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+/** Until NATS first answers: a retry every half second, a log line every ten seconds. */
+const FIRST_CONNECT_RETRY_MS = 500;
+const FIRST_CONNECT_LOG_EVERY = 20;
+const connectLogger = new Logger('NatsBus');
+
+/** TLS files for the NATS connection (AppConfig's natsTls): any of them makes TLS required. */
+export interface NatsTlsFiles {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+}
 
 /**
  * Opens the one NATS connection a process uses; reconnects forever, as a replica should.
  * Credentials come in the URL (`nats://user:password@host:4222`, or `nats://token@host:4222`);
- * `tls://` requires TLS, checked against the system's CAs and NODE_EXTRA_CA_CERTS.
+ * `tls://` requires TLS, checked against `tls.caFile`, or without it the system's CAs and
+ * NODE_EXTRA_CA_CERTS.
  */
-export function connectNats(url: string, name: string): Promise<NatsConnection> {
-  return connect({ ...natsConnectionOptions(url), name, maxReconnectAttempts: -1, reconnectTimeWait: 500, waitOnFirstConnect: true });
+export async function connectNats(url: string, name: string, tls: NatsTlsFiles = {}): Promise<NatsConnection> {
+  const options: ConnectionOptions = { ...natsConnectionOptions(url, tls), name, maxReconnectAttempts: -1, reconnectTimeWait: FIRST_CONNECT_RETRY_MS };
+  const host = new URL(url).host;
+  // Our own first-connect loop rather than nats.js's waitOnFirstConnect, which retries a
+  // certificate the client does not trust forever and silently: the service would sit unready.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await connect(options);
+    } catch (e) {
+      if (isRefusal(e)) throw new ConfigError(`NATS at ${host} refused: ${(e as Error).message} (check NATS_URL and NATS_TLS_CA_FILE, NATS_TLS_CERT_FILE, NATS_TLS_KEY_FILE)`);
+      if (attempt % FIRST_CONNECT_LOG_EVERY === 0) connectLogger.warn(`cannot reach NATS at ${host} yet (retrying): ${(e as Error).message}`);
+      await new Promise((r) => setTimeout(r, FIRST_CONNECT_RETRY_MS));
+    }
+  }
 }
 
 /** One attempt, bounded: for a short-lived command, which must not hang on a bus that is down. */
-export function connectNatsOnce(url: string, name: string, timeoutMs: number): Promise<NatsConnection> {
-  return connect({ ...natsConnectionOptions(url), name, timeout: timeoutMs, maxReconnectAttempts: 0, waitOnFirstConnect: false });
+export function connectNatsOnce(url: string, name: string, timeoutMs: number, tls: NatsTlsFiles = {}): Promise<NatsConnection> {
+  return connect({ ...natsConnectionOptions(url, tls), name, timeout: timeoutMs, maxReconnectAttempts: 0, waitOnFirstConnect: false });
 }
 
-export function natsConnectionOptions(url: string): ConnectionOptions {
+/**
+ * Answers that retrying will not change: bad credentials, a certificate not trusted either way
+ * (Node's X.509 and TLS alert codes), TLS asked of a server without it. Anything else (refused,
+ * unresolved, timed out) may be NATS still starting.
+ */
+function isRefusal(e: unknown): boolean {
+  if (e instanceof NatsError) return e.isAuthError() || e.code === ErrorCode.ServerOptionNotAvailable;
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === 'string' && /CERT|SIGNATURE|^ERR_SSL_|^ERR_TLS_/.test(code);
+}
+
+export function natsConnectionOptions(url: string, tls: NatsTlsFiles = {}): ConnectionOptions {
   const u = new URL(url);
   const user = decodeURIComponent(u.username);
   const pass = decodeURIComponent(u.password);
   const options: ConnectionOptions = { servers: u.protocol === 'tls:' ? u.host : `${u.protocol}//${u.host}` };
   if (user && pass) Object.assign(options, { user, pass });
   else if (user) options.token = user;
-  if (u.protocol === 'tls:') options.tls = {};
+  const files = Object.fromEntries(Object.entries(tls).filter(([, v]) => v));
+  // nats.js reads the files at every (re)connect, so a rotated certificate is picked up.
+  if (u.protocol === 'tls:' || Object.keys(files).length) options.tls = files;
   return options;
 }
 

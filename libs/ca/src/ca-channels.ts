@@ -32,7 +32,7 @@ export class NatsCaChannel extends CaChannel implements OnModuleDestroy {
   }
 
   async request(req: CaRequest): Promise<CaReply> {
-    this.nc ??= connectNats(this.config.natsUrl!, `lapi-ca-client-${process.pid}`);
+    this.nc ??= connectNats(this.config.natsUrl!, `lapi-ca-client-${process.pid}`, this.config.natsTls);
     try {
       const msg = await (await this.nc).request(busSubjects(this.config.busSubjectPrefix).caRequests, codec.encode(req), { timeout: CA_REQUEST_TIMEOUT_MS });
       return codec.decode(msg.data) as CaReply;
@@ -60,7 +60,7 @@ export class NatsCaResponder implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit(): Promise<void> {
     if (!this.config.natsUrl) return;
-    this.nc = await connectNats(this.config.natsUrl, `lapi-ca-${process.pid}`);
+    this.nc = await connectNats(this.config.natsUrl, `lapi-ca-${process.pid}`, this.config.natsTls);
     this.sub = this.nc.subscribe(busSubjects(this.config.busSubjectPrefix).caRequests, { queue: 'ca' });
     // A failure ends the subscription's loop: logged, never an unhandled rejection.
     this.serve(this.sub).catch((e: Error) => this.logger.error(`no longer answering signing requests: ${e.message}`));

@@ -76,4 +76,24 @@ describe('loadConfig', () => {
       expect(() => loadConfig(env)).toThrow(message);
     });
   });
+
+  describe('TLS to NATS', () => {
+    it('adds nothing to the URL by default: a tls:// URL then verifies against the system CAs', () => {
+      expect(loadConfig({ NATS_URL: 'tls://lapi:pw@nats:4222' }).natsTls).toEqual({ caFile: undefined, certFile: undefined, keyFile: undefined });
+    });
+
+    it('reads the CA file, and a client certificate and key for mutual TLS', () => {
+      const t = loadConfig({ NATS_URL: 'tls://nats:4222', NATS_TLS_CA_FILE: __filename, NATS_TLS_CERT_FILE: __filename, NATS_TLS_KEY_FILE: __filename }).natsTls;
+      expect(t).toEqual({ caFile: __filename, certFile: __filename, keyFile: __filename });
+    });
+
+    it.each([
+      [{ NATS_TLS_CA_FILE: '/nonexistent/nats-ca.pem' }, /NATS_TLS_CA_FILE="\/nonexistent\/nats-ca.pem": file does not exist/],
+      [{ NATS_TLS_CERT_FILE: '/nonexistent/cert.pem', NATS_TLS_KEY_FILE: __filename }, /NATS_TLS_CERT_FILE="\/nonexistent\/cert.pem": file does not exist/],
+      [{ NATS_TLS_CERT_FILE: __filename }, /NATS_TLS_KEY_FILE.*required/],
+      [{ NATS_TLS_KEY_FILE: __filename }, /NATS_TLS_CERT_FILE.*required/],
+    ])('stops on %j and names the variable', (env, message) => {
+      expect(() => loadConfig(env)).toThrow(message);
+    });
+  });
 });

@@ -19,6 +19,8 @@ export class AppConfig {
   dbTimeoutMs = 10_000;
   /** NATS server URL; unset means the in-process bus. */
   natsUrl?: string;
+  /** TLS to NATS beyond the URL's scheme; see NatsTlsConfig. */
+  natsTls = new NatsTlsConfig();
   /** Prefix of every NATS subject: clusters sharing one NATS server keep apart by it. */
   busSubjectPrefix = 'lapi';
   /** HS256 secret shared by every node; unset means one generated once and kept in the database. */
@@ -62,6 +64,18 @@ export class AppConfig {
   tls = new TlsConfig();
   /** The cluster's own CA (apps/ca, `lapictl ca`); see CaConfig. */
   ca = new CaConfig();
+}
+
+/**
+ * Files for TLS to NATS. Any of them makes the connection require TLS, as a `tls://` URL does;
+ * with none, a `tls://` URL verifies the server against the system's CAs (and NODE_EXTRA_CA_CERTS).
+ */
+export class NatsTlsConfig {
+  /** CA the NATS server's certificate must chain to, instead of the system's CAs. */
+  caFile?: string;
+  /** Client certificate and key, for a NATS server that verifies clients (mutual TLS). */
+  certFile?: string;
+  keyFile?: string;
 }
 
 export class CaConfig {
@@ -199,6 +213,16 @@ function loadTls(env: Env): TlsConfig {
   return t;
 }
 
+function loadNatsTls(env: Env): NatsTlsConfig {
+  const t = new NatsTlsConfig();
+  t.caFile = readableFile(env, 'NATS_TLS_CA_FILE');
+  t.certFile = readableFile(env, 'NATS_TLS_CERT_FILE');
+  t.keyFile = readableFile(env, 'NATS_TLS_KEY_FILE');
+  if (t.certFile && !t.keyFile) fail('NATS_TLS_KEY_FILE', '', 'required when NATS_TLS_CERT_FILE is set');
+  if (t.keyFile && !t.certFile) fail('NATS_TLS_CERT_FILE', '', 'required when NATS_TLS_KEY_FILE is set');
+  return t;
+}
+
 function loadCa(env: Env, dataDir: string): CaConfig {
   const ca = new CaConfig();
   ca.dir = env.LAPI_CA_DIR || `${dataDir}/ca`;
@@ -226,6 +250,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (env.LAPI_DATA_DIR) c.dataDir = env.LAPI_DATA_DIR;
   c.dbTimeoutMs = duration(env, 'LAPI_DB_TIMEOUT', c.dbTimeoutMs);
   c.natsUrl = url(env, 'NATS_URL', ['nats:', 'tls:', 'ws:', 'wss:']);
+  c.natsTls = loadNatsTls(env);
   const prefix = env.LAPI_BUS_SUBJECT_PREFIX;
   if (prefix !== undefined && prefix !== '') {
     if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(prefix)) fail('LAPI_BUS_SUBJECT_PREFIX', prefix, 'expected NATS subject tokens (letters, digits, - and _) separated by dots');

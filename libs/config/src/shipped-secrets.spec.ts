@@ -35,11 +35,11 @@ describe('shipped deployments and the JWT secret', () => {
 
   it('the shipped NATS requires credentials, and the services send them', () => {
     const [compose] = documents('docker-compose.yml');
-    expect(compose['x-lapi-env'].NATS_URL).toMatch(/^nats:\/\/lapi:\$\{NATS_PASSWORD:\?[^}]+\}@nats:4222$/);
+    expect(compose['x-lapi-env'].NATS_URL).toMatch(/^tls:\/\/lapi:\$\{NATS_PASSWORD:\?[^}]+\}@nats:4222$/);
     expect(compose.services.nats.command.join(' ')).toMatch(/--user lapi --pass \$\{NATS_PASSWORD:\?/);
     const nats = documents('deploy/k8s/optional/nats.yaml').find((d) => d?.kind === 'StatefulSet')!;
     expect(nats.spec.template.spec.containers[0].args.join(' ')).toMatch(/--user lapi --pass \$\(NATS_PASSWORD\)/);
     const secret = documents('deploy/k8s/10-config.yaml').find((d) => d?.kind === 'Secret')!;
-    expect(secret.stringData.NATS_URL).toMatch(/^nats:\/\/lapi:[^@]+@/);
+    expect(secret.stringData.NATS_URL).toMatch(/^tls:\/\/lapi:[^@]+@/);
   });
 });

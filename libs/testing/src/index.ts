@@ -10,3 +10,4 @@ export * from './tcp-proxy';
 export * from './served-routes';
 export * from './openssl-ca';
 export * from './https-call';
+export * from './cluster-ca-files';

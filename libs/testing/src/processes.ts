@@ -35,7 +35,13 @@ export interface RunningProcess {
 }
 
 /** Starts one of our services as its own process and waits until it reports ready. */
-export async function startService(name: 'standalone' | 'ingest' | 'decisions' | 'registration', env: Record<string, string>, port?: number, nodeArgs: string[] = []): Promise<RunningProcess> {
+export async function startService(
+  name: 'standalone' | 'ingest' | 'decisions' | 'registration',
+  env: Record<string, string>,
+  port?: number,
+  nodeArgs: string[] = [],
+  readyTimeoutMs = 120_000,
+): Promise<RunningProcess> {
   const listen = port ?? (await freePort());
   // The flag npm start and the Docker image run services with (a stream startup's text is short-lived garbage).
   const proc = spawn(process.execPath, ['--max-semi-space-size=32', ...nodeArgs, join(ROOT, 'scripts/service.js'), name], {
@@ -61,7 +67,10 @@ export async function startService(name: 'standalone' | 'ingest' | 'decisions' |
   };
   try {
     // A fresh embedded database runs initdb inside PGlite first: tens of seconds on a loaded 2-core machine.
-    await pollUntil(async () => proc.exitCode === null && (await readyStatus(`${url}/health/ready`)) === 200, `${name} to be ready`, { timeoutMs: 120_000, intervalMs: 100 });
+    // A process that exits will not become ready: fail then rather than at the timeout.
+    const exited = () => proc.exitCode !== null || proc.signalCode !== null;
+    await pollUntil(async () => exited() || (await readyStatus(`${url}/health/ready`)) === 200, `${name} to be ready`, { timeoutMs: readyTimeoutMs, intervalMs: 100 });
+    if (exited()) throw new Error(`${name} exited (${proc.exitCode ?? proc.signalCode}) before it was ready`);
   } catch (e) {
     await running.stop('SIGKILL');
     throw new Error(`${(e as Error).message}\n${running.output().slice(-3000)}`);
