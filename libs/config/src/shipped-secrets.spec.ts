@@ -42,4 +42,14 @@ describe('shipped deployments and the JWT secret', () => {
     const secret = documents('deploy/k8s/10-config.yaml').find((d) => d?.kind === 'Secret')!;
     expect(secret.stringData.NATS_URL).toMatch(/^tls:\/\/lapi:[^@]+@/);
   });
+
+  it('the shipped Postgres password has no default: compose stops until .env sets one', () => {
+    for (const file of ['docker-compose.yml', 'docker-compose.tls.yml']) {
+      const text = readFileSync(resolve(root, file), 'utf8');
+      expect({ file, defaults: text.match(/POSTGRES_PASSWORD:-/g) }).toEqual({ file, defaults: null });
+    }
+    const [compose] = documents('docker-compose.yml');
+    expect(compose.services.postgres.environment.POSTGRES_PASSWORD).toMatch(/^\$\{POSTGRES_PASSWORD:\?[^}]+\}$/);
+    expect(compose['x-lapi-env'].DATABASE_URL).toMatch(/^postgres:\/\/lapi:\$\{POSTGRES_PASSWORD:\?[^}]+\}@postgres:5432\/lapi$/);
+  });
 });
