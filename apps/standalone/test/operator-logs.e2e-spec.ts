@@ -31,20 +31,23 @@ describe('what the standalone LAPI tells an operator', () => {
     ]));
   });
 
-  it('says which port is in use when it cannot listen, in one line', async () => {
+  it('says which port is in use when it cannot listen, in one line, before starting anything', async () => {
     const port = await freePort();
     const taken: Server = createServer();
     await new Promise<void>((done) => taken.listen(port, '127.0.0.1', done));
     try {
       const proc = spawn(process.execPath, [join(ROOT, 'scripts/service.js'), 'standalone'], {
-        env: { ...process.env, DATABASE_URL: db.url, NATS_URL: '', LAPI_LISTEN_ADDR: '127.0.0.1', LAPI_PORT: String(port), LAPI_METRICS_PORT: '0', LAPI_LOG_LEVEL: 'warn' },
+        env: { ...process.env, DATABASE_URL: db.url, NATS_URL: '', LAPI_LISTEN_ADDR: '127.0.0.1', LAPI_PORT: String(port), LAPI_METRICS_PORT: '0', LAPI_LOG_LEVEL: 'info' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stderr = '';
+      let stdout = '';
       proc.stderr!.on('data', (c) => (stderr += String(c)));
+      proc.stdout!.on('data', (c) => (stdout += String(c)));
       const code = await new Promise<number | null>((done) => proc.once('exit', done));
       expect(code).toBe(1);
       expect(stderr.trim()).toBe(`cannot listen on 127.0.0.1:${port}: port ${port} is in use (another LAPI, or CrowdSec's?); stop it, or set LAPI_PORT (LAPI_METRICS_PORT for the metrics listener)`);
+      expect(stdout).not.toMatch(/successfully started|EADDRINUSE|Mapped \{/);
     } finally {
       taken.close();
     }

@@ -1,6 +1,7 @@
 import { DynamicModule, INestApplication, LogLevel, Logger, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createServer } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
 import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
@@ -130,6 +131,9 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, optio
 
 /** Creates the app, listens, and starts the metrics listener: what every service's main.ts does. */
 export async function serve(module: Type<unknown> | DynamicModule, options: ServeOptions, name: string): Promise<INestApplication> {
+  // Before anything starts: a taken port is then one plain line, not a started app that fails.
+  await assertPortFree(options.listenAddr, options.listenPort);
+  if (options.metricsPort > 0) await assertPortFree(options.listenAddr, options.metricsPort);
   const app = await createHttpApp(module, options);
   await app.listen(options.listenPort, options.listenAddr);
   const logger = new Logger(name);
@@ -143,6 +147,15 @@ export async function serve(module: Type<unknown> | DynamicModule, options: Serv
   // once: Nest's own shutdown hook re-sends the signal after closing, which must then end the process.
   process.once('SIGTERM', () => logger.warn(`SIGTERM: stopping ${address}, finishing the requests in flight`));
   return app;
+}
+
+/** Fails with the listen error (EADDRINUSE, EACCES) if the port cannot be taken now. */
+function assertPortFree(host: string, port: number): Promise<void> {
+  return new Promise((done, fail) => {
+    const probe = createServer();
+    probe.once('error', fail);
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => done()));
+  });
 }
 
 /**
