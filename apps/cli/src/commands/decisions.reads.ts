@@ -5,27 +5,13 @@ import { searchAlerts } from '@lapi/db/src/reads';
 import type { CliReader } from '../cli-reader';
 import { asCscliPrintsIt } from '../cscli-json';
 import { asNumberName, OutputFormat, printJson, printList } from '../output';
-import { readFilter } from './alerts.reads';
+import { filterQuery, readFilter } from './alerts.reads';
 import type { ListOptions } from './decisions.command';
 
-type Query = Record<string, string>;
-
 /** The query cscli's `decisions list` sends to GET /v1/alerts, so lapictl reads exactly what cscli would. */
-function listQuery(o: ListOptions): Query {
-  const q: Query = { has_active_decision: 'true', include_capi: String(Boolean(o.all)), limit: String(o.all ? 0 : o.limit) };
-  const set = (k: string, v: string | undefined) => v !== undefined && v !== '' && (q[k] = v);
-  set('ip', o.ip);
-  set('range', o.range);
-  set('scope', o.scope);
-  set('value', o.value);
-  set('scenario', o.scenario);
-  set('origin', o.origin);
-  set('decision_type', o.type);
-  set('since', o.since);
-  set('until', o.until);
-  if (o.noSimu) q.simulated = 'false';
-  if (o.contained) q.contains = 'false';
-  return q;
+function listQuery(o: ListOptions): Record<string, string> {
+  const q = { ...filterQuery(o), has_active_decision: 'true', include_capi: String(Boolean(o.all)), limit: String(o.all ? 0 : o.limit) };
+  return { ...q, ...(o.origin ? { origin: o.origin } : {}), ...(o.noSimu ? { simulated: 'false' } : {}) };
 }
 
 /** cscli hides repeated (simulated, type, scope, value) decisions across alerts and says how many. */
