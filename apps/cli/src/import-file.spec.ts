@@ -50,4 +50,16 @@ describe('readImportFile', () => {
       expect(() => readImportFile(path, undefined, {})).toThrow(message);
     }
   });
+
+  it('says a file is not JSON with the line of the mistake, without the parser\'s own text', () => {
+    const cases: [string, string, number][] = [
+      ['list.json', 'duration,scope,value\n4h,ip,1.2.3.4\n', 1],
+      ['comma.json', '[\n  {"value": "1.2.3.4"},\n  {"value": "1.2.3.5",}\n]\n', 3],
+      ['cut.json', '[\n  {"value": "1.2.3.4"},\n', 2],
+    ];
+    for (const [name, text, line] of cases) {
+      const path = file(name, text);
+      expect(() => readImportFile(path, undefined, {})).toThrow(new CliError(`${path} is not JSON (line ${line}); give --format csv if it is CSV`));
+    }
+  });
 });
