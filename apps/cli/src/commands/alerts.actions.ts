@@ -15,7 +15,6 @@ export async function deleteAlerts(app: INestApplicationContext, o: AlertDeleteO
   const service = app.get(AlertsService);
   let n: number;
   if (o.id) {
-    if (!/^\d{1,18}$/.test(o.id)) throw new CliError(`alert id '${o.id}' is not a number`);
     n = await service.deleteById(o.id).catch((e) => notFoundAs(e, `alert ${o.id} not found`));
   } else {
     const query = filterQuery(o);

@@ -56,7 +56,6 @@ export async function deleteDecisions(app: INestApplicationContext, o: DeleteOpt
   const writer = app.get(DecisionWriter);
   let n: number;
   if (o.id) {
-    if (!/^\d+$/.test(o.id)) fail(`decision id '${o.id}' is not a number`);
     n = await writer.deleteById(Number(o.id));
   } else {
     const narrowed = o.ip || o.range || o.scope || o.value || o.type || o.origin || o.scenario;
