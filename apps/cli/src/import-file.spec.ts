@@ -41,7 +41,7 @@ describe('readImportFile', () => {
   it('names the file and the problem in one line for a missing file, bad JSON, an unclosed quote or no value column', () => {
     const cases: [string, RegExp][] = [
       [join(dir, 'missing.csv'), /^cannot read \S+missing\.csv: no such file$/],
-      [file('bad.json', '[{"value": 1,}]'), /^cannot read \S+bad\.json: not valid JSON/],
+      [file('bad.json', '[{"value": 1,}]'), /^\S+bad\.json is not JSON \(line 1\); give --format csv if it is CSV$/],
       [file('open.csv', 'value,reason\n192.0.2.1,"unclosed\n'), /^cannot read \S+open\.csv: not valid CSV/],
       [file('novalue.csv', 'ip,reason\n192.0.2.1,x\n'), /must name a value column$/],
     ];
