@@ -3,6 +3,7 @@ import { AlertsService, readDeleteAlertsQuery, RetentionService } from '@lapi/al
 import { DomainError, ErrorCode, parseDuration } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
 import { CliError } from '../cli-error';
+import { logInfo } from '../output';
 import type { AlertDeleteOptions } from './alerts.command';
 import { filterQuery, readFilter } from './alerts.reads';
 
@@ -21,7 +22,7 @@ export async function deleteAlerts(app: INestApplicationContext, o: AlertDeleteO
     if (Object.keys(query).filter((k) => k !== 'contains').length === 0 && !o.all) throw new CliError('give a filter, or --all to delete every alert');
     n = await service.deleteByFilter(readFilter(() => readDeleteAlertsQuery(query)));
   }
-  console.log(`${n} alert(s) deleted`);
+  logInfo(`${n} alert(s) deleted`);
 }
 
 export async function flushAlerts(app: INestApplicationContext, o: { maxItems: number; maxAge: string }): Promise<void> {
@@ -30,5 +31,5 @@ export async function flushAlerts(app: INestApplicationContext, o: { maxItems: n
   // The retention reads its limits from the configuration; this run's flags replace them.
   Object.assign(app.get(AppConfig), { flushMaxItems: o.maxItems, flushMaxAgeMs: maxAgeMs });
   const { alerts, decisions } = await app.get(RetentionService).flush();
-  console.log(`${alerts} alert(s) and ${decisions} ended decision(s) flushed`);
+  logInfo(`${alerts} alert(s) and ${decisions} ended decision(s) flushed`);
 }

@@ -2,7 +2,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { BouncersService } from '@lapi/bouncers';
 import { randomBytes } from 'node:crypto';
 import { CliError } from '../cli-error';
-import { OutputFormat, printJson } from '../output';
+import { logInfo, OutputFormat, printJson } from '../output';
 
 /** Shortest generated key accepted: below this a key can be guessed. */
 const MIN_KEY_LENGTH = 16;
@@ -23,6 +23,6 @@ function randomKey(length: number): string {
 export async function deleteBouncers(app: INestApplicationContext, names: string[]): Promise<void> {
   for (const name of names) {
     await app.get(BouncersService).delete(name);
-    console.log(`bouncer ${name} deleted`);
+    logInfo(`bouncer ${name} deleted`);
   }
 }
