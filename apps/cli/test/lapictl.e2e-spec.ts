@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -25,7 +25,9 @@ async function lapictl(env: Record<string, string>, ...args: string[]): Promise<
 }
 
 /** Whether a run traced with NODE_DEBUG=module loaded a package (a list on a plain connection loads no framework). */
-const loaded = (trace: string, pkg: string) => trace.includes(`load "${resolve(__dirname, '../../../node_modules', pkg)}/`);
+// Node traces real paths: node_modules may be a link (a worktree sharing another checkout's).
+const NODE_MODULES = realpathSync(resolve(__dirname, '../../../node_modules'));
+const loaded = (trace: string, pkg: string) => trace.includes(`load "${join(NODE_MODULES, pkg)}/`);
 
 describe('lapictl against Postgres', () => {
   let db: TestDatabase;
