@@ -21,3 +21,41 @@ export function choice(...allowed: string[]) {
     return value;
   };
 }
+
+/** Ids are Postgres bigints: a positive whole number up to 2^63-1, checked here so the database never sees another. */
+const MAX_BIGINT = 2n ** 63n - 1n;
+
+export function positiveId(value: string): string {
+  if (!/^\d+$/.test(value) || BigInt(value) < 1n || BigInt(value) > MAX_BIGINT) {
+    throw new InvalidArgumentError(`expected a positive whole number (at most ${MAX_BIGINT}).`);
+  }
+  return value;
+}
+
+/** positiveId for a variadic argument (commander hands each value with the ones before). */
+export function positiveIds(value: string, previous: string[] = []): string[] {
+  return [...previous, positiveId(value)];
+}
+
+/** A decision type is sent to every bouncer as is: an empty one would reach them as "type":"". */
+export function decisionType(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('give a decision type such as ban or captcha.');
+  return value;
+}
+
+/**
+ * cscli's pflag reads `-o=json` as `-o json`; commander would take "=json" as the value. Splits
+ * such tokens, except where the token is itself the value of the option before it (`-R -o=x`).
+ */
+export function splitShortEquals(argv: string[], takesValue: (flag: string) => boolean): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') return [...out, ...argv.slice(i)];
+    const short = /^(-[A-Za-z])=(.*)$/s.exec(arg);
+    const isValue = i > 0 && takesValue(argv[i - 1]);
+    if (short && !isValue) out.push(short[1], short[2]);
+    else out.push(arg);
+  }
+  return out;
+}

@@ -41,13 +41,25 @@ describe('readImportFile', () => {
   it('names the file and the problem in one line for a missing file, bad JSON, an unclosed quote or no value column', () => {
     const cases: [string, RegExp][] = [
       [join(dir, 'missing.csv'), /^cannot read \S+missing\.csv: no such file$/],
-      [file('bad.json', '[{"value": 1,}]'), /^cannot read \S+bad\.json: not valid JSON/],
+      [file('bad.json', '[{"value": 1,}]'), /^\S+bad\.json is not JSON \(line 1\); give --format csv if it is CSV$/],
       [file('open.csv', 'value,reason\n192.0.2.1,"unclosed\n'), /^cannot read \S+open\.csv: not valid CSV/],
       [file('novalue.csv', 'ip,reason\n192.0.2.1,x\n'), /must name a value column$/],
     ];
     for (const [path, message] of cases) {
       expect(() => readImportFile(path, undefined, {})).toThrow(CliError);
       expect(() => readImportFile(path, undefined, {})).toThrow(message);
+    }
+  });
+
+  it('says a file is not JSON with the line of the mistake, without the parser\'s own text', () => {
+    const cases: [string, string, number][] = [
+      ['list.json', 'duration,scope,value\n4h,ip,1.2.3.4\n', 1],
+      ['comma.json', '[\n  {"value": "1.2.3.4"},\n  {"value": "1.2.3.5",}\n]\n', 3],
+      ['cut.json', '[\n  {"value": "1.2.3.4"},\n', 2],
+    ];
+    for (const [name, text, line] of cases) {
+      const path = file(name, text);
+      expect(() => readImportFile(path, undefined, {})).toThrow(new CliError(`${path} is not JSON (line ${line}); give --format csv if it is CSV`));
     }
   });
 });

@@ -79,11 +79,38 @@ function fromJson(path: string, text: string): { raw: Raw; line: number }[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch (e) {
-    throw new CliError(`cannot read ${path}: not valid JSON (${(e as Error).message}); give --format csv if it is CSV`);
+  } catch {
+    throw new CliError(`${path} is not JSON (line ${jsonErrorLine(text)}); give --format csv if it is CSV`);
   }
   if (!Array.isArray(parsed)) throw new CliError(`cannot read ${path}: a JSON import must be an array of objects`);
   return parsed.map((o, i) => ({ raw: (o ?? {}) as Raw, line: i + 1 }));
+}
+
+/**
+ * The line of the first character no JSON can continue from. JSON.parse names a position only for
+ * some mistakes, so this finds it: the shortest prefix that fails for a reason other than ending
+ * too soon (a prefix that cannot be continued stays so when lengthened, hence a binary search).
+ */
+export function jsonErrorLine(text: string): number {
+  const viable = (end: number): boolean => {
+    try {
+      JSON.parse(text.slice(0, end));
+      return true;
+    } catch (e) {
+      const message = (e as Error).message;
+      return message.startsWith('Unexpected end') || message.endsWith(`at position ${end}`);
+    }
+  };
+  let ok = 0;
+  let bad = text.length + 1;
+  while (bad - ok > 1) {
+    const mid = (ok + bad) >> 1;
+    if (viable(mid)) ok = mid;
+    else bad = mid;
+  }
+  // A text cut short fails at its end: name the last line that holds something.
+  const at = bad > text.length ? text.trimEnd().length : bad - 1;
+  return text.slice(0, at).split('\n').length;
 }
 
 const text = (v: unknown): string => (v === undefined || v === null ? '' : String(v).trim());

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { splitShortEquals } from './arguments';
 import { describeError } from './cli-error';
 import { alertsCommand } from './commands/alerts.command';
 import { bouncersCommand } from './commands/bouncers.command';
@@ -11,7 +12,7 @@ import { decisionsCommand } from './commands/decisions.command';
 import { lapiCommand } from './commands/lapi.command';
 import { machinesCommand } from './commands/machines.command';
 import { metricsCommand } from './commands/metrics.command';
-import { ColorMode, OutputFormat, Read, Run, setColorMode } from './output';
+import { ColorMode, LogLevel, OutputFormat, Read, Run, setColorMode, setLogLevel } from './output';
 
 // Only commander and the command grammar load here: --help and usage errors answer without the
 // framework, the database driver or the domain libs, which load once a command has parsed (run).
@@ -33,7 +34,16 @@ const program = new Command('lapictl')
   .showHelpAfterError(false)
   .hook('preAction', () => {
     setColorMode(program.opts<{ color: ColorMode }>().color);
+    setLogLevel(logLevel());
   });
+
+// cscli's log level flags, so its command lines work unchanged. lapictl logs nothing below info.
+const LOG_LEVELS: LogLevel[] = ['error', 'warning', 'info', 'debug', 'trace'];
+for (const level of LOG_LEVELS) {
+  const effect = level === 'error' || level === 'warning' ? 'hides the messages of writes on stderr' : 'changes nothing: lapictl has nothing to log below info';
+  program.option(`--${level}`, `set logging to ${level}, as cscli (${effect})`);
+}
+const logLevel = (): LogLevel => LOG_LEVELS.find((l) => program.opts<Record<string, boolean>>()[l]) ?? 'info';
 
 const format = () => program.opts<{ output: OutputFormat }>().output;
 
@@ -72,7 +82,16 @@ const overrideExits = (c: Command): void => {
 };
 overrideExits(program);
 
-program.parseAsync(process.argv).catch((e: unknown) => {
+/** Every flag that takes a value, in any command (for splitShortEquals). */
+function valueFlags(c: Command, into = new Set<string>()): Set<string> {
+  for (const o of c.options) if (o.required || o.optional) [o.short, o.long].forEach((f) => f && into.add(f));
+  c.commands.forEach((sub) => valueFlags(sub, into));
+  return into;
+}
+const takesValue = valueFlags(program);
+const argv = [...process.argv.slice(0, 2), ...splitShortEquals(process.argv.slice(2), (f) => takesValue.has(f))];
+
+program.parseAsync(argv).catch((e: unknown) => {
   if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
   // Every other failure is for the operator: one line, no stack.
   console.error(`error: ${describeError(e)}`);

@@ -1,4 +1,4 @@
-import { asNumberName, goDuration, rfc3339, setColorMode, toCsv } from './output';
+import { asNumberName, goDuration, logInfo, rfc3339, setColorMode, setLogLevel, toCsv } from './output';
 
 describe('lapictl output helpers', () => {
   it('writes CSV as Go\'s encoding/csv does (cscli -o raw)', () => {
@@ -25,5 +25,24 @@ describe('asNumberName', () => {
   it('is empty for a source without AS, as cscli prints it', () => {
     expect(asNumberName({ as_number: '', as_name: '' })).toBe('');
     expect(asNumberName({ as_number: '64496', as_name: 'EXAMPLE' })).toBe('64496 EXAMPLE');
+  });
+});
+
+describe('logInfo', () => {
+  afterEach(() => setLogLevel('info'));
+
+  it('writes a write command\'s message on stderr, as cscli\'s logger, unless --warning or --error asked for less', () => {
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      logInfo('1 decision(s) deleted');
+      setLogLevel('error');
+      logInfo('hidden');
+      expect(stderr.mock.calls.map((c) => c[0])).toEqual(['1 decision(s) deleted\n']);
+      expect(stdout).not.toHaveBeenCalled();
+    } finally {
+      stderr.mockRestore();
+      stdout.mockRestore();
+    }
   });
 });

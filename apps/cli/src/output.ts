@@ -4,6 +4,8 @@ import { renderTable } from './table';
 
 export type OutputFormat = 'human' | 'json' | 'raw';
 export type ColorMode = 'yes' | 'no' | 'auto';
+/** cscli's --trace|--debug|--info|--warning|--error. */
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warning' | 'error';
 
 /** What each command file is given: wraps an action so it runs inside the app context, with the chosen output format. */
 export type Run = (fn: (app: INestApplicationContext, format: OutputFormat) => Promise<void>) => () => Promise<void>;
@@ -22,6 +24,21 @@ let colors = false;
 export function setColorMode(mode: ColorMode, stdoutIsTty = Boolean(process.stdout.isTTY), env = process.env): boolean {
   colors = mode === 'yes' || (mode === 'auto' && stdoutIsTty && !env.NO_COLOR);
   return colors;
+}
+
+let quiet = false;
+
+/** lapictl logs nothing below info: only --warning and --error change what it prints (they hide the info messages). */
+export function setLogLevel(level: LogLevel): void {
+  quiet = level === 'warning' || level === 'error';
+}
+
+/**
+ * What a write command reports ("1 decision(s) deleted"): on stderr, as cscli logs it, so stdout
+ * holds only output a script reads (a key, a credentials file, a list).
+ */
+export function logInfo(message: string): void {
+  if (!quiet) process.stderr.write(`${message}\n`);
 }
 
 /** Prints a list as a table (human), JSON (cscli's shapes) or CSV (raw, cscli's columns). */

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -24,7 +26,9 @@ async function lapictl(env: Record<string, string>, ...args: string[]): Promise<
 }
 
 /** Whether a run traced with NODE_DEBUG=module loaded a package (a list on a plain connection loads no framework). */
-const loaded = (trace: string, pkg: string) => trace.includes(`load "${resolve(__dirname, '../../../node_modules', pkg)}/`);
+// Node traces real paths: node_modules may be a link (a worktree sharing another checkout's).
+const NODE_MODULES = realpathSync(resolve(__dirname, '../../../node_modules'));
+const loaded = (trace: string, pkg: string) => trace.includes(`load "${join(NODE_MODULES, pkg)}/`);
 
 describe('lapictl against Postgres', () => {
   let db: TestDatabase;
@@ -33,6 +37,12 @@ describe('lapictl against Postgres', () => {
     const res = await lapictl(env, ...args);
     if (res.code !== 0) throw new Error(`lapictl ${args.join(' ')} exited ${res.code}: ${res.stderr}`);
     return res.stdout;
+  };
+  /** A write's message: on stderr, as cscli logs it. */
+  const logged = async (...args: string[]) => {
+    const res = await lapictl(env, ...args);
+    if (res.code !== 0) throw new Error(`lapictl ${args.join(' ')} exited ${res.code}: ${res.stderr}`);
+    return res.stderr;
   };
 
   beforeAll(async () => {
@@ -99,7 +109,7 @@ describe('lapictl against Postgres', () => {
     const raw = (await ok('-o', 'raw', 'decisions', 'list', '-t', 'captcha')).trim().split('\n');
     expect(raw[0]).toBe('id,source,ip,reason,action,country,as,events_count,expiration,simulated,alert_id');
     expect(raw[1]).toMatch(/^\d+,cscli,Range:2001:db8::\/48,manual 'captcha' from 'lapictl',captcha,,,1,3h59m[\d.]+s,false,\d+$/);
-    expect(await ok('decisions', 'remove', '-i', '192.0.2.5')).toMatch(/1 decision/);
+    expect(await logged('decisions', 'remove', '-i', '192.0.2.5')).toMatch(/1 decision/);
     expect(JSON.parse(await ok('-o', 'json', 'decisions', 'list', '-i', '192.0.2.5'))).toEqual([]);
   });
 
@@ -113,7 +123,7 @@ describe('lapictl against Postgres', () => {
     const res = await lapictl(env, 'decisions', 'import', '-i', file);
     rmSync(dir, { recursive: true, force: true });
     expect(res.code).toBe(1);
-    expect(res.stdout).toMatch(/2498 decision\(s\) imported, 2 line\(s\) skipped/);
+    expect(res.stderr).toMatch(/2498 decision\(s\) imported, 2 line\(s\) skipped/);
     expect(res.stderr).toMatch(/line 12: skipped: 'not-an-ip'/);
     expect(res.stderr).toMatch(/line 2002: skipped/);
     const imported = JSON.parse(await ok('-o', 'json', 'decisions', 'list', '-l', '0', '--origin', 'cscli-import'));
@@ -168,7 +178,7 @@ describe('lapictl against Postgres', () => {
     writeFileSync(bad, '[{"value": "1.2.3.4",}]');
     const cases: [string[], RegExp][] = [
       [['decisions', 'import', '-i', join(dir, 'nope.csv')], /^error: cannot read \S+nope\.csv: no such file$/],
-      [['decisions', 'import', '-i', bad], /^error: cannot read \S+bad\.json: not valid JSON/],
+      [['decisions', 'import', '-i', bad], /^error: \S+bad\.json is not JSON \(line 1\); give --format csv if it is CSV$/],
       [['alerts', 'inspect', '999999'], /^error: alert 999999 not found$/],
       [['machines', 'validate', 'ghost'], /^error: machine ghost not found$/],
     ];
@@ -186,7 +196,7 @@ describe('lapictl against Postgres', () => {
     const first = alerts[0];
     expect(JSON.parse(await ok('-o', 'json', 'alerts', 'inspect', String(first.id)))).toMatchObject({ id: first.id, machine_id: 'lapictl' });
     expect(await ok('alerts', 'inspect', '-d', String(first.id))).toMatch(new RegExp(`^Alert ${first.id}: `));
-    expect(await ok('alerts', 'delete', '--id', String(first.id))).toMatch(/1 alert/);
+    expect(await logged('alerts', 'delete', '--id', String(first.id))).toMatch(/1 alert/);
     expect((await lapictl(env, 'alerts', 'inspect', String(first.id))).code).toBe(1);
   });
 
@@ -208,13 +218,103 @@ describe('lapictl against Postgres', () => {
     expect((await ok('--version')).trim()).toBe((await ok('version')).trim());
   });
 
+  it('refuses a value that does not fit its scope with one line naming the flag', async () => {
+    const cases: [string[], string][] = [
+      [['decisions', 'add', '-r', '192.0.2.1'], "error: '192.0.2.1' is not a CIDR range (--range)"],
+      [['decisions', 'add', '--scope', 'ip', '-v', '1.2.3.4/33'], "error: '1.2.3.4/33' is not an IP address (--value with --scope ip)"],
+      [['decisions', 'add', '--scope', 'range', '-v', '::1/200'], "error: '::1/200' is not a CIDR range (--value with --scope range)"],
+    ];
+    for (const [args, message] of cases) {
+      const res = await lapictl(env, ...args);
+      expect([res.code, res.stderr.trim()]).toEqual([1, message]);
+    }
+  });
+
+  it('refuses ids that are not a positive whole number within bigint, and an empty type, before opening the database', async () => {
+    const nowhere = { ...env, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' };
+    const cases: string[][] = [
+      ['decisions', 'delete', '--id', '99999999999999999999'],
+      ['decisions', 'delete', '--id', '0'],
+      ['alerts', 'delete', '--id', '9223372036854775808'],
+      ['alerts', 'inspect', '99999999999999999999'],
+      ['alerts', 'inspect', '1', '0'],
+    ];
+    for (const args of cases) {
+      const res = await lapictl(nowhere, ...args);
+      expect([res.code, res.stderr.trim()]).toEqual([2, expect.stringMatching(/^error: .*expected a positive whole number \(at most 9223372036854775807\)\.$/)]);
+    }
+    for (const type of ['', '  ']) {
+      const res = await lapictl(nowhere, 'decisions', 'add', '-i', '1.2.3.4', '-t', type);
+      expect([res.code, res.stderr.trim()]).toEqual([2, expect.stringMatching(/^error: option '-t, --type <type>' argument .* is invalid\. give a decision type such as ban or captcha\.$/)]);
+    }
+    expect((await lapictl(env, 'alerts', 'inspect', '9223372036854775807')).stderr.trim()).toBe('error: alert 9223372036854775807 not found');
+  });
+
+  it('takes an empty reason as none given: the alert and its decision both get cscli\'s default reason', async () => {
+    await ok('decisions', 'add', '-i', '192.0.2.120', '-R', '');
+    const [alert] = JSON.parse(await ok('-o', 'json', 'alerts', 'list', '-i', '192.0.2.120'));
+    expect([alert.scenario, alert.decisions[0].scenario]).toEqual(["manual 'ban' from 'lapictl'", "manual 'ban' from 'lapictl'"]);
+  });
+
+  it('accepts cscli\'s log level flags and -o=FORMAT, and says so in --help', async () => {
+    for (const level of ['--debug', '--info', '--warning', '--error', '--trace']) expect(JSON.parse(await ok(level, '-o', 'json', 'machines', 'list'))).toEqual(expect.any(Array));
+    expect(JSON.parse(await ok('-o=json', 'machines', 'list'))).toEqual(expect.any(Array));
+    expect((await ok('bouncers', 'list', '-o=raw')).split('\n')[0]).toBe('name,ip,revoked,last_pull,type,version,auth_type');
+    const help = await ok('--help');
+    for (const level of ['--debug', '--info', '--warning', '--error', '--trace']) expect(help).toContain(level);
+    // As cscli's, --error and --warning leave out the info messages of a write.
+    const quiet = await lapictl(env, '--error', 'decisions', 'add', '-i', '192.0.2.121');
+    expect([quiet.code, quiet.stdout, quiet.stderr]).toEqual([0, '', '']);
+  });
+
+  it('keeps stdout empty on writes, as cscli logs their messages on stderr', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lapictl-'));
+    const csv = join(dir, 'list.csv');
+    writeFileSync(csv, 'value\n192.0.2.130\n');
+    const creds = join(dir, 'creds.yaml');
+    const writes: [string[], RegExp][] = [
+      [['decisions', 'add', '-i', '192.0.2.131'], /^Decision successfully added/],
+      [['decisions', 'import', '-i', csv], /^1 decision\(s\) imported/],
+      [['decisions', 'delete', '-i', '192.0.2.131'], /^1 decision\(s\) deleted/],
+      [['alerts', 'delete', '-i', '192.0.2.131'], /^1 alert\(s\) deleted/],
+      [['alerts', 'flush'], /alert\(s\) and \d+ ended decision\(s\) flushed/],
+      [['machines', 'add', 'quiet-m', '-p', 'pw', '--no-validate'], /^machine quiet-m added/],
+      [['machines', 'validate', 'quiet-m'], /^machine quiet-m validated/],
+      [['machines', 'delete', 'quiet-m'], /^machine quiet-m deleted/],
+      [['machines', 'add', 'quiet-auto', '--auto', '-f', creds], new RegExp(`^machine quiet-auto added\\nAPI credentials dumped to '${creds}'$`)],
+      [['bouncers', 'delete', 'fw2'], /^bouncer fw2 deleted/],
+    ];
+    for (const [args, message] of writes) {
+      const res = await lapictl(env, ...args);
+      expect([args, res.code, res.stdout]).toEqual([args, 0, '']);
+      expect(res.stderr.trim()).toMatch(message);
+    }
+    const password = /^password: (\S+)$/m.exec(readFileSync(creds, 'utf8'))?.[1];
+    expect(password).toBeTruthy();
+    // With -f -, stdout holds the credentials file and nothing else.
+    const toStdout = await lapictl(env, 'machines', 'add', 'quiet-stdout', '--auto', '-f', '-');
+    expect(toStdout.stdout).toMatch(/^url: \S+\nlogin: quiet-stdout\npassword: \S+\n$/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists machines as JSON with cscli\'s "edges": {}', async () => {
+    const machines = JSON.parse(await ok('-o', 'json', 'machines', 'list'));
+    expect(machines.length).toBeGreaterThan(0);
+    for (const m of machines) expect(m.edges).toEqual({});
+  });
+
+  it('makes a bouncer key of -l N bytes, hex, as cscli\'s (-l 16: 32 characters)', async () => {
+    expect((await ok('-o', 'raw', 'bouncers', 'add', 'fw-l16', '-l', '16')).trim()).toMatch(/^[0-9a-f]{32}$/);
+    expect((await ok('-o', 'raw', 'bouncers', 'add', 'fw-l24', '-l', '24')).trim()).toMatch(/^[0-9a-f]{48}$/);
+  });
+
   it('flushes the alerts whose decisions have ended, keeping those still in force', async () => {
     await ok('decisions', 'add', '-i', '192.0.2.91');
     await ok('decisions', 'add', '-i', '192.0.2.92');
     await ok('decisions', 'delete', '-i', '192.0.2.91');
     const alertsOf = async (ip: string) => JSON.parse(await ok('-o', 'json', 'alerts', 'list', '-i', ip, '-l', '0')).length;
     expect(await alertsOf('192.0.2.91')).toBe(1);
-    expect(await ok('alerts', 'flush', '--max-items', '0')).toMatch(/^[1-9]\d* alert\(s\) and \d+ ended decision\(s\) flushed/);
+    expect(await logged('alerts', 'flush', '--max-items', '0')).toMatch(/^[1-9]\d* alert\(s\) and \d+ ended decision\(s\) flushed/);
     expect(await alertsOf('192.0.2.91')).toBe(0);
     expect(await alertsOf('192.0.2.92')).toBe(1);
   });
@@ -353,5 +453,21 @@ describe('lapictl with NATS_URL set', () => {
     const list = await lapictl(env, '-o', 'raw', 'decisions', 'list', '-i', '192.0.2.78');
     expect([list.code, list.stderr]).toEqual([0, '']);
     expect(list.stdout).toMatch(/,Ip:192\.0\.2\.78,/);
+  });
+});
+
+describe('lapictl metrics', () => {
+  it('takes cscli\'s --no-unit, and prints the real numbers either way', async () => {
+    const server = createServer((_, res) => res.end('# TYPE cs_lapi_route_requests_total counter\ncs_lapi_route_requests_total{route="/v1/decisions",method="GET"} 12345\n'));
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
+    try {
+      for (const args of [['metrics', '-u', url], ['metrics', '--no-unit', '-u', url]]) {
+        const res = await lapictl({}, '-o', 'raw', ...args);
+        expect([res.code, res.stdout.trim()]).toEqual([0, 'metric,value\n"cs_lapi_route_requests_total{route=""/v1/decisions"",method=""GET""}",12345']);
+      }
+    } finally {
+      server.close();
+    }
   });
 });

@@ -3,6 +3,7 @@ import { AlertsService, readDeleteAlertsQuery, RetentionService } from '@lapi/al
 import { DomainError, ErrorCode, parseDuration } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
 import { CliError } from '../cli-error';
+import { logInfo } from '../output';
 import type { AlertDeleteOptions } from './alerts.command';
 import { filterQuery, readFilter } from './alerts.reads';
 
@@ -15,14 +16,13 @@ export async function deleteAlerts(app: INestApplicationContext, o: AlertDeleteO
   const service = app.get(AlertsService);
   let n: number;
   if (o.id) {
-    if (!/^\d{1,18}$/.test(o.id)) throw new CliError(`alert id '${o.id}' is not a number`);
     n = await service.deleteById(o.id).catch((e) => notFoundAs(e, `alert ${o.id} not found`));
   } else {
     const query = filterQuery(o);
     if (Object.keys(query).filter((k) => k !== 'contains').length === 0 && !o.all) throw new CliError('give a filter, or --all to delete every alert');
     n = await service.deleteByFilter(readFilter(() => readDeleteAlertsQuery(query)));
   }
-  console.log(`${n} alert(s) deleted`);
+  logInfo(`${n} alert(s) deleted`);
 }
 
 export async function flushAlerts(app: INestApplicationContext, o: { maxItems: number; maxAge: string }): Promise<void> {
@@ -31,5 +31,5 @@ export async function flushAlerts(app: INestApplicationContext, o: { maxItems: n
   // The retention reads its limits from the configuration; this run's flags replace them.
   Object.assign(app.get(AppConfig), { flushMaxItems: o.maxItems, flushMaxAgeMs: maxAgeMs });
   const { alerts, decisions } = await app.get(RetentionService).flush();
-  console.log(`${alerts} alert(s) and ${decisions} ended decision(s) flushed`);
+  logInfo(`${alerts} alert(s) and ${decisions} ended decision(s) flushed`);
 }

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { wholeNumber } from '../arguments';
+import { positiveId, positiveIds, wholeNumber } from '../arguments';
 import { Read, Run } from '../output';
 
 export interface AlertFilterOptions {
@@ -46,11 +46,11 @@ export function alertsCommand(run: Run, read: Read): Command {
     .option('-l, --limit <n>', 'at most this many (0: no limit)', wholeNumber, 50)
     .action((o: AlertListOptions) => read(async (reader, format) => (await reads()).listAlerts(reader, format, o))());
 
-  cmd.command('inspect <ids...>').description('show alerts with their decisions').option('-d, --details', 'show the events too')
+  cmd.command('inspect').argument('<ids...>', 'alert ids', positiveIds).description('show alerts with their decisions').option('-d, --details', 'show the events too')
     .action((ids: string[], o: { details?: boolean }) => read(async (reader, format) => (await reads()).inspectAlerts(reader, format, ids, Boolean(o.details)))());
 
   filters(cmd.command('delete').alias('remove').description('delete alerts (their active decisions end, bouncers are told)'))
-    .option('--id <id>', 'one alert').option('-a, --all', 'every alert')
+    .option('--id <id>', 'one alert', positiveId).option('-a, --all', 'every alert')
     .action((o: AlertDeleteOptions) => run(async (app) => (await actions()).deleteAlerts(app, o))());
 
   cmd.command('flush').description('apply the retention now: keep at most --max-items alerts, none older than --max-age')

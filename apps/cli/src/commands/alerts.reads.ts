@@ -62,7 +62,6 @@ export async function listAlerts({ db, config }: CliReader, format: OutputFormat
 
 export async function inspectAlerts({ db }: CliReader, format: OutputFormat, ids: string[], details: boolean): Promise<void> {
   for (const id of ids) {
-    if (!/^\d{1,18}$/.test(id)) throw new CliError(`alert id '${id}' is not a number`);
     const found = await findAlert(db, id);
     if (!found) throw new CliError(`alert ${id} not found`);
     const view = toAlertView(found);

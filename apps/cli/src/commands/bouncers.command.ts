@@ -12,7 +12,7 @@ export function bouncersCommand(run: Run, read: Read): Command {
     .argument('<name>', 'bouncer name', name)
     .description('add a bouncer and print its API key (shown only this once)')
     .option('-k, --key <key>', 'use this key (e.g. one kept from a CrowdSec database) instead of a generated one')
-    .option('-l, --length <n>', 'length of a generated key', wholeNumber)
+    .option('-l, --length <n>', 'random bytes in a generated key, hex-encoded as cscli\'s (16: 32 characters; default: 32 bytes, base64url)', wholeNumber)
     .action((bouncer: string, o: { key?: string; length?: number }) => run(async (app, format) => (await actions()).addBouncer(app, format, bouncer, o))());
   cmd.command('list').alias('ls').description('list bouncers')
     .action(() => read(async (reader, format) => (await reads()).listBouncers(reader, format))());

@@ -1,12 +1,12 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { AlertDto, AlertsService } from '@lapi/alerts';
-import { normalizeScope, parseCidr, parseDuration, parseIp } from '@lapi/common';
+import { DomainError, ErrorCode, normalizeScope, parseCidr, parseDuration, parseIp } from '@lapi/common';
 import { DecisionFilter } from '@lapi/db';
 import { DecisionWriter } from '@lapi/decisions';
 import { SingleBar } from 'cli-progress';
 import { CliError } from '../cli-error';
 import { readImportFile } from '../import-file';
-import { OutputFormat } from '../output';
+import { logInfo, OutputFormat } from '../output';
 import type { AddOptions, DeleteOptions, ImportOptions, TargetOptions } from './decisions.command';
 
 /** The machine lapictl's own alerts are recorded under. */
@@ -21,22 +21,38 @@ function manualAlert(scope: string, value: string, reason: string, decisions: Al
   } as AlertDto;
 }
 
+/** Records lapictl's alert; the service's own refusals name "alert 0 decision 0", which means nothing here. */
+async function createAlert(app: INestApplicationContext, alert: AlertDto): Promise<void> {
+  try {
+    await app.get(AlertsService).create(CLI_MACHINE, [alert]);
+  } catch (e) {
+    if (e instanceof DomainError && e.code === ErrorCode.BadRequest) throw new CliError(e.message.replace(/^alert \d+ decision \d+: /, ''));
+    throw e;
+  }
+}
+
 function checkDuration(text: string): void {
   const ms = parseDuration(text);
   if (ms === undefined || ms <= 0) throw new CliError(`'${text}' is not a duration (e.g. 4h, 30m, 1d)`);
 }
 
 export async function addDecision(app: INestApplicationContext, o: AddOptions): Promise<void> {
-  if (o.ip && !parseIp(o.ip)) throw new CliError(`'${o.ip}' is not an IP address`);
-  if (o.range && !parseCidr(o.range)) throw new CliError(`'${o.range}' is not a CIDR range`);
   checkDuration(o.duration);
   const scope = o.ip ? 'Ip' : o.range ? 'Range' : o.scope ? normalizeScope(o.scope) : undefined;
   const value = o.ip ?? o.range ?? o.value;
   if (!scope || !value) throw new CliError('missing arguments, a value is required (--ip, --range or --scope and --value)');
-  const reason = o.reason ?? `manual '${o.type}' from '${CLI_MACHINE.machineId}'`;
+  checkValue(scope, value, o.ip ? '--ip' : o.range ? '--range' : `--value with --scope ${o.scope}`);
+  // As cscli: an empty -R is no reason given, for the alert and its decision alike.
+  const reason = o.reason || `manual '${o.type}' from '${CLI_MACHINE.machineId}'`;
   const decision = { origin: 'cscli', type: o.type, scope, value, duration: o.duration, scenario: reason };
-  await app.get(AlertsService).create(CLI_MACHINE, [manualAlert(scope, value, reason, [decision])]);
-  console.log(`Decision successfully added: ${o.type} on ${scope}:${value} for ${o.duration}`);
+  await createAlert(app, manualAlert(scope, value, reason, [decision]));
+  logInfo(`Decision successfully added: ${o.type} on ${scope}:${value} for ${o.duration}`);
+}
+
+/** The checks the alert service makes on Ip and Range values, made here so the message names the flag. */
+function checkValue(scope: string, value: string, flag: string): void {
+  if (scope === 'Ip' && !parseIp(value)) fail(`'${value}' is not an IP address (${flag})`);
+  if (scope === 'Range' && (!value.includes('/') || !parseCidr(value))) fail(`'${value}' is not a CIDR range (${flag})`);
 }
 
 function deleteFilter(o: TargetOptions): DecisionFilter {
@@ -56,14 +72,13 @@ export async function deleteDecisions(app: INestApplicationContext, o: DeleteOpt
   const writer = app.get(DecisionWriter);
   let n: number;
   if (o.id) {
-    if (!/^\d+$/.test(o.id)) fail(`decision id '${o.id}' is not a number`);
     n = await writer.deleteById(Number(o.id));
   } else {
     const narrowed = o.ip || o.range || o.scope || o.value || o.type || o.origin || o.scenario;
     if (!narrowed && !o.all) fail('give a filter, or --all to delete every decision');
     n = await writer.deleteByFilter(deleteFilter(o));
   }
-  console.log(`${n} decision(s) deleted`);
+  logInfo(`${n} decision(s) deleted`);
 }
 
 export async function importDecisions(app: INestApplicationContext, format: OutputFormat, o: ImportOptions): Promise<void> {
@@ -77,10 +92,10 @@ export async function importDecisions(app: INestApplicationContext, format: Outp
     const part = lines.slice(i, i + batch);
     const decisions = part.map((l) => ({ origin: l.origin, type: l.type, scope: l.scope, value: l.value, duration: l.duration, scenario: l.reason }));
     // As cscli's import: one alert per batch, source scope cscli/manual-import.
-    await app.get(AlertsService).create(CLI_MACHINE, [manualAlert('cscli/manual-import', '', `add: ${part.length} IPs`, decisions, part.length)]);
+    await createAlert(app, manualAlert('cscli/manual-import', '', `add: ${part.length} IPs`, decisions, part.length));
     bar?.update(i + part.length);
   }
   bar?.stop();
-  console.log(`${lines.length} decision(s) imported${skipped.length ? `, ${skipped.length} line(s) skipped` : ''}`);
+  logInfo(`${lines.length} decision(s) imported${skipped.length ? `, ${skipped.length} line(s) skipped` : ''}`);
   if (skipped.length) process.exitCode = 1;
 }

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { wholeNumber } from '../arguments';
+import { decisionType, positiveId, wholeNumber } from '../arguments';
 import { Read, Run } from '../output';
 
 export interface TargetOptions {
@@ -65,12 +65,12 @@ export function decisionsCommand(run: Run, read: Read): Command {
     .action((o: ListOptions & { simu: boolean }) => read(async (reader, format) => (await reads()).listDecisions(reader, format, { ...o, noSimu: !o.simu }))());
 
   target(cmd.command('add').description('add a decision (as cscli decisions add)'))
-    .option('-d, --duration <duration>', 'how long (1h, 4h, 30m)', '4h').option('-t, --type <type>', 'decision type (ban, captcha, throttle)', 'ban')
+    .option('-d, --duration <duration>', 'how long (1h, 4h, 30m)', '4h').option('-t, --type <type>', 'decision type (ban, captcha, throttle)', decisionType, 'ban')
     .option('-R, --reason <reason>', 'reason (scenario)')
     .action((o: AddOptions) => run(async (app) => (await actions()).addDecision(app, o))());
 
   target(cmd.command('delete').alias('remove').description('delete decisions (bouncers are told)'))
-    .option('--id <id>', 'one decision by id').option('-t, --type <type>', 'decision type').option('--origin <origin>', 'origin')
+    .option('--id <id>', 'one decision by id', positiveId).option('-t, --type <type>', 'decision type').option('--origin <origin>', 'origin')
     .option('-s, --scenario <scenario>', 'scenario').option('--all', 'every active decision')
     .option('--contained', 'decisions contained by the range, rather than containing the IP')
     .action((o: DeleteOptions) => run(async (app) => (await actions()).deleteDecisions(app, o))());

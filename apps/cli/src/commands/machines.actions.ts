@@ -4,7 +4,7 @@ import { MachinesService } from '@lapi/machines';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { CliError } from '../cli-error';
-import { OutputFormat, printJson } from '../output';
+import { logInfo, OutputFormat, printJson } from '../output';
 import type { MachineAddOptions } from './machines.command';
 
 export async function addMachine(app: INestApplicationContext, format: OutputFormat, name: string | undefined, o: MachineAddOptions): Promise<void> {
@@ -13,9 +13,16 @@ export async function addMachine(app: INestApplicationContext, format: OutputFor
   const machineId = name ?? randomBytes(24).toString('hex');
   const password = o.password ?? randomBytes(24).toString('base64url');
   await app.get(MachinesService).add(machineId, password, { validated: o.validate, force: o.force });
-  if (o.file) writeCredentials(o.file, { url: o.url ?? defaultUrl(app.get(AppConfig)), login: machineId, password });
+  if (o.file) {
+    // As cscli's -f: the file (or stdout, for -) is the output; the messages go to stderr.
+    logInfo(`machine ${machineId} added`);
+    writeCredentials(o.file, { url: o.url ?? defaultUrl(app.get(AppConfig)), login: machineId, password });
+    return;
+  }
+  // Without a file, a generated password is the output: on stdout, once.
   if (format === 'json') printJson({ machine_id: machineId, password: o.auto ? password : undefined });
-  else if (o.file !== '-') console.log(o.auto ? `machine ${machineId} added, password: ${password}` : `machine ${machineId} added`);
+  else if (o.auto) console.log(`machine ${machineId} added, password: ${password}`);
+  else logInfo(`machine ${machineId} added`);
 }
 
 function defaultUrl(config: AppConfig): string {
@@ -35,16 +42,17 @@ function writeCredentials(file: string, c: { url: string; login: string; passwor
   } catch (e) {
     throw new CliError(`cannot write ${file}: ${(e as Error).message}`);
   }
+  logInfo(`API credentials dumped to '${file}'`);
 }
 
 export async function validateMachine(app: INestApplicationContext, name: string): Promise<void> {
   await app.get(MachinesService).validate(name);
-  console.log(`machine ${name} validated`);
+  logInfo(`machine ${name} validated`);
 }
 
 export async function deleteMachines(app: INestApplicationContext, names: string[]): Promise<void> {
   for (const name of names) {
     await app.get(MachinesService).delete(name);
-    console.log(`machine ${name} deleted`);
+    logInfo(`machine ${name} deleted`);
   }
 }

@@ -28,5 +28,7 @@ function machineJson(m: MachineEntity) {
     version: m.version || undefined,
     isValidated: m.isValidated,
     auth_type: m.authType,
+    // ent's edges (its bouncers/alerts links): cscli 1.4.6 prints them empty.
+    edges: {},
   };
 }

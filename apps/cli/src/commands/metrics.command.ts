@@ -22,6 +22,8 @@ function samples(text: string): { name: string; value: string }[] {
 /** `metrics`: the LAPI's Prometheus metrics (cscli metrics reads the same listener). */
 export function metricsCommand(format: () => OutputFormat): Command {
   return new Command('metrics').description('show the LAPI\'s metrics (its Prometheus listener)').option('-u, --url <url>', 'the metrics URL (default: from LAPI_LISTEN_ADDR and LAPI_METRICS_PORT)')
+    // cscli's --no-unit shows real numbers instead of ones formatted with units; lapictl prints the samples as served, so it is accepted and changes nothing.
+    .option('--no-unit', 'show the real numbers (as cscli; lapictl always does)')
     .action(async (o: { url?: string }) => {
       const url = o.url ?? (await metricsUrl());
       const res = await fetch(url, { signal: AbortSignal.timeout(5000) }).catch((e: Error) => {
