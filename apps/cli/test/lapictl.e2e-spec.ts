@@ -449,7 +449,9 @@ describe('lapictl with NATS_URL set', () => {
     const env = { DATABASE_URL: db.url, NATS_URL: 'nats://127.0.0.1:1' };
     const add = await lapictl(env, 'decisions', 'add', '-i', '192.0.2.78');
     expect(add.code).toBe(0);
-    expect(add.stderr.trim()).toMatch(/^warning: the bus \(NATS_URL\) is unreachable \(.+\): running nodes will learn of this change from the database within about a second$/);
+    const [warning, ...rest] = add.stderr.trim().split('\n');
+    expect(warning).toMatch(/^warning: the bus \(NATS_URL\) is unreachable \(.+\): running nodes will learn of this change from the database within about a second$/);
+    expect(rest).toEqual(['Decision successfully added: ban on Ip:192.0.2.78 for 4h']);
     const list = await lapictl(env, '-o', 'raw', 'decisions', 'list', '-i', '192.0.2.78');
     expect([list.code, list.stderr]).toEqual([0, '']);
     expect(list.stdout).toMatch(/,Ip:192\.0\.2\.78,/);
