@@ -50,7 +50,7 @@ describe('the shipped NATS runs with TLS', () => {
       const certWriter = compose.services['nats-cert'];
       const caDirVolume = mounts(certWriter).find((m) => m.target === certWriter.environment.LAPI_CA_DIR)!.source;
       const onBus = services.filter(([, s]) => s.environment?.NATS_URL);
-      expect(onBus.map(([name]) => name).sort()).toEqual(['ca (docker-compose.tls.yml)', 'decisions-1', 'decisions-2', 'ingest', 'registration']);
+      expect(onBus.map(([name]) => name).sort()).toEqual(['ca (docker-compose.tls.yml)', 'capi', 'decisions-1', 'decisions-2', 'ingest', 'registration']);
       for (const [name, s] of onBus) {
         const caFile: string = s.environment.NATS_TLS_CA_FILE ?? '';
         expect({ name, url: s.environment.NATS_URL }).toEqual({ name, url: expect.stringMatching(/^tls:\/\//) });
@@ -81,7 +81,7 @@ describe('the shipped NATS runs with TLS', () => {
       const caFile: string = configMap.data.NATS_TLS_CA_FILE;
       expect(caFile).toBeTruthy();
       const deployments = [...documents('deploy/k8s/20-services.yaml'), ...documents('deploy/k8s/optional/ca.yaml')].filter((d) => d?.kind === 'Deployment');
-      expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['ca', 'decisions', 'ingest', 'registration']);
+      expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['ca', 'capi', 'decisions', 'ingest', 'registration']);
       for (const d of deployments) {
         const pod = d.spec.template.spec;
         for (const c of pod.containers) {
