@@ -26,6 +26,9 @@ describe('bad input', () => {
     ['an empty body', () => [lapi, 'POST', '/v1/alerts', { token, rawBody: '' }], 400, /empty/],
     ['an object instead of an array of alerts', () => [lapi, 'POST', '/v1/alerts', { token, body: { scenario: 'x' } }], 400, /array/],
     ['a wrong type (events_count as text)', () => [lapi, 'POST', '/v1/alerts', { token, body: alertWith({ events_count: 'six' }) }], 400, /events_count/],
+    // Found by the fuzz run: a count beyond the int32 column was a 500 from Postgres.
+    ['an events_count beyond int32', () => [lapi, 'POST', '/v1/alerts', { token, body: alertWith({ events_count: 1480968820186026 }) }], 400, /events_count/],
+    ['a capacity beyond int32', () => [lapi, 'POST', '/v1/alerts', { token, body: alertWith({ capacity: 2 ** 31 }) }], 400, /capacity/],
     ['a missing required field (source)', () => [lapi, 'POST', '/v1/alerts', { token, body: alertWith({ source: undefined }) }], 400, /source/],
     ['an invalid IP in an Ip decision', () => [lapi, 'POST', '/v1/alerts', { token, body: decisionWith({ value: '300.1.2.3' }) }], 400, /300\.1\.2\.3/],
     ['an invalid CIDR in a Range decision', () => [lapi, 'POST', '/v1/alerts', { token, body: decisionWith({ scope: 'Range', value: '10.0.0.0/40' }) }], 400, /CIDR/],

@@ -62,6 +62,8 @@ export interface AlertDto {
 }
 
 const TEXT = 4096;
+/** events_count and capacity are int32 in upstream's swagger and in our columns: a larger one is a 400, not a database error. */
+const INT32_MAX = 2_147_483_647;
 /**
  * cscli decisions import sends a whole file as one alert (1.4.6 does not batch by default), so
  * this is generous; above it one push would hold the sequence lock and memory for too long.
@@ -96,8 +98,8 @@ const decision = object(
 const alert = object(
   {
     scenario: text(TEXT), scenario_hash: text(TEXT), scenario_version: text(TEXT), message: text(65536),
-    events_count: { type: 'integer', minimum: 0 }, start_at: text(64), stop_at: text(64),
-    capacity: { type: 'integer', minimum: 0 }, leakspeed: text(64), simulated: { type: 'boolean' },
+    events_count: { type: 'integer', minimum: 0, maximum: INT32_MAX }, start_at: text(64), stop_at: text(64),
+    capacity: { type: 'integer', minimum: 0, maximum: INT32_MAX }, leakspeed: text(64), simulated: { type: 'boolean' },
     remediation: { type: ['boolean', 'null'] },
     events: optional(list(event, 10_000)),
     decisions: optional(list(decision, MAX_DECISIONS_PER_ALERT)),
