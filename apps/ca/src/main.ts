@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CaSigner } from '@lapi/ca';
-import { JsonLogger } from '@lapi/common';
+import { JsonLogger, logUnhandledRejections } from '@lapi/common';
 import { loadConfig } from '@lapi/config';
 import { CaAppModule } from './app.module';
 
@@ -17,6 +17,7 @@ async function main(): Promise<void> {
   new Logger('ca').log(`answering signing requests on NATS under ${config.busSubjectPrefix}.ca`);
 }
 
+logUnhandledRejections();
 main().catch((e: Error) => {
   console.error(e?.name === 'ConfigError' ? `configuration error: ${e.message}` : e);
   process.exit(1);

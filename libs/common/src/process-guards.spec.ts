@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -13,5 +14,15 @@ describe('logUnhandledRejections', () => {
     const { stdout, stderr } = await run(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], { cwd: join(__dirname, '../../..') });
     expect(stderr).toMatch(/unhandled rejection: Error: reconcile failed: ECONNREFUSED/);
     expect(stdout).toMatch(/still running/);
+  });
+});
+
+describe('every long-running service', () => {
+  const apps = join(__dirname, '../../../apps');
+  // lapictl is a command that exits; capi-sim is a test tool.
+  const services = readdirSync(apps).filter((a) => a !== 'cli' && a !== 'capi-sim');
+
+  it.each(services)('apps/%s installs the handler in its main', (app) => {
+    expect(readFileSync(join(apps, app, 'src/main.ts'), 'utf8')).toMatch(/^logUnhandledRejections\(\);$/m);
   });
 });
