@@ -48,6 +48,11 @@ describe('abuse', () => {
       expect({ status: res.status, message: res.body?.message }).toEqual({ status: 413, message: 'request body too large' });
     });
 
+    it('sent to the alerts route with a token is refused with 413: it expands more than 100 times', async () => {
+      const res = await call(lapi, 'POST', '/v1/alerts', { token, rawBody: bomb, headers: { 'content-encoding': 'gzip' } });
+      expect({ status: res.status, message: res.body?.message }).toEqual({ status: 413, message: 'request body too large' });
+    });
+
     it('sent to the alerts route without a token is refused with 401 before the body is read', async () => {
       const res = await call(lapi, 'POST', '/v1/alerts', { rawBody: bomb, headers: { 'content-encoding': 'gzip' } });
       expect({ status: res.status, message: res.body?.message }).toEqual({ status: 401, message: 'auth header is empty' });

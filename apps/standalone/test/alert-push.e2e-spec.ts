@@ -2,6 +2,7 @@ import { Bus } from '@lapi/bus';
 import { AlertsRepository } from '@lapi/db';
 import { newAlert, newDecision, pollUntil } from '@lapi/testing';
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { call, startTestLapi, TestLapi } from './support/test-lapi';
 
 describe('alert pushes: each alert committed once', () => {
@@ -15,6 +16,15 @@ describe('alert pushes: each alert committed once', () => {
     token = await lapi.machineToken('agent-push');
   });
   afterAll(() => lapi.close());
+
+  it('takes a gzip push of many alerts (it expands far less than the 100 times a decompression bomb is refused at)', async () => {
+    const alerts = Array.from({ length: 200 }, (_, i) => newAlert({ decisions: [newDecision({ value: `198.51.${i >> 8}.${i & 255}` })] }));
+    const body = gzipSync(JSON.stringify(alerts));
+    expect(JSON.stringify(alerts).length / body.length).toBeLessThan(100);
+    const res = await call(lapi, 'POST', '/v1/alerts', { token, rawBody: body, headers: { 'content-encoding': 'gzip', 'content-type': 'application/json' } });
+    expect(res.status).toBe(201);
+    expect(res.body).toHaveLength(200);
+  });
 
   it('answers from the commit when the bus publish fails, and never commits the batch again', async () => {
     const bus = lapi.app.get(Bus);

@@ -52,13 +52,27 @@ const gunzipAsync = promisify(gunzip);
 const inflateAsync = promisify(inflate);
 
 /**
- * Decompresses off the event loop (zlib's thread pool), never past the route's limit: a small
- * gzip body cannot become more than the route accepts, and does not hold the bouncers' lookups.
+ * How far a compressed body may expand: JSON compresses 5 to 40 times, a decompression bomb a
+ * thousand. Any body may expand to the floor, so small requests never meet the ratio.
+ */
+const MAX_EXPANSION = 100;
+const EXPANSION_FLOOR = 1024 * 1024;
+
+/** The most a compressed body of `size` bytes may become: the route's limit, and the ratio. */
+export function decompressedLimit(size: number, routeLimit: number): number {
+  return Math.min(routeLimit, Math.max(EXPANSION_FLOOR, size * MAX_EXPANSION));
+}
+
+/**
+ * Decompresses off the event loop (zlib's thread pool), never past the route's limit nor 100
+ * times the body: a small gzip body cannot become more than the route accepts, nor megabytes of
+ * JSON parsed on the event loop ahead of the bouncers' lookups.
  */
 async function decode(encoding: string | undefined, raw: Buffer, limit: number): Promise<Buffer> {
+  const maxOutputLength = decompressedLimit(raw.length, limit);
   try {
-    if (encoding === 'gzip') return await gunzipAsync(raw, { maxOutputLength: limit });
-    if (encoding === 'deflate') return await inflateAsync(raw, { maxOutputLength: limit });
+    if (encoding === 'gzip') return await gunzipAsync(raw, { maxOutputLength });
+    if (encoding === 'deflate') return await inflateAsync(raw, { maxOutputLength });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new DomainError(ErrorCode.PayloadTooLarge, TOO_LARGE);
     throw badRequest(`body is not valid ${encoding} data`);
