@@ -5,8 +5,9 @@ import { LRUCache } from 'lru-cache';
  * together share one load: a bouncer polling hundreds of times a second with the same key would
  * otherwise send that many identical queries at once and queue on the database pool. If the load
  * fails (the database briefly away), the last known value is served instead of failing everyone.
- * At most `maxEntries` are kept, least recently used first out: a flood of unknown keys pushes out
- * only other unknown keys, never the ones bouncers are using.
+ * At most `maxEntries` are kept, least recently used first out. Keys in use stay recent; a flood
+ * of more distinct unknown keys than that can still push some out, which then costs their next
+ * use one database read, never a wrong answer.
  */
 export class RefreshingCache<K extends NonNullable<unknown>, V> {
   private readonly entries: LRUCache<K, { value: V; at: number }>;
