@@ -1,3 +1,4 @@
+import { Bus } from '@lapi/bus';
 import { DecisionChanges, DecisionsRepository } from '@lapi/db';
 import { newAlert, newDecision } from '@lapi/testing';
 import { call, startTestLapi, TestLapi } from './support/test-lapi';
@@ -35,6 +36,23 @@ describe('bounds', () => {
     expect(chunks.map((c) => c.decisions.length)).toEqual([5, 5, 2]);
     for (let i = 1; i < chunks.length; i++) expect(chunks[i].fromSeq).toBe(chunks[i - 1].toSeq + 1);
   });
+
+  it('ends the decisions of the alerts DELETE /v1/alerts deletes in chunks of at most 5000, each published, every one once', async () => {
+    const decisions = Array.from({ length: 12_000 }, (_, i) => newDecision({ value: `10.77.${i >> 8}.${i & 255}`, scenario: 'chunked-alert' }));
+    expect((await call(lapi, 'POST', '/v1/alerts', { token, body: [newAlert({ decisions })] })).status).toBe(201);
+    const sets: DecisionChanges[] = [];
+    const publish = jest.spyOn(lapi.app.get(Bus), 'publishDecisionChanges').mockImplementation(async (c) => void sets.push(c));
+    try {
+      const res = await call(lapi, 'DELETE', '/v1/alerts?scenario=chunked-alert', { token });
+      expect({ status: res.status, nbDeleted: res.body.nbDeleted }).toEqual({ status: 200, nbDeleted: '1' });
+      expect(new Set(sets.flatMap((c) => c.decisions.map((d) => d.id))).size).toBe(12_000);
+      expect(sets.reduce((n, c) => n + c.decisions.length, 0)).toBe(12_000);
+      expect(Math.max(...sets.map((c) => c.decisions.length))).toBeLessThanOrEqual(5000);
+      for (const c of sets) expect(c.toSeq - c.fromSeq + 1).toBe(c.decisions.length);
+    } finally {
+      publish.mockRestore();
+    }
+  }, 30_000);
 
   it('deletes every decision with DELETE /v1/decisions and no filter, and bouncers hear of it', async () => {
     await call(lapi, 'POST', '/v1/alerts', { token, body: [newAlert({ decisions: [newDecision({ value: '203.0.113.5' })] })] });

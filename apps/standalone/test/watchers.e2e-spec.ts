@@ -1,3 +1,5 @@
+import { Bus } from '@lapi/bus';
+import { MachinesRepository } from '@lapi/db';
 import { MachinesService } from '@lapi/machines';
 import { call, startTestLapi, TestLapi } from './support/test-lapi';
 
@@ -57,6 +59,20 @@ describe('watchers: registration, login, heartbeat', () => {
     const t = await lapi.machineToken('doomed');
     expect((await call(lapi, 'DELETE', '/v1/watchers/self', { token: t })).status).toBe(200);
     expect((await call(lapi, 'GET', '/v1/heartbeat', { token: t })).status).toBe(401);
+  });
+
+  it('answers DELETE /v1/watchers/self from the commit when the revocation publish fails, and refuses the machine from then on', async () => {
+    const t = await lapi.machineToken('leaving');
+    const publish = jest.spyOn(lapi.app.get(Bus), 'publishRevocation').mockRejectedValue(new Error('CONNECTION_CLOSED'));
+    try {
+      const res = await call(lapi, 'DELETE', '/v1/watchers/self', { token: t });
+      expect(publish).toHaveBeenCalled();
+      expect(res.status).toBe(200);
+      expect(await lapi.app.get(MachinesRepository).findWithPassword('leaving')).toBeNull();
+      expect((await call(lapi, 'GET', '/v1/heartbeat', { token: t })).status).toBe(401);
+    } finally {
+      publish.mockRestore();
+    }
   });
 
   // Last: it leaves 'victim' throttled from 127.0.0.1.

@@ -56,16 +56,14 @@ export class AlertsService {
     return found;
   }
 
-  async deleteByFilter(filter: AlertFilter): Promise<number> {
-    const { deleted, changes } = await this.alerts.deleteByFilter(filter);
-    await this.decisions.publish(changes);
-    return deleted;
+  /** Deletes matching alerts; each chunk of their decisions ended is published once committed. */
+  deleteByFilter(filter: AlertFilter): Promise<number> {
+    return this.alerts.deleteByFilter(filter, (changes) => this.decisions.publish(changes));
   }
 
   async deleteById(id: string): Promise<number> {
-    const { deleted, changes } = await this.alerts.deleteById(id);
+    const deleted = await this.alerts.deleteById(id, (changes) => this.decisions.publish(changes));
     if (deleted === 0) throw notFound('object not found');
-    await this.decisions.publish(changes);
     return deleted;
   }
 }

@@ -47,6 +47,25 @@ describe('BouncersService key checks', () => {
     expect(() => service.identify(undefined, '192.0.2.1')).toThrow('access forbidden');
   });
 
+  it('answers a deletion from the commit when the revocation publish fails, and refuses the key at once', async () => {
+    const key = newApiKey();
+    const row = { id: 1, name: 'fw', apiKeyHash: hashApiKey(key), ipAddress: '192.0.2.1', lastSeq: '0' } as BouncerEntity;
+    let rows = [row];
+    const repo = {
+      findByKeyHash: async (hash: string) => rows.filter((r) => r.apiKeyHash === hash),
+      findByName: async (name: string) => rows.find((r) => r.name === name) ?? null,
+      findByKeyHashOf: async (name: string) => rows.filter((r) => r.name === name).map((r) => r.apiKeyHash),
+      deleteByName: async (name: string) => void (rows = rows.filter((r) => r.name !== name)),
+    };
+    const bus = new InProcessBus();
+    jest.spyOn(bus, 'publishRevocation').mockRejectedValue(new Error('CONNECTION_CLOSED'));
+    const service = new BouncersService(repo as unknown as BouncersRepository, bus);
+    expect(await service.identify(key, '192.0.2.1')).toMatchObject({ name: 'fw' });
+    await expect(service.delete('fw')).resolves.toBeUndefined();
+    expect(bus.publishRevocation).toHaveBeenCalled();
+    await expect(async () => service.identify(key, '192.0.2.1')).rejects.toThrow('access forbidden');
+  });
+
   it.each([
     ['longer than 256 characters', 'k'.repeat(257)],
     ['with a space', 'a key'],

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { Bus } from '@lapi/bus';
+import { Bus, publishAfterCommit } from '@lapi/bus';
 import { BouncerIdentity, RefreshingCache, conflict, forbidden, notFound } from '@lapi/common';
 import { BouncerEntity, BouncersRepository } from '@lapi/db';
 import { LRUCache } from 'lru-cache';
@@ -54,7 +54,11 @@ export class BouncersService implements OnModuleInit {
     if (!row) throw notFound(`bouncer ${name} not found`);
     const [withKey] = await this.bouncers.findByKeyHashOf(name);
     await this.bouncers.deleteByName(name);
-    if (withKey) await this.bus.publishRevocation({ kind: 'bouncer', id: withKey });
+    if (!withKey) return;
+    // This node refuses the key at once, published or not; the others hear of it on the bus, or
+    // when their key cache refreshes.
+    this.cache.delete(withKey);
+    await publishAfterCommit(this.logger, `bouncer ${name}'s revocation`, () => this.bus.publishRevocation({ kind: 'bouncer', id: withKey }));
   }
 
   /**

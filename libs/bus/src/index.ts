@@ -1,3 +1,4 @@
+export * from './after-commit';
 export * from './bus.module';
 export * from './contracts';
 export * from './in-process-bus';

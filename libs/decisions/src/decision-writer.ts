@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { Bus } from '@lapi/bus';
+import { Bus, publishAfterCommit } from '@lapi/bus';
 import { notFound } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
 import { DecisionChanges, DecisionFilter, DecisionsRepository } from '@lapi/db';
@@ -49,7 +49,7 @@ export class DecisionWriter implements OnModuleInit, OnApplicationShutdown {
    */
   async publish(changes: DecisionChanges | undefined): Promise<void> {
     if (!changes) return;
-    await this.bus.publishDecisionChanges(changes).catch((e: Error) => this.logger.warn(`publish of changes ${changes.fromSeq}..${changes.toSeq} failed (replicas will reconcile): ${e.message}`));
+    await publishAfterCommit(this.logger, `changes ${changes.fromSeq}..${changes.toSeq}`, () => this.bus.publishDecisionChanges(changes));
   }
 
   /** Records the end of decisions whose time ran out, so bouncers hear of them. */

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CERTIFICATE_AUTH_TYPE, JwtService, LoginThrottle, MachineSessions } from '@lapi/auth';
-import { Bus } from '@lapi/bus';
+import { Bus, publishAfterCommit } from '@lapi/bus';
 import { DomainError, ErrorCode, forbidden, notFound, parseIp, spanContains, parseCidr, unauthorized } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
 import { MachineEntity, MachinesRepository } from '@lapi/db';
@@ -107,9 +107,10 @@ export class MachinesService {
     this.sessions.forget(machineId);
   }
 
+  /** Committed once the row is gone: the other nodes hear of it on the bus, or at their next lookup. */
   async delete(machineId: string): Promise<void> {
     if (!(await this.machines.delete(machineId))) throw notFound(`machine ${machineId} not found`);
     this.sessions.forget(machineId);
-    await this.bus.publishRevocation({ kind: 'machine', id: machineId });
+    await publishAfterCommit(this.logger, `machine ${machineId}'s revocation`, () => this.bus.publishRevocation({ kind: 'machine', id: machineId }));
   }
 }

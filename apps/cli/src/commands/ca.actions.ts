@@ -1,5 +1,5 @@
 import { INestApplicationContext } from '@nestjs/common';
-import { Bus } from '@lapi/bus';
+import { Bus, publishAfterCommit } from '@lapi/bus';
 import { hashEnrollmentToken, initCaFiles, issueServerCertificate, loadCaFiles, newEnrollmentToken } from '@lapi/ca';
 import { parseDuration } from '@lapi/common';
 import { loadConfig } from '@lapi/config';
@@ -107,7 +107,8 @@ export async function revoke(app: INestApplicationContext, target: string): Prom
   const serials = await app.get(CertificatesRepository).revoke(target);
   if (serials.length === 0) throw new Error(`no unrevoked certificate with serial or name ${target}`);
   for (const serial of serials) {
-    await app.get(Bus).publishRevocation({ kind: 'certificate', id: serial });
+    // Committed: nodes that miss the message read the revoked serials within a second anyway.
+    await publishAfterCommit(console, `certificate ${serial}'s revocation`, () => app.get(Bus).publishRevocation({ kind: 'certificate', id: serial }));
     console.log(`certificate ${serial} revoked`);
   }
 }

@@ -6,6 +6,8 @@ import { DecisionChanges, DecisionsRepository, NewDecision } from './decisions.r
 const JSON_COLUMNS = new Set(['labels', 'events', 'meta']);
 /** Keeps each INSERT under Postgres's 65535 parameters. */
 const ALERTS_PER_INSERT = 1000;
+/** Alerts deleted per statement (their decisions are ended in chunks of their own). */
+const ALERTS_PER_DELETE = 5000;
 
 @Injectable()
 export class AlertsRepository {
@@ -75,29 +77,36 @@ export class AlertsRepository {
     return searchAlerts(this.dataSource, filter);
   }
 
-  /** Deletes matching alerts, first ending their active decisions so bouncers learn of it. */
-  async deleteByFilter(filter: AlertFilter): Promise<{ deleted: number; changes?: DecisionChanges }> {
+  /** Deletes matching alerts, first ending their active decisions so bouncers learn of it; returns how many. */
+  async deleteByFilter(filter: AlertFilter, onChanges: (changes: DecisionChanges) => Promise<void>): Promise<number> {
     const params: unknown[] = [];
     const where = alertFilterSql(filter, params);
-    return this.deleteWhere(where, params);
+    return this.deleteWhere(where, params, onChanges);
   }
 
-  async deleteById(id: string): Promise<{ deleted: number; changes?: DecisionChanges }> {
-    return this.deleteWhere(['a.id = $1'], [id]);
+  deleteById(id: string, onChanges: (changes: DecisionChanges) => Promise<void>): Promise<number> {
+    return this.deleteWhere(['a.id = $1'], [id], onChanges);
   }
 
-  private deleteWhere(where: string[], params: unknown[]): Promise<{ deleted: number; changes?: DecisionChanges }> {
-    return this.dataSource.transaction(async (em) => {
-      const rows: { id: string }[] = await em.query(
-        `SELECT a.id FROM alerts a ${where.length ? `WHERE ${where.join(' AND ')}` : ''} FOR UPDATE`,
-        params,
-      );
-      if (rows.length === 0) return { deleted: 0 };
-      const ids = rows.map((r) => String(r.id));
-      const changes = await this.decisions.endByAlertIds(em, ids);
-      await em.query('DELETE FROM alerts WHERE id = ANY($1::bigint[])', [ids]);
-      return { deleted: ids.length, changes };
-    });
+  /**
+   * One transaction for the whole deletion held the sequence lock, which every write waits on,
+   * for as long as ending all the decisions took. So the alerts are taken a page at a time: their
+   * decisions ended in chunks (each committed, then handed to `onChanges`), then the rows deleted.
+   * The matching ids are read once, up front, so an alert pushed meanwhile is never touched.
+   */
+  private async deleteWhere(where: string[], params: unknown[], onChanges: (changes: DecisionChanges) => Promise<void>): Promise<number> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT a.id FROM alerts a ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY a.id`,
+      params,
+    );
+    const ids = rows.map((r) => String(r.id));
+    let deleted = 0;
+    for (let i = 0; i < ids.length; i += ALERTS_PER_DELETE) {
+      const page = ids.slice(i, i + ALERTS_PER_DELETE);
+      await this.decisions.endByAlertIds(page, onChanges);
+      deleted += affected(await this.dataSource.query('DELETE FROM alerts WHERE id = ANY($1::bigint[])', [page]));
+    }
+    return deleted;
   }
 
   /**

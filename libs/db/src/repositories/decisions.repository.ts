@@ -130,9 +130,9 @@ export class DecisionsRepository {
     return this.dataSource.transaction((em) => this.endInTransaction(em, ['d.id = $1'], [id]));
   }
 
-  /** Ends the active decisions of some alerts, inside the caller's transaction. */
-  endByAlertIds(em: EntityManager, alertIds: string[]): Promise<DecisionChanges | undefined> {
-    return this.endInTransaction(em, ['d.alert_id = ANY($1::bigint[])'], [alertIds]);
+  /** Ends the active decisions of some alerts (before they are deleted), in chunks as endByFilter. */
+  endByAlertIds(alertIds: string[], onChunk: (changes: DecisionChanges) => Promise<void>, chunk = END_CHUNK): Promise<number> {
+    return this.inChunks(chunk, onChunk, (em) => this.endInTransaction(em, ['d.alert_id = ANY($1::bigint[])'], [alertIds], chunk));
   }
 
   /** Records the end of decisions whose time ran out, so bouncers are told; in chunks, as endByFilter. */
