@@ -164,6 +164,27 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw;
 }
 
+/**
+ * A connection URL whose password is a placeholder from an example: a public credential. The
+ * password is the URL's (user:password@), libpq's `password` parameter, or NATS's token (token@).
+ */
+function refusePlaceholderCredential(name: string, raw: string | undefined, tokenInUser: boolean): void {
+  if (!raw) return;
+  const parsed = new URL(raw);
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  const credentials = [decode(parsed.password), parsed.searchParams.get('password') ?? ''];
+  if (tokenInUser && !parsed.password) credentials.push(decode(parsed.username));
+  if (credentials.some((c) => PLACEHOLDER.test(c))) {
+    fail(name, raw, 'its password is a placeholder from an example; set a random one (openssl rand -hex 24) where the server and this URL both take it');
+  }
+}
+
 function bool(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -247,9 +268,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   c.listenPort = int(env, 'LAPI_PORT', c.listenPort, 0, 65535);
   c.databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  refusePlaceholderCredential('DATABASE_URL', c.databaseUrl, false);
   if (env.LAPI_DATA_DIR) c.dataDir = env.LAPI_DATA_DIR;
   c.dbTimeoutMs = duration(env, 'LAPI_DB_TIMEOUT', c.dbTimeoutMs);
   c.natsUrl = url(env, 'NATS_URL', ['nats:', 'tls:', 'ws:', 'wss:']);
+  refusePlaceholderCredential('NATS_URL', c.natsUrl, true);
   c.natsTls = loadNatsTls(env);
   const prefix = env.LAPI_BUS_SUBJECT_PREFIX;
   if (prefix !== undefined && prefix !== '') {
