@@ -76,7 +76,7 @@ describe('the shipped NATS runs with TLS', () => {
     });
 
     it('every service connects with tls:// and mounts the CA file NATS_TLS_CA_FILE names', () => {
-      // The Secret ships empty (shipped-secrets.spec.ts); the recipe in its comment makes NATS_URL.
+      // The Secret is not shipped (shipped-secrets.spec.ts); the recipe in 10-config.yaml's comment makes NATS_URL.
       expect(readFileSync(resolve(root, 'deploy/k8s/10-config.yaml'), 'utf8')).toMatch(/^#\s+--from-literal=NATS_URL="tls:\/\//m);
       const caFile: string = configMap.data.NATS_TLS_CA_FILE;
       expect(caFile).toBeTruthy();
