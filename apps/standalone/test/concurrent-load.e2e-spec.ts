@@ -165,4 +165,69 @@ describe.each(['embedded', 'postgres'] as const)('the standalone LAPI on the %s 
         `${lapictlTimes.length} lapictl commands, slowest ${Math.max(...lapictlTimes).toFixed(0)} ms`,
     );
   });
+  it('ends exactly the decisions of the alerts lapictl deletes, each once, in chunks, while agents keep pushing', async () => {
+    const [doomedToken, ...tokens] = await Promise.all(Array.from({ length: 5 }, (_, w) => agentToken(`agent-del-${w}`)));
+    const key = (await lapictl('bouncers', 'add', 'load-bouncer-del', '-o', 'raw')).stdout.trim();
+    const news = new Map<number, number>();
+    const deletes = new Map<number, number>();
+    const valueOf = new Map<number, string>();
+    const poll = async (query = '') => {
+      const res = await timed(`${lapi.url}/v1/decisions/stream${query}`, { headers: { 'x-api-key': key } });
+      expect(res.status).toBe(200);
+      const body = res.body as StreamBody;
+      for (const d of body.new ?? []) {
+        news.set(d.id, (news.get(d.id) ?? 0) + 1);
+        valueOf.set(d.id, d.value);
+      }
+      for (const d of body.deleted ?? []) deletes.set(d.id, (deletes.get(d.id) ?? 0) + 1);
+    };
+    await poll('?startup=true');
+
+    // One alert whose decisions take more than one chunk (5,000) to end.
+    const doomed = Array.from({ length: 6000 }, (_, i) => newDecision({ value: `10.200.${i >> 8}.${i & 255}`, duration: '4h' }));
+    const pushed = await timed(`${lapi.url}/v1/alerts`, { method: 'POST', headers: { authorization: `Bearer ${doomedToken}` }, body: JSON.stringify([newAlert({ scenario: 'load-delete', decisions: doomed })]) });
+    expect(pushed.status).toBe(201);
+    const arrived = (values: (v: string) => boolean) => [...valueOf.values()].filter(values).length;
+    await pollUntil(async () => {
+      await poll();
+      return arrived((v) => v.startsWith('10.200.')) === 6000;
+    }, 'the doomed decisions at the bouncer', { timeoutMs: 30_000 });
+    const doomedIds = [...valueOf].filter(([, v]) => v.startsWith('10.200.')).map(([id]) => id);
+
+    let writing = true;
+    const bouncer = (async () => {
+      while (writing) {
+        await poll();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    const pushStatuses: number[] = [];
+    const writers = tokens.map(async (token, w) => {
+      for (let i = 0; i < 100; i++) {
+        const value = `10.${210 + w}.0.${i}`;
+        const res = await timed(`${lapi.url}/v1/alerts`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify([newAlert({ sourceValue: value, decisions: [newDecision({ value, duration: '4h' })] })]) });
+        pushStatuses.push(res.status);
+      }
+    });
+    const deletion = lapictl('alerts', 'delete', '-s', 'load-delete');
+    await Promise.all([...writers, deletion]);
+    writing = false;
+    await bouncer;
+
+    const pushedValues = new Set(tokens.flatMap((_, w) => Array.from({ length: 100 }, (_, i) => `10.${210 + w}.0.${i}`)));
+    await pollUntil(
+      async () => {
+        await poll();
+        return deletes.size >= doomedIds.length && arrived((v) => pushedValues.has(v)) >= pushedValues.size;
+      },
+      'every deletion and every new decision at the bouncer',
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    await poll();
+    expect(pushStatuses.filter((s) => s !== 201)).toEqual([]);
+    expect([...deletes.keys()].sort((a, b) => a - b)).toEqual([...doomedIds].sort((a, b) => a - b));
+    expect([...deletes.values()].filter((n) => n !== 1)).toEqual([]);
+    expect([...news.values()].filter((n) => n !== 1)).toEqual([]);
+    expect(arrived((v) => pushedValues.has(v))).toBe(pushedValues.size);
+  });
 });
