@@ -72,8 +72,8 @@ export class AlertBatcher {
       for (const push of batch) await this.commit([push]);
       return;
     }
-    // Committed: the answer stands. A lost publish is found by every replica's head check.
-    await this.decisions.publish(inserted.changes).catch((e: Error) => this.logger.warn(`publish after commit failed (replicas will reconcile): ${e.message}`));
+    // Committed: the answer stands. publish() logs a failure and leaves it to every replica's head check.
+    await this.decisions.publish(inserted.changes);
     let next = 0;
     for (const push of batch) push.done(inserted.alertIds.slice(next, (next += push.alerts.length)));
   }
