@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { sharedSocket } from '@lapi/db/src/embedded/shared-socket';
 import { hasLapiSchema, pgRunner, SqlRunner } from '@lapi/db/src/reads';
 import { Client } from 'pg';
 import { CliError } from './cli-error';
 
-/** The embedded database's files and the running LAPI's socket, as libs/db lays them out. */
+/** The embedded database's files, as libs/db lays them out. */
 const EMBEDDED_FILES = 'pg';
-const EMBEDDED_SOCKET = '.s.PGSQL.5432';
 
 // lapictl never creates a database: only the LAPI (npm start) or the services do, and run their
 // migrations. Opening a place that holds none would make an empty one and answer "No entries." —
@@ -14,9 +14,10 @@ const EMBEDDED_SOCKET = '.s.PGSQL.5432';
 
 export function checkEmbeddedDatabase(dataDir: string): void {
   const dir = resolve(dataDir);
-  if (existsSync(join(dir, EMBEDDED_FILES)) || existsSync(join(dir, EMBEDDED_SOCKET))) return;
+  const socket = sharedSocket(dir).path;
+  if (existsSync(join(dir, EMBEDDED_FILES)) || existsSync(socket)) return;
   throw new CliError(
-    `no lapi-cluster database in ${dir} (looked for ${join(dir, EMBEDDED_FILES)} and a running LAPI's socket ${join(dir, EMBEDDED_SOCKET)}); ` +
+    `no lapi-cluster database in ${dir} (looked for ${join(dir, EMBEDDED_FILES)} and a running LAPI's socket ${socket}); ` +
       'run lapictl from the directory where the LAPI runs, set LAPI_DATA_DIR to its data directory, or set DATABASE_URL',
   );
 }
