@@ -1,15 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import {
-  buildServices, ClientTlsFiles, createCscli, createTestDatabase, CustomBouncer, httpsCall, pollUntil, RunningProcess, startCaProcess, startCustomBouncer, startNats, startService, TestDatabase,
+  buildServices, ClientTlsFiles, enrollWithLapictl, lapictlWith, createCscli, createTestDatabase, CustomBouncer, httpsCall, pollUntil, RunningProcess, startCaProcess, startCustomBouncer, startNats, startService, TestDatabase,
   writeCredentials,
 } from '@lapi/testing';
 
 jest.setTimeout(240_000);
-const execFileAsync = promisify(execFile);
 
 /**
  * The cluster serving HTTPS itself, with its own CA process: enrollment on the registration
@@ -26,14 +23,10 @@ describe('the cluster with TLS on the services and its own CA', () => {
   let services: RunningProcess[] = [];
   let bouncer: CustomBouncer | undefined;
 
-  const lapictl = async (env: Record<string, string>, ...args: string[]) =>
-    (await execFileAsync(process.execPath, [resolve(__dirname, '../../../scripts/lapictl.js'), ...args], { env: { ...process.env, DATABASE_URL: db.url, NATS_URL: nats.url, ...env } })).stdout.trim();
-  const enroll = async (role: 'agent' | 'bouncer', name: string): Promise<ClientTlsFiles> => {
-    const token = await lapictl({}, 'ca', 'token', 'create', '--role', role);
+  const lapictl = lapictlWith(() => ({ DATABASE_URL: db.url, NATS_URL: nats.url }));
+  const enroll = (role: 'agent' | 'bouncer', name: string): Promise<ClientTlsFiles> => {
     const [, registration] = services;
-    const out = await lapictl({}, 'ca', 'enroll', '--url', registration.url, '--token', token, '--name', name, '--out', join(root, name), '--ca-cert', join(caDir, 'ca.pem'));
-    const line = (k: string) => new RegExp(`^${k}: (.+)$`, 'm').exec(out)![1];
-    return { caCertPath: line('ca_cert_path'), certPath: line('cert_path'), keyPath: line('key_path') };
+    return enrollWithLapictl(lapictl, { url: registration.url, role, name, outDir: root, caCert: join(caDir, 'ca.pem') });
   };
 
   beforeAll(async () => {

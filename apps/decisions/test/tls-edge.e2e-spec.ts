@@ -1,15 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import {
-  buildServices, ClientTlsFiles, createCscli, createOpensslCa, createTestDatabase, CustomBouncer, Edge, httpsCall, OpensslCa, pollUntil, RunningProcess, sshBruteForceLog,
+  buildServices, ClientTlsFiles, enrollWithLapictl, lapictlWith, createCscli, createOpensslCa, createTestDatabase, CustomBouncer, Edge, httpsCall, OpensslCa, pollUntil, RunningProcess, sshBruteForceLog,
   startAgentReplay, startCaProcess, startCustomBouncer, startEdge, startNats, startService, TestDatabase, writeCredentials,
 } from '@lapi/testing';
 
 jest.setTimeout(240_000);
-const execFileAsync = promisify(execFile);
 
 interface AlertJson {
   decisions: { value: string }[] | null;
@@ -134,14 +131,9 @@ describe('the cluster behind the TLS edge, with certificates from lapictl ca enr
   let edge: Edge;
   let bouncer: CustomBouncer | undefined;
 
-  const lapictl = async (env: Record<string, string>, ...args: string[]) =>
-    (await execFileAsync(process.execPath, [resolve(__dirname, '../../../scripts/lapictl.js'), ...args], { env: { ...process.env, DATABASE_URL: db.url, NATS_URL: nats.url, ...env } })).stdout.trim();
-  const enroll = async (role: 'agent' | 'bouncer', name: string): Promise<ClientTlsFiles> => {
-    const token = await lapictl({}, 'ca', 'token', 'create', '--role', role);
-    const out = await lapictl({}, 'ca', 'enroll', '--url', edge.url, '--token', token, '--name', name, '--out', join(root, name), '--ca-cert', join(caDir, 'ca.pem'));
-    const line = (k: string) => new RegExp(`^${k}: (.+)$`, 'm').exec(out)![1];
-    return { caCertPath: line('ca_cert_path'), certPath: line('cert_path'), keyPath: line('key_path') };
-  };
+  const lapictl = lapictlWith(() => ({ DATABASE_URL: db.url, NATS_URL: nats.url }));
+  const enroll = (role: 'agent' | 'bouncer', name: string): Promise<ClientTlsFiles> =>
+    enrollWithLapictl(lapictl, { url: edge.url, role, name, outDir: root, caCert: join(caDir, 'ca.pem') });
 
   beforeAll(async () => {
     buildServices();

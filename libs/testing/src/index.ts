@@ -11,3 +11,4 @@ export * from './served-routes';
 export * from './openssl-ca';
 export * from './https-call';
 export * from './cluster-ca-files';
+export * from './lapictl';
