@@ -147,7 +147,8 @@ function embeddedDatabase(): BenchDatabase {
   return { dir, url: `postgres://postgres@localhost/postgres?host=${encodeURIComponent(dir)}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-async function createDatabase(): Promise<BenchDatabase> {
+/** A fresh database on the bench's Postgres, dropped with its `drop`. */
+export async function createDatabase(): Promise<BenchDatabase> {
   const name = `lapi_bench_${randomBytes(4).toString('hex')}`;
   await adminQuery(`CREATE DATABASE ${name}`);
   const u = new URL(ADMIN_URL);

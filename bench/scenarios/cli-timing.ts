@@ -5,19 +5,17 @@
  * Writes bench/results/cli.json; `npm run bench:cli`.
  */
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Client } from 'pg';
 import { buildServices, createCscli, startService } from '@lapi/testing';
 import { environment, main, saveResult } from '../lib/results';
+import { createDatabase } from '../lib/targets';
 
 const RUNS = 7;
 const DECISIONS = 200;
 const ROOT = resolve(__dirname, '../..');
 const LAPICTL = join(ROOT, 'scripts/lapictl.js');
-const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 interface Timing {
   median_ms: number;
@@ -41,25 +39,12 @@ function time(cmd: string, args: string[], env: Record<string, string>): Timing 
   return { median_ms: round(samples[Math.floor(RUNS / 2)]), min_ms: round(samples[0]), max_ms: round(samples[RUNS - 1]), runs: RUNS };
 }
 
-async function adminQuery(text: string): Promise<void> {
-  const c = new Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
-
 main(async () => {
   buildServices();
-  const name = `lapi_bench_cli_${randomBytes(4).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE ${name}`);
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${name}`;
+  const db = await createDatabase();
   const dir = mkdtempSync(join(tmpdir(), 'bench-cli-'));
   // lapictl on Postgres, and on the embedded database that a running LAPI serves (the default).
-  const databases = { standalone: { DATABASE_URL: u.toString(), NATS_URL: '' }, embedded: { DATABASE_URL: '', LAPI_DATA_DIR: join(dir, 'data'), NATS_URL: '' } };
+  const databases = { standalone: { DATABASE_URL: db.url, NATS_URL: '' }, embedded: { DATABASE_URL: '', LAPI_DATA_DIR: join(dir, 'data'), NATS_URL: '' } };
   const lapis = await Promise.all(Object.values(databases).map((env) => startService('standalone', env)));
   try {
     const csv = join(dir, 'decisions.csv');
@@ -96,6 +81,6 @@ main(async () => {
   } finally {
     await Promise.all(lapis.map((l) => l.stop()));
     rmSync(dir, { recursive: true, force: true });
-    await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await db.drop();
   }
 });
