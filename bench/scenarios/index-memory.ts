@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DecisionRecord } from '@lapi/common';
 import { DecisionIndex } from '@lapi/decisions';
+import { DecisionRecord } from '@lapi/decision-model';
 
 /** A flat string of its own, as the database driver hands each row's strings over. */
 const fresh = (s: string) => Buffer.from(s).toString();

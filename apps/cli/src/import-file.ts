@@ -1,6 +1,7 @@
-import { normalizeScope, parseCidr, parseDuration, parseIp } from '@lapi/common';
+import { parseCidr, parseDuration, parseIp } from '@lapi/common';
 import { CsvError, parse } from 'csv-parse/sync';
 import { readFileSync } from 'node:fs';
+import { normalizeScope } from '@lapi/decision-model';
 import { CliError } from './cli-error';
 
 export interface ImportLine {

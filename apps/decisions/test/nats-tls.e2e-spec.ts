@@ -4,10 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { connectNats, DecisionChanges, NatsBus } from '@lapi/bus';
+import { connectNats, NatsBus } from '@lapi/bus';
 import {
   buildServices, createClusterCaFiles, createTestDatabase, insertBouncer, newAlert, newDecision, pollUntil, RunningProcess, startNats, startService, TestDatabase,
 } from '@lapi/testing';
+import { DecisionChanges } from '@lapi/decision-model';
 
 jest.setTimeout(180_000);
 const execFileAsync = promisify(execFile);

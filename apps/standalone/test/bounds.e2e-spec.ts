@@ -1,6 +1,7 @@
 import { Bus } from '@lapi/bus';
-import { DecisionChanges, DecisionsRepository } from '@lapi/db';
+import { DecisionsRepository } from '@lapi/db';
 import { newAlert, newDecision } from '@lapi/testing';
+import { DecisionChanges } from '@lapi/decision-model';
 import { call, startTestLapi, TestLapi } from './support/test-lapi';
 
 describe('bounds', () => {

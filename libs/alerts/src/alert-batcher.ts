@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AlertsRepository, DecisionChanges, NewAlert, NewDecision } from '@lapi/db';
+import { AlertsRepository, NewAlert, NewDecision } from '@lapi/db';
 import { isUnavailable, unavailable } from '@lapi/common';
 import { DecisionWriter } from '@lapi/decisions';
+import { DecisionChanges } from '@lapi/decision-model';
 
 /** Above this many alerts a waiting push goes into the following transaction instead. */
 const MAX_ALERTS_PER_TRANSACTION = 1000;

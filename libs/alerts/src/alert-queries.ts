@@ -1,7 +1,7 @@
 // One file each, not the libs' indexes: lapictl's read path loads this without the framework.
-import { normalizeScope } from '@lapi/common/src/decision-record';
 import { ParsedQuery, bool, duration, range, readQuery, text, wholeNumber } from '@lapi/common/src/query';
 import type { AlertFilter } from '@lapi/db';
+import { normalizeScope } from '@lapi/decision-model';
 
 const ago = (ms: number | undefined) => (ms === undefined ? undefined : new Date(Date.now() - ms));
 

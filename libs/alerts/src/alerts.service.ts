@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { badRequest, normalizeScope, notFound, parseCidr, parseDuration, parseIp } from '@lapi/common';
+import { badRequest, notFound, parseCidr, parseDuration, parseIp } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
 import { AlertFilter, AlertsRepository, MachinesRepository, NewAlert, NewDecision, StoredAlert } from '@lapi/db';
 import { DecisionWriter } from '@lapi/decisions';
 import { randomUUID } from 'node:crypto';
+import { normalizeScope } from '@lapi/decision-model';
 import { AlertBatcher } from './alert-batcher';
 import { parseAlertTime } from './alert-time';
 import { defaultProfileDecisions } from './default-profile';

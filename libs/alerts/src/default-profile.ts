@@ -1,4 +1,4 @@
-import { normalizeScope } from '@lapi/common';
+import { normalizeScope } from '@lapi/decision-model';
 import { AlertDto, DecisionDto } from './dto/alert.dto';
 
 /**

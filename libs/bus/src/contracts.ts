@@ -1,4 +1,4 @@
-import { DecisionChanges } from '@lapi/db';
+import { DecisionChanges } from '@lapi/decision-model';
 
 /** Subjects of every message on the bus, under the cluster's prefix (LAPI_BUS_SUBJECT_PREFIX). */
 export function busSubjects(prefix: string) {
@@ -11,8 +11,6 @@ export function busSubjects(prefix: string) {
 }
 
 export type BusSubjects = ReturnType<typeof busSubjects>;
-
-export type { DecisionChanges };
 
 /** A bouncer key or machine that was deleted: every node must refuse it from now on. */
 export interface Revocation {
@@ -35,4 +33,10 @@ export abstract class Bus {
   abstract onRevocation(handler: (revocation: Revocation) => void): Unsubscribe;
   /** False while the connection to the other nodes is down. */
   abstract isConnected(): boolean;
+}
+
+/** A revocation from the bus is believed only if well-formed. */
+export function isRevocation(m: unknown): m is Revocation {
+  const r = m as Revocation;
+  return !!r && (r.kind === 'bouncer' || r.kind === 'machine' || r.kind === 'certificate') && typeof r.id === 'string';
 }

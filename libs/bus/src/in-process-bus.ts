@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Bus, DecisionChanges, Revocation, Unsubscribe } from './contracts';
+import { DecisionChanges } from '@lapi/decision-model';
+import { Bus, Revocation, Unsubscribe } from './contracts';
 
 /** The bus of a single process: handlers run before publish returns, so a write is visible to its caller's next read. */
 @Injectable()

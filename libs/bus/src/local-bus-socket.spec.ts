@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DecisionChanges } from './contracts';
+import { DecisionChanges } from '@lapi/decision-model';
 import { InProcessBus } from './in-process-bus';
 import { LocalBusClient, LocalBusServer, localBusSocket } from './local-bus-socket';
 

@@ -2,8 +2,8 @@ import { Logger } from '@nestjs/common';
 import { chmodSync, rmSync } from 'node:fs';
 import { connect, createServer, Server, Socket } from 'node:net';
 import { join, resolve } from 'node:path';
-import { Bus, DecisionChanges, Revocation, Unsubscribe } from './contracts';
-import { encodeChanges, isDecisionChanges, isRevocation } from './nats-bus';
+import { DecisionChanges, encodeChanges, isDecisionChanges } from '@lapi/decision-model';
+import { Bus, isRevocation, Revocation, Unsubscribe } from './contracts';
 
 // A standalone LAPI on its embedded database runs without NATS, but lapictl writes to the same
 // database from another process. This socket beside the database's is how lapictl's writes reach

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { DecisionRecord } from '@lapi/common';
 import { pollUntil, startNats } from '@lapi/testing';
-import { connectNats, encodeChanges, NatsBus } from './nats-bus';
-import { DecisionChanges } from './contracts';
+import { DecisionChanges, DecisionRecord, encodeChanges } from '@lapi/decision-model';
+import { connectNats, NatsBus } from './nats-bus';
 
 const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 // A prefix of this file's own: every suite runs in one jest process, so the pid is not enough.

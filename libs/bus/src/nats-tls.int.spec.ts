@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DecisionRecord } from '@lapi/common';
 import { createClusterCaFiles, freePort, PemFiles, pollUntil, startNats } from '@lapi/testing';
-import { DecisionChanges } from './contracts';
 import { connect } from 'nats';
+import { DecisionChanges, DecisionRecord } from '@lapi/decision-model';
 import { connectNats, NatsBus, natsConnectionOptions, NatsTlsFiles } from './nats-bus';
 
 const prefix = `lapi-test-${randomBytes(4).toString('hex')}`;

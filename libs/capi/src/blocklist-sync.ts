@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { normalizeScope, parseCidr, parseDuration, parseIp } from '@lapi/common';
-import { ActiveCapiDecision, CapiDecisionsRepository, CapiStateRepository, DecisionChanges, NewDecision } from '@lapi/db';
+import { parseCidr, parseDuration, parseIp } from '@lapi/common';
+import { ActiveCapiDecision, CapiDecisionsRepository, CapiStateRepository, NewDecision } from '@lapi/db';
+import { DecisionChanges, normalizeScope } from '@lapi/decision-model';
 import { BlocklistLink, CapiHttp, CommunityStream } from './capi-http';
 import { capiMetrics } from './capi-metrics';
 import { CapiSession } from './capi-session';

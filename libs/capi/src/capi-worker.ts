@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Logger } from '@nestjs/common';
-import { CapiDecisionsRepository, CapiSignalsRepository, CapiStateRepository, DecisionChanges } from '@lapi/db';
+import { CapiDecisionsRepository, CapiSignalsRepository, CapiStateRepository } from '@lapi/db';
+import { DecisionChanges } from '@lapi/decision-model';
 import { BlocklistSync } from './blocklist-sync';
 import { Clock, systemClock } from './capi-clock';
 import { CapiHttp } from './capi-http';

@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { CapiSim, CapiSimOptions } from '@lapi/capi-sim';
 import { AppConfig, loadConfig } from '@lapi/config';
-import { CapiDecisionsRepository, CapiSignalsRepository, CapiStateRepository, Database, DecisionChanges, DecisionsRepository, openDatabase } from '@lapi/db';
+import { CapiDecisionsRepository, CapiSignalsRepository, CapiStateRepository, Database, DecisionsRepository, openDatabase } from '@lapi/db';
 import { CapiAdmin, CapiHttp, CapiWorker, ManualClock } from '@lapi/capi';
+import { DecisionChanges } from '@lapi/decision-model';
 
 // The specs drive thousands of rounds; their waits and retries are asserted, not read.
 Logger.overrideLogger(['error']);

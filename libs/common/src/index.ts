@@ -1,6 +1,5 @@
 export * from './auth-kinds';
 export * from './routes';
-export * from './decision-record';
 export * from './duration';
 export * from './errors';
 export * from './http-exception.filter';

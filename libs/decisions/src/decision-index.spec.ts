@@ -1,4 +1,5 @@
-import { DecisionRecord, parseCidr, parseIp } from '@lapi/common';
+import { parseCidr, parseIp } from '@lapi/common';
+import { DecisionRecord } from '@lapi/decision-model';
 import { DecisionIndex } from './decision-index';
 
 const NOW = 1_800_000_000_000;

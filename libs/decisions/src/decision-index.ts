@@ -1,14 +1,9 @@
-import { DecisionRecord, IpSpan, parseCidr } from '@lapi/common';
-import { DecisionChanges, DecisionFilter } from '@lapi/db';
+import { IpSpan, parseCidr } from '@lapi/common';
+import { DecisionChanges, DecisionFilter, DecisionRecord, FilterableDecision, matchesFilter } from '@lapi/decision-model';
 import { MultiMap } from './multi-map';
 
 /** A decision held in memory: what bouncers are sent, and for Ip/Range scopes its network. */
-export interface IndexedDecision extends Omit<DecisionRecord, 'createdAt' | 'alertId'> {
-  /** 4 or 6 for Ip and Range decisions, 0 for other scopes. */
-  ipFamily: 0 | 4 | 6;
-  ipStart: bigint;
-  ipPrefix: number;
-}
+export interface IndexedDecision extends Omit<DecisionRecord, 'createdAt' | 'alertId'>, FilterableDecision {}
 
 /** What applying a batch did: applied, ignored as already seen, or held back behind a gap. */
 export type ApplyResult = 'applied' | 'duplicate' | 'gap';
@@ -38,28 +33,12 @@ function toIndexed(r: DecisionRecord): IndexedDecision {
   };
 }
 
-const BITS = { 4: 32, 6: 128 } as const;
-
 /**
  * The map key of a network. Not the BigInt itself: V8 hashes a BigInt by its low 64 bits only,
  * so every IPv6 /64 (low bits all zero) would land in one hash chain. IPv4 fits a number.
  */
 function netKey(family: 4 | 6, start: bigint): number | string {
   return family === 4 ? Number(start) : start.toString(36);
-}
-
-/** Does the decision's network hold all of `q`? */
-function holds(d: IndexedDecision, q: IpSpan): boolean {
-  if (d.ipFamily !== q.family || q.prefix < d.ipPrefix) return false;
-  const host = BigInt(BITS[q.family] - d.ipPrefix);
-  return q.start >> host === d.ipStart >> host;
-}
-
-/** Is the decision's network inside `q`? */
-function inside(d: IndexedDecision, q: IpSpan): boolean {
-  if (d.ipFamily !== q.family || d.ipPrefix < q.prefix) return false;
-  const host = BigInt(BITS[q.family] - q.prefix);
-  return d.ipStart >> host === q.start >> host;
 }
 
 /**
@@ -192,7 +171,7 @@ export class DecisionIndex {
     // A stream startup walks every decision: when no key holds two, none can lose to a twin.
     const checkTwins = dedup && this.hasTwins();
     for (const d of this.candidates(filter) ?? this.byId.values()) {
-      if (!d.ended && d.until > now && matches(d, filter) && (!checkTwins || this.isLongest(d, filter, now))) out.push(d);
+      if (!d.ended && d.until > now && matchesFilter(d, filter) && (!checkTwins || this.isLongest(d, filter, now))) out.push(d);
     }
     return out;
   }
@@ -208,7 +187,7 @@ export class DecisionIndex {
     const seen = new Set<string>();
     const out: IndexedDecision[] = [];
     for (const d of this.byId.values()) {
-      if (!isEnded(d, now) || !matches(d, filter) || this.hasActiveTwin(d, filter, now)) continue;
+      if (!isEnded(d, now) || !matchesFilter(d, filter) || this.hasActiveTwin(d, filter, now)) continue;
       const key = dedupKey(d);
       if (seen.has(key)) continue;
       seen.add(key);
@@ -242,7 +221,7 @@ export class DecisionIndex {
     const ended: IndexedDecision[] = [];
     const endedKeys = new Set<string>();
     for (const d of changed) {
-      if (!matches(d, filter)) continue;
+      if (!matchesFilter(d, filter)) continue;
       if (!dedup) {
         if (isEnded(d, now)) ended.push(d);
         else created.add(d);
@@ -333,7 +312,7 @@ export class DecisionIndex {
   private isLongest(d: IndexedDecision, filter: DecisionFilter, now: number): boolean {
     if (this.bucketSize(d) <= 1) return true;
     for (const t of this.twinsOf(d)) {
-      if (t === d || t.until <= now || !matches(t, filter)) continue;
+      if (t === d || t.until <= now || !matchesFilter(t, filter)) continue;
       if (t.until > d.until || (t.until === d.until && t.id > d.id)) return false;
     }
     return true;
@@ -356,39 +335,19 @@ export class DecisionIndex {
   private longestActive(d: IndexedDecision, filter: DecisionFilter, now: number): IndexedDecision | undefined {
     let best: IndexedDecision | undefined;
     for (const t of this.twinsOf(d)) {
-      if (t.until > now && matches(t, filter) && (!best || t.until > best.until || (t.until === best.until && t.id > best.id))) best = t;
+      if (t.until > now && matchesFilter(t, filter) && (!best || t.until > best.until || (t.until === best.until && t.id > best.id))) best = t;
     }
     return best;
   }
 
   private hasActiveTwin(d: IndexedDecision, filter: DecisionFilter, now: number): boolean {
-    for (const t of this.twinsOf(d)) if (t !== d && t.until > now && matches(t, filter)) return true;
+    for (const t of this.twinsOf(d)) if (t !== d && t.until > now && matchesFilter(t, filter)) return true;
     return false;
   }
 }
 
 function isEnded(d: { ended: boolean; until: number }, now: number): boolean {
   return d.ended || d.until <= now;
-}
-
-/** Does a decision pass every part of a filter? (The IP part is exact here, whatever found the candidate.) */
-export function matches(d: IndexedDecision, f: DecisionFilter): boolean {
-  if (d.simulated && !f.includeSimulated) return false;
-  if (f.scopes && f.scopes.length && !f.scopes.includes(d.scope)) return false;
-  if (f.value !== undefined && d.value !== f.value) return false;
-  if (f.type !== undefined && d.type !== f.type) return false;
-  if (f.origins && f.origins.length && !f.origins.includes(d.origin)) return false;
-  if (f.scenario !== undefined && d.scenario !== f.scenario) return false;
-  if (f.scenariosContaining?.length) {
-    const s = d.scenario.toLowerCase();
-    if (!f.scenariosContaining.some((x) => s.includes(x.toLowerCase()))) return false;
-  }
-  if (f.scenariosNotContaining?.length) {
-    const s = d.scenario.toLowerCase();
-    if (f.scenariosNotContaining.some((x) => s.includes(x.toLowerCase()))) return false;
-  }
-  if (f.ip) return f.contains === false ? inside(d, f.ip) : holds(d, f.ip);
-  return true;
 }
 
 function firstAfter(seqs: number[], seq: number): number {

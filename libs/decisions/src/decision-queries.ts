@@ -1,5 +1,5 @@
-import { bool, list, normalizeScope, range, readQuery, text } from '@lapi/common';
-import { DecisionFilter } from '@lapi/db';
+import { bool, list, range, readQuery, text } from '@lapi/common';
+import { DecisionFilter, normalizeScope } from '@lapi/decision-model';
 
 const BOUNCER_FILTERS = {
   scope: text, value: text, type: text, ip: range, range, contains: bool, origins: list,

@@ -2,7 +2,8 @@ import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { Bus, publishAfterCommit } from '@lapi/bus';
 import { notFound } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
-import { DecisionChanges, DecisionFilter, DecisionsRepository } from '@lapi/db';
+import { DecisionsRepository } from '@lapi/db';
+import { DecisionChanges, DecisionFilter } from '@lapi/decision-model';
 
 /** How often decisions whose time ran out are recorded as ended. */
 const SWEEP_EVERY_MS = 1000;

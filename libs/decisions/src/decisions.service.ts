@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { BouncerIdentity, unavailable } from '@lapi/common';
-import { BouncersRepository, DecisionFilter, DecisionsRepository } from '@lapi/db';
+import { BouncersRepository, DecisionsRepository } from '@lapi/db';
 import { randomInt } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { DecisionFilter } from '@lapi/decision-model';
 import { DecisionJsonWriter } from './decision-json';
 import { ViewableDecision } from './decision-view';
 import { IndexSync } from './index-sync';

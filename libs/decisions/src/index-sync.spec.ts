@@ -1,7 +1,8 @@
 import { NatsBus } from '@lapi/bus';
-import { DecisionRecord, parseIp } from '@lapi/common';
-import { DecisionChanges, DecisionsRepository } from '@lapi/db';
+import { parseIp } from '@lapi/common';
+import { DecisionsRepository } from '@lapi/db';
 import { pollUntil } from '@lapi/testing';
+import { DecisionChanges, DecisionRecord } from '@lapi/decision-model';
 import { IndexSync } from './index-sync';
 
 /** A NatsBus whose reconnect the test triggers by hand. */

@@ -1,7 +1,8 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import { Bus, NatsBus } from '@lapi/bus';
 import { HealthRegistry, fanoutLag, indexHead, indexSize, reconciles } from '@lapi/common';
-import { DecisionChanges, DecisionsRepository } from '@lapi/db';
+import { DecisionsRepository } from '@lapi/db';
+import { DecisionChanges } from '@lapi/decision-model';
 import { DecisionIndex } from './decision-index';
 
 /** Ended decisions kept in memory so stream deltas rarely need the database. */

@@ -1,9 +1,9 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { AlertDto, AlertsService } from '@lapi/alerts';
-import { DomainError, ErrorCode, normalizeScope, parseCidr, parseDuration, parseIp } from '@lapi/common';
-import { DecisionFilter } from '@lapi/db';
+import { DomainError, ErrorCode, parseCidr, parseDuration, parseIp } from '@lapi/common';
 import { DecisionWriter } from '@lapi/decisions';
 import { SingleBar } from 'cli-progress';
+import { DecisionFilter, normalizeScope } from '@lapi/decision-model';
 import { CliError } from '../cli-error';
 import { readImportFile } from '../import-file';
 import { logInfo, OutputFormat } from '../output';

@@ -1,6 +1,6 @@
-import type { DecisionRecord, IpSpan } from '@lapi/common';
+import type { IpSpan } from '@lapi/common';
+import { DECISION_COLUMNS, DecisionRecord, toRecord } from '@lapi/decision-model';
 import type { AlertEntity } from '../entities/alert.entity';
-import { DECISION_COLUMNS, toRecord } from './decision-rows';
 import { SqlRunner } from './sql-runner';
 
 export type NewAlert = Omit<AlertEntity, 'id' | 'createdAt'>;

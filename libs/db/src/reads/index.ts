@@ -2,7 +2,6 @@
 // which imports this file alone (`@lapi/db/src/reads`) so that a list loads neither TypeORM nor Nest.
 export * from './admin-lists';
 export * from './alert-search';
-export * from './decision-rows';
 export * from './read-connection';
 export * from './schema-check';
 export * from './sql-runner';

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { DecisionChanges } from '@lapi/decision-model';
 import { ALERT_COLUMNS, AlertFilter, alertFilterSql, findAlert, NewAlert, searchAlerts, StoredAlert } from '../reads';
-import { DecisionChanges, DecisionsRepository, NewDecision } from './decisions.repository';
+import { DecisionsRepository, NewDecision } from './decisions.repository';
 
 const JSON_COLUMNS = new Set(['labels', 'events', 'meta']);
 /** Keeps each INSERT under Postgres's 65535 parameters. */

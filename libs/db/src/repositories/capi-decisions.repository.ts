@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { DecisionChanges, DecisionsRepository, NewDecision } from './decisions.repository';
+import { DecisionChanges } from '@lapi/decision-model';
+import { DecisionsRepository, NewDecision } from './decisions.repository';
 
 /** An active decision that came from CAPI (origin CAPI or lists). */
 export interface ActiveCapiDecision {

@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DecisionRecord } from '@lapi/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { DECISION_COLUMNS, DecisionRow, toRecord } from '../reads';
-import { DecisionFilter, decisionFilterSql } from './decision-filter';
+import { DECISION_COLUMNS, DecisionChanges, DecisionFilter, decisionFilterSql, DecisionRecord, DecisionRow, toRecord } from '@lapi/decision-model';
 
 /** A decision to create; its alert id is filled in by the alert insert. */
 export interface NewDecision {
@@ -16,13 +14,6 @@ export interface NewDecision {
   simulated: boolean;
   /** Canonical CIDR for Ip and Range scopes, null for the others. */
   ipRange: string | null;
-}
-
-/** A batch of changes with contiguous sequence numbers `fromSeq..toSeq`. */
-export interface DecisionChanges {
-  fromSeq: number;
-  toSeq: number;
-  decisions: DecisionRecord[];
 }
 
 /** Decisions ended per transaction by a deletion or the expiry sweep (each holds the sequence lock). */
@@ -195,24 +186,12 @@ export class DecisionsRepository {
     return rows.map(toRecord);
   }
 
-  /** Active decisions matching a filter, newest first (lapictl decisions list). */
-  async findActive(filter: DecisionFilter, limit: number): Promise<DecisionRecord[]> {
-    const params: unknown[] = [];
-    const where = decisionFilterSql({ ...filter, includeSimulated: true }, params);
-    const rows: DecisionRow[] = await this.dataSource.query(
-      `SELECT ${DECISION_COLUMNS} FROM decisions d WHERE NOT d.ended AND d.until > now() ${where.map((w) => `AND ${w}`).join(' ')}
-       ORDER BY d.id DESC LIMIT ${Math.max(1, Math.floor(limit))}`,
-      params,
-    );
-    return rows.map(toRecord);
-  }
-
-  /** Removes ended decisions older than `maxAgeMs` that no alert holds any more. */
   /** Active decisions per reason, origin and action, for upstream's cs_active_decisions gauge. */
   async countActiveByReason(): Promise<{ scenario: string; origin: string; type: string; n: number }[]> {
     return this.dataSource.query('SELECT scenario, origin, type, count(*)::int AS n FROM decisions WHERE NOT ended AND until > now() GROUP BY scenario, origin, type');
   }
 
+  /** Removes ended decisions older than `maxAgeMs` that no alert holds any more. */
   async purgeEnded(maxAgeMs: number): Promise<number> {
     const res = await this.dataSource.query(
       `DELETE FROM decisions WHERE ended AND until < now() - ($1::bigint * interval '1 millisecond') AND alert_id IS NULL`,

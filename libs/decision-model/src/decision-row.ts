@@ -1,4 +1,4 @@
-import type { DecisionRecord } from '@lapi/common';
+import type { DecisionRecord } from './decision-record';
 
 /** A decisions row as `pg` returns it (bigints as strings). */
 export interface DecisionRow {
@@ -17,6 +17,7 @@ export interface DecisionRow {
   ended: boolean;
 }
 
+/** The columns of a DecisionRow, on table alias `d`. */
 export const DECISION_COLUMNS = 'd.id, d.uuid, d.alert_id, d.created_at, d.until, d.scenario, d.type, d.scope, d.value, d.origin, d.simulated, d.seq, d.ended';
 
 export function toRecord(r: DecisionRow): DecisionRecord {

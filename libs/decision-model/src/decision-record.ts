@@ -32,3 +32,18 @@ export function normalizeScope(scope: string): string {
       return scope;
   }
 }
+
+const RECORD_NUMBERS = ['id', 'createdAt', 'until', 'seq'] as const;
+const RECORD_STRINGS = ['uuid', 'scenario', 'type', 'scope', 'value', 'origin'] as const;
+
+/** Is `d` a well-formed record (input from another process is checked before it is believed)? */
+export function isDecisionRecord(d: DecisionRecord): boolean {
+  return (
+    !!d &&
+    RECORD_NUMBERS.every((k) => Number.isSafeInteger(d[k])) &&
+    RECORD_STRINGS.every((k) => typeof d[k] === 'string') &&
+    (d.alertId === null || Number.isSafeInteger(d.alertId)) &&
+    typeof d.simulated === 'boolean' &&
+    typeof d.ended === 'boolean'
+  );
+}
