@@ -27,8 +27,8 @@ function queryOf(names: string[]) {
 }
 
 const ALERT_QUERY = ['scope', 'value', 'scenario', 'ip', 'range', 'contains', 'since', 'until', 'created_before', 'has_active_decision', 'decision_type', 'origin', 'simulated', 'include_capi', 'limit', 'sort', 'alert_source'];
-const DECISION_QUERY = ['scope', 'value', 'type', 'ip', 'range', 'contains', 'origins', 'scenarios_containing', 'scenarios_not_containing', 'dedup', 'simulated', 'scenario', 'origin'];
-const STREAM_QUERY = ['startup', 'scopes', 'origins', 'scenarios_containing', 'scenarios_not_containing', 'dedup', 'community_pull', 'additional_pull'];
+const DECISION_QUERY = ['scope', 'scopes', 'value', 'type', 'ip', 'range', 'contains', 'origins', 'scenarios_containing', 'scenarios_not_containing', 'dedup', 'simulated', 'scenario', 'origin'];
+const STREAM_QUERY = ['startup', 'scope', 'scopes', 'value', 'type', 'ip', 'range', 'contains', 'origins', 'scenarios_containing', 'scenarios_not_containing', 'dedup', 'simulated', 'community_pull', 'additional_pull'];
 
 const patch = (keys: string[]) => fc.dictionary(fc.constantFrom(...keys), anyJson, { maxKeys: 3 });
 const alertBody = fc.oneof(

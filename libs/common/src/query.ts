@@ -10,12 +10,20 @@ type Parser<T> = (value: string, name: string) => T;
 export type QuerySchema = Record<string, Parser<unknown>>;
 export type ParsedQuery<S extends QuerySchema> = { [K in keyof S]?: ReturnType<S[K]> };
 
-/** Reads a query string against a schema: unknown or repeated parameters and bad values are 400s. */
-export function readQuery<S extends QuerySchema>(raw: Raw | undefined, schema: S): ParsedQuery<S> {
+/** What to do with a parameter the schema does not list. */
+export type UnknownParameters = 'refuse' | 'ignore';
+
+/**
+ * Reads a query string against a schema: repeated parameters and bad values are 400s, and so are
+ * unknown ones unless told to ignore them (the bouncer routes, which upstream's LAPI lets any
+ * parameter through: a newer bouncer, or a proxy, may add one).
+ */
+export function readQuery<S extends QuerySchema>(raw: Raw | undefined, schema: S, unknown: UnknownParameters = 'refuse'): ParsedQuery<S> {
   const out: Record<string, unknown> = {};
   for (const name in raw) {
     const value = raw[name];
     const parse = Object.hasOwn(schema, name) ? schema[name] : undefined;
+    if (!parse && unknown === 'ignore') continue;
     if (!parse) throw badRequest(`unknown parameter '${name}'`);
     if (Array.isArray(value)) throw badRequest(`parameter '${name}' given more than once`);
     out[name] = parse(String(value), name);

@@ -1,51 +1,59 @@
 import { bool, list, range, readQuery, text } from '@lapi/common';
 import { DecisionFilter, normalizeScope } from '@lapi/decision-model';
 
-const BOUNCER_FILTERS = {
-  scope: text, value: text, type: text, ip: range, range, contains: bool, origins: list,
+// The bouncer routes read their parameters as upstream's applyDecisionFilter does (checked in
+// crowdsecurity/crowdsec pkg/database/decisions.go at v1.4.6, decisionfilter.go at v1.7.x):
+// - a parameter it does not know is ignored (1.4.6 and 1.7 alike), so is one we do not know;
+// - `scopes` is a comma-separated list; `scope` (one scope) filters as well since v1.6.4 (1.4.6
+//   ignored it); both given, a decision must pass both;
+// - `community_pull` and `additional_pull` are not the LAPI's: they are what a LAPI sends to
+//   CAPI's stream to choose the community and blocklist decisions it pulls. Upstream's LAPI never
+//   reads them on its own stream, so its bouncers get CAPI's and blocklists' decisions whatever
+//   they say; here too, as any other parameter we do not read;
+// - a bad IP, range or `contains` is a 500 upstream and a 400 with a message here.
+const FILTERS = {
+  scope: text, scopes: list, value: text, type: text, ip: range, range, contains: bool, origins: list,
   scenarios_containing: list, scenarios_not_containing: list, dedup: bool, simulated: bool,
 };
 
+type FilterQuery = ReturnType<typeof readQuery<typeof FILTERS>>;
+
+/** The scopes asked for: those of `scopes`, narrowed to `scope` when both are given. */
+function scopesOf(q: FilterQuery, otherwise?: string[]): string[] | undefined {
+  const listed = (q.scopes?.length ? q.scopes : otherwise)?.map(normalizeScope);
+  const one = q.scope !== undefined ? normalizeScope(q.scope) : undefined;
+  if (one === undefined) return listed;
+  return listed === undefined || listed.includes(one) ? [one] : [];
+}
+
+function toFilter(q: FilterQuery, scopes: string[] | undefined): DecisionFilter {
+  return {
+    scopes,
+    value: q.value,
+    type: q.type,
+    ip: q.ip ?? q.range,
+    contains: q.contains ?? true,
+    origins: q.origins,
+    scenariosContaining: q.scenarios_containing,
+    scenariosNotContaining: q.scenarios_not_containing,
+    includeSimulated: q.simulated === true,
+  };
+}
+
 /** GET|HEAD /v1/decisions query → filter. */
 export function readDecisionsQuery(raw: Record<string, unknown> | undefined): { filter: DecisionFilter; dedup: boolean } {
-  const q = readQuery(raw, BOUNCER_FILTERS);
-  return {
-    filter: {
-      scopes: q.scope !== undefined ? [normalizeScope(q.scope)] : undefined,
-      value: q.value,
-      type: q.type,
-      ip: q.ip ?? q.range,
-      contains: q.contains ?? true,
-      origins: q.origins,
-      scenariosContaining: q.scenarios_containing,
-      scenariosNotContaining: q.scenarios_not_containing,
-      includeSimulated: q.simulated === true,
-    },
-    dedup: q.dedup ?? true,
-  };
+  const q = readQuery(raw, FILTERS, 'ignore');
+  return { filter: toFilter(q, scopesOf(q)), dedup: q.dedup ?? true };
 }
 
-const STREAM_PARAMS = {
-  startup: bool, scopes: list, origins: list, scenarios_containing: list, scenarios_not_containing: list, dedup: bool,
-  // Sent by newer bouncers to steer community blocklists; there is no CAPI pull to steer yet.
-  community_pull: bool, additional_pull: bool,
-};
-
-/** GET|HEAD /v1/decisions/stream query. Scopes default to ip,range as upstream. */
+/** GET|HEAD /v1/decisions/stream query: the same filters, and scopes default to ip,range as upstream. */
 export function readStreamQuery(raw: Record<string, unknown> | undefined): { startup: boolean; filter: DecisionFilter; dedup: boolean } {
-  const q = readQuery(raw, STREAM_PARAMS);
-  return {
-    startup: q.startup ?? false,
-    dedup: q.dedup ?? true,
-    filter: {
-      scopes: (q.scopes ?? ['ip', 'range']).map(normalizeScope),
-      origins: q.origins,
-      scenariosContaining: q.scenarios_containing,
-      scenariosNotContaining: q.scenarios_not_containing,
-    },
-  };
+  const q = readQuery(raw, { ...FILTERS, startup: bool }, 'ignore');
+  const scopes = q.scopes === undefined ? scopesOf(q, ['ip', 'range']) : scopesOf(q);
+  return { startup: q.startup ?? false, dedup: q.dedup ?? true, filter: toFilter(q, scopes) };
 }
 
+// A machine's delete refuses what it does not know, as upstream's delete does.
 const DELETE_FILTERS = { scope: text, value: text, type: text, ip: range, range, contains: bool, scenario: text, origin: text };
 
 /** DELETE /v1/decisions query → filter. */
