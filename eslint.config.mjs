@@ -12,7 +12,13 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': ['error', { ignoreVoid: false }],
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
       eqeqeq: ['error', 'always'],
-      'no-restricted-imports': ['error', { patterns: [{ group: ['../../*/src/*', '../../../libs/*', '**/libs/*/src/**'], message: 'import another lib through its @lapi/* alias' }] }],
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['../../*/src/*', '../../../libs/*', '**/libs/*/src/**'], message: 'import another lib through its @lapi/* alias' },
+          // A lib's index is its door; a lib with a framework-free part also has libs/<lib>/light.ts.
+          { group: ['@lapi/*/**', '!@lapi/*/light'], message: 'import a lib through its index (@lapi/<lib>) or its light door (@lapi/<lib>/light), not one of its files' },
+        ],
+      }],
     },
   },
 );

@@ -4,8 +4,8 @@
 const tsJest = ['ts-jest', { isolatedModules: true, tsconfig: '<rootDir>/tsconfig.json' }];
 const common = {
   transform: { '^.+\\.ts$': tsJest },
-  // `@lapi/<lib>/src/<file>`: one file of a lib, for code that must not load the lib's index.
-  moduleNameMapper: { '^@lapi/([^/]+)/src/(.*)$': '<rootDir>/libs/$1/src/$2', '^@lapi/(.*)$': '<rootDir>/libs/$1/src' },
+  // `@lapi/<lib>` is a lib's index; `@lapi/<lib>/light` the framework-free part of a lib that has one (libs/<lib>/light.ts).
+  moduleNameMapper: { '^@lapi/([^/]+)/light$': '<rootDir>/libs/$1/light', '^@lapi/([^/]+)$': '<rootDir>/libs/$1/src' },
   testEnvironment: 'node',
   rootDir: __dirname,
 };

@@ -7,7 +7,7 @@ const { existsSync, statSync, readdirSync } = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-// As tsconfig.json: `@lapi/<lib>` is a lib's index, `@lapi/<lib>/src/<file>` one of its files.
+// As tsconfig.json: `@lapi/<lib>` is a lib's index (libs/<lib>/src), `@lapi/<lib>/light` its light door (libs/<lib>/light).
 const LAPI_PATHS = { '@lapi/*': ['libs/*/src', 'libs/*'] };
 
 const notBuilt = (name) => name.endsWith('.spec.ts') || name.endsWith('.e2e-spec.ts');

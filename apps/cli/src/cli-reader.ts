@@ -1,5 +1,5 @@
-import { AppConfig, loadConfig } from '@lapi/config/src/app-config';
-import { isSchemaBehind, openReadConnection, SqlRunner } from '@lapi/db/src/reads';
+import { AppConfig, loadConfig } from '@lapi/config/light';
+import { isSchemaBehind, openReadConnection, SqlRunner } from '@lapi/db/light';
 import { checkEmbeddedDatabase, checkPostgresSchema } from './database-check';
 
 /** What a read-only command is given: a connection to read with, and the configuration. */

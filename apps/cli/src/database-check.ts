@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { sharedSocket } from '@lapi/db/src/embedded/shared-socket';
-import { hasLapiSchema, pgRunner, SqlRunner } from '@lapi/db/src/reads';
+import { hasLapiSchema, pgRunner, sharedSocket, SqlRunner } from '@lapi/db/light';
 import { Client } from 'pg';
 import { CliError } from './cli-error';
 

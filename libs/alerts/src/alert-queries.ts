@@ -1,5 +1,5 @@
 // One file each, not the libs' indexes: lapictl's read path loads this without the framework.
-import { ParsedQuery, bool, duration, range, readQuery, text, wholeNumber } from '@lapi/common/src/query';
+import { ParsedQuery, bool, duration, range, readQuery, text, wholeNumber } from '@lapi/common/light';
 import type { AlertFilter } from '@lapi/db';
 import { normalizeScope } from '@lapi/decision-model';
 

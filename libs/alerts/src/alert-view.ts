@@ -1,6 +1,5 @@
 import type { AlertEntity, StoredAlert } from '@lapi/db';
-// One file each, not the libs' indexes: lapictl's read path loads this without the framework.
-import { DecisionView, toDecisionView } from '@lapi/decisions/src/decision-view';
+import { DecisionView, toDecisionView } from '@lapi/decision-model';
 
 function rfc3339(d: Date | null): string {
   return d ? d.toISOString() : '';

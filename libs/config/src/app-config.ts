@@ -1,8 +1,7 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 // One file each, not the libs' indexes: lapictl's read path loads this without the framework.
-import { parseDuration } from '@lapi/common/src/duration';
-import { parseCidr } from '@lapi/common/src/ip';
+import { parseCidr, parseDuration } from '@lapi/common/light';
 
 /** Every setting the LAPI reads, typed. Built once by `loadConfig` and injected as `AppConfig`. */
 export class AppConfig {

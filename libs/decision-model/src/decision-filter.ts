@@ -1,5 +1,4 @@
-// A type-only import: the IP maths stays in libs/common and nothing of it loads here at run time.
-import type { IpSpan } from '@lapi/common';
+import type { IpSpan } from '@lapi/common/light';
 import type { DecisionRecord } from './decision-record';
 
 /** Which decisions a request is about; the SQL and the in-memory index read the same filter. */

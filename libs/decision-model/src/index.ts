@@ -5,3 +5,4 @@ export * from './decision-changes';
 export * from './decision-filter';
 export * from './decision-record';
 export * from './decision-row';
+export * from './decision-view';

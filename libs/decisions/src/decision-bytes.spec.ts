@@ -1,6 +1,6 @@
+import { ViewableDecision } from '@lapi/decision-model';
 import { DecisionByteWriter } from './decision-bytes';
 import { DecisionJsonWriter } from './decision-json';
-import { ViewableDecision } from './decision-view';
 
 const NOW = 1_800_000_000_000;
 const d = (o: Partial<ViewableDecision> = {}): ViewableDecision => ({

@@ -1,4 +1,4 @@
-import { ViewableDecision } from './decision-view';
+import { ViewableDecision } from '@lapi/decision-model';
 
 /**
  * Writes a string of printable ASCII other than `"` and `\` (almost every value) in quotes, byte

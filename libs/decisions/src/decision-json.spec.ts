@@ -1,5 +1,5 @@
+import { toDecisionView, ViewableDecision } from '@lapi/decision-model';
 import { DecisionJsonWriter } from './decision-json';
-import { toDecisionView, ViewableDecision } from './decision-view';
 
 const NOW = 1_800_000_000_000;
 const d = (o: Partial<ViewableDecision> = {}): ViewableDecision => ({

@@ -1,7 +1,7 @@
 import { formatDuration } from '@lapi/common';
 import { Readable } from 'node:stream';
+import { ViewableDecision } from '@lapi/decision-model';
 import { DecisionByteWriter } from './decision-bytes';
-import { ViewableDecision } from './decision-view';
 
 /** Bytes per chunk of a streamed reply. */
 const CHUNK_BYTES = 256 * 1024;

@@ -3,9 +3,8 @@ import { BouncerIdentity, unavailable } from '@lapi/common';
 import { BouncersRepository, DecisionsRepository } from '@lapi/db';
 import { randomInt } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { DecisionFilter } from '@lapi/decision-model';
+import { DecisionFilter, ViewableDecision } from '@lapi/decision-model';
 import { DecisionJsonWriter } from './decision-json';
-import { ViewableDecision } from './decision-view';
 import { IndexSync } from './index-sync';
 
 /** How long a reply has to be confirmed before the next poll sends it again. */

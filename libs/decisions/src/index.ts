@@ -1,6 +1,5 @@
 export * from './decision-index';
 export * from './decision-queries';
-export * from './decision-view';
 export * from './decision-writer';
 export * from './decisions.module';
 export * from './decisions.service';

@@ -1,9 +1,8 @@
 // Read-only alert commands: they run on a plain connection (cli-reader.ts), so they import single
 // files of the libs, never an index that would load the framework.
-import { readAlertsQuery } from '@lapi/alerts/src/alert-queries';
-import { AlertView, toAlertView } from '@lapi/alerts/src/alert-view';
-import { DomainError, ErrorCode } from '@lapi/common/src/errors';
-import { findAlert, searchAlerts } from '@lapi/db/src/reads';
+import { AlertView, readAlertsQuery, toAlertView } from '@lapi/alerts/light';
+import { DomainError, ErrorCode } from '@lapi/common/light';
+import { findAlert, searchAlerts } from '@lapi/db/light';
 import { CliError } from '../cli-error';
 import type { CliReader } from '../cli-reader';
 import { asCscliPrintsIt } from '../cscli-json';

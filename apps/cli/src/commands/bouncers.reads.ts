@@ -1,6 +1,6 @@
 // `bouncers list`: read-only, on a plain connection (cli-reader.ts); single files of the libs only.
 import type { BouncerEntity } from '@lapi/db';
-import { listBouncers as readBouncers } from '@lapi/db/src/reads';
+import { listBouncers as readBouncers } from '@lapi/db/light';
 import type { CliReader } from '../cli-reader';
 import { OutputFormat, printList, rfc3339 } from '../output';
 

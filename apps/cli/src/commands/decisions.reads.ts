@@ -1,7 +1,6 @@
 // `decisions list`: read-only, on a plain connection (cli-reader.ts); single files of the libs only.
-import { readAlertsQuery } from '@lapi/alerts/src/alert-queries';
-import { AlertView, toAlertView } from '@lapi/alerts/src/alert-view';
-import { searchAlerts } from '@lapi/db/src/reads';
+import { AlertView, readAlertsQuery, toAlertView } from '@lapi/alerts/light';
+import { searchAlerts } from '@lapi/db/light';
 import type { CliReader } from '../cli-reader';
 import { asCscliPrintsIt } from '../cscli-json';
 import { asNumberName, OutputFormat, printJson, printList } from '../output';

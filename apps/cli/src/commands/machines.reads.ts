@@ -1,6 +1,6 @@
 // `machines list`: read-only, on a plain connection (cli-reader.ts); single files of the libs only.
 import type { MachineEntity } from '@lapi/db';
-import { listMachines as readMachines } from '@lapi/db/src/reads';
+import { listMachines as readMachines } from '@lapi/db/light';
 import type { CliReader } from '../cli-reader';
 import { goDuration, OutputFormat, printList, rfc3339 } from '../output';
 

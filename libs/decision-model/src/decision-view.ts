@@ -1,6 +1,5 @@
-// One file each, not the libs' indexes: lapictl's read path loads this without the framework.
-import { formatDuration } from '@lapi/common/src/duration';
-import type { DecisionRecord } from '@lapi/decision-model';
+import { formatDuration } from '@lapi/common/light';
+import type { DecisionRecord } from './decision-record';
 
 /** A decision as the swagger's Decision model: duration is the time left (negative once ended). */
 export interface DecisionView {
