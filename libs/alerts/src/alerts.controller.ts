@@ -24,13 +24,13 @@ export class AlertsController {
   ) {}
 
   /** Agents push here; `cscli decisions import` sends many decisions in one alert. */
-  @Route({ method: 'POST', path: '/v1/alerts', auth: ['machine'], bodyLimit: 'LAPI_MAX_BODY_BYTES', service: 'ingest' })
+  @Route({ method: 'POST', path: '/v1/alerts', auth: 'machine', bodyLimit: 'LAPI_MAX_BODY_BYTES', service: 'ingest' })
   @HttpCode(201)
   create(@Body(alertsBody) body: AlertDto[], @Req() req: LapiRequest): Promise<string[]> {
     return this.alerts.create(req.machine!, body);
   }
 
-  @Route({ method: 'GET', path: '/v1/alerts', auth: ['machine'], bodyLimit: NO_BODY, service: 'ingest' })
+  @Route({ method: 'GET', path: '/v1/alerts', auth: 'machine', bodyLimit: NO_BODY, service: 'ingest' })
   async search(@Query() query: Record<string, unknown>) {
     const found = await this.alerts.search(readAlertsQuery(query, this.config.maxAlertsLimit));
     const now = Date.now();
@@ -39,17 +39,17 @@ export class AlertsController {
   }
 
   /** Lifts every ban it matches: only from LAPI_TRUSTED_IPS, as upstream. */
-  @Route({ method: 'DELETE', path: '/v1/alerts', auth: ['machine'], bodyLimit: NO_BODY, from: 'LAPI_TRUSTED_IPS', service: 'ingest' })
+  @Route({ method: 'DELETE', path: '/v1/alerts', auth: 'machine', bodyLimit: NO_BODY, from: 'LAPI_TRUSTED_IPS', service: 'ingest' })
   async deleteByFilter(@Query() query: Record<string, unknown>) {
     return { nbDeleted: String(await this.alerts.deleteByFilter(readDeleteAlertsQuery(query))) };
   }
 
-  @Route({ method: 'GET', path: '/v1/alerts/:id', auth: ['machine'], bodyLimit: NO_BODY, service: 'ingest' })
+  @Route({ method: 'GET', path: '/v1/alerts/:id', auth: 'machine', bodyLimit: NO_BODY, service: 'ingest' })
   async get(@Param('id') id: string) {
     return toAlertView(await this.alerts.get(alertId(id)));
   }
 
-  @Route({ method: 'DELETE', path: '/v1/alerts/:id', auth: ['machine'], bodyLimit: NO_BODY, from: 'LAPI_TRUSTED_IPS', service: 'ingest' })
+  @Route({ method: 'DELETE', path: '/v1/alerts/:id', auth: 'machine', bodyLimit: NO_BODY, from: 'LAPI_TRUSTED_IPS', service: 'ingest' })
   async deleteById(@Param('id') id: string) {
     return { nbDeleted: String(await this.alerts.deleteById(alertId(id))) };
   }

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Bus } from '@lapi/bus';
-import { DomainError, forbidden, parseCidr, readCrlSerials, parseIp, spanContains, unauthorized, watchFiles } from '@lapi/common';
+import { CertificateRole, DomainError, forbidden, parseCidr, readCrlSerials, parseIp, spanContains, unauthorized, watchFiles } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
 import { CertificatesRepository } from '@lapi/db';
 import { X509Certificate } from 'node:crypto';
@@ -9,8 +9,6 @@ import type { PeerCertificate, TLSSocket } from 'node:tls';
 
 /** The auth type recorded on machines and bouncers created from a certificate, as upstream's. */
 export const CERTIFICATE_AUTH_TYPE = 'tls';
-
-export type CertificateRole = 'agent' | 'bouncer';
 
 /** A verified client certificate, and the role its OU gives it. */
 export interface ClientCertificate {
@@ -119,20 +117,6 @@ export class ClientCertificates implements OnModuleInit, OnModuleDestroy {
     const refuse = role === 'agent' ? unauthorized : forbidden;
     const presented = this.fromSocket(req.socket as TLSSocket | undefined, refuse) ?? this.fromEdgeHeader(req, refuse);
     return presented && this.check(presented, role, refuse);
-  }
-
-  /**
-   * Whether the request presents a certificate at all (on the TLS connection, or in the edge's
-   * header from a trusted proxy), verified or not: what a route open to several kinds of caller
-   * looks at to tell which credential was sent. identify() then checks it.
-   */
-  presents(req: CertificateRequest): boolean {
-    const socket = req.socket as TLSSocket | undefined;
-    if (socket?.encrypted) {
-      const peer = socket.getPeerCertificate();
-      if (peer && Object.keys(peer).length > 0) return true;
-    }
-    return !!req.headers[this.config.tls.clientCertHeader] && this.fromTrustedProxy(req.socket as { remoteAddress?: string } | undefined);
   }
 
   /** The certificate of an agent or a bouncer, whichever it is (renewal keeps the role it has). */

@@ -20,49 +20,64 @@ function guard(trustedIps = ['127.0.0.0/8', '::1'], cert?: ClientCertificate) {
     identifyByCertificate: (name: string) => ({ ...bouncer, name }),
   } as unknown as BouncersService;
   const certificates = {
-    presents: () => cert !== undefined,
     identify: (_req: unknown, role: string) => {
       if (cert && cert.role !== role) throw new Error(`a ${cert.role} certificate cannot be used as a ${role}`);
       return cert;
     },
+    identifyAny: () => cert,
   } as unknown as ClientCertificates;
   return new RouteGuard(jwt, sessions, bouncers, Object.assign(new AppConfig(), { trustedIps }), certificates);
 }
 
-const route = (r: Partial<RouteDeclaration>): RouteDeclaration => ({ method: 'GET', path: '/x', auth: ['machine'], bodyLimit: 1024, service: 'ingest', ...r });
+const route = (r: Partial<RouteDeclaration>): RouteDeclaration => ({ method: 'GET', path: '/x', auth: 'machine', bodyLimit: 1024, service: 'ingest', ...r });
 const request = (headers: Record<string, string>, ip = '127.0.0.1'): LapiRequest => ({ ip, headers });
 
 describe('RouteGuard', () => {
   it('admits a bouncer synchronously, without a promise', () => {
     const req = request({ 'x-api-key': 'key' });
-    expect(guard().admit(req, route({ auth: ['bouncer'] }))).toBeUndefined();
+    expect(guard().admit(req, route({ auth: 'bouncer' }))).toBeUndefined();
     expect(req.bouncer).toBe(bouncer);
-  });
-
-  it('checks the credential presented on a route open to machines and bouncers', async () => {
-    const either = route({ auth: ['machine', 'bouncer'] });
-    const asBouncer = request({ 'x-api-key': 'key' });
-    await guard().admit(asBouncer, either);
-    expect([asBouncer.bouncer, asBouncer.machine]).toEqual([bouncer, undefined]);
-    const asMachine = request({ authorization: 'Bearer good' });
-    await guard().admit(asMachine, either);
-    expect([asMachine.machine, asMachine.bouncer]).toEqual([machine, undefined]);
-    await expect(async () => guard().admit(request({}), either)).rejects.toThrow('auth header is empty');
   });
 
   it('admits a bouncer by its client certificate as <CN>@<ip>, ahead of any key, and refuses it on a machine route', async () => {
     const cert: ClientCertificate = { cn: 'fw', ous: ['bouncer-ou'], serial: '01', role: 'bouncer' };
     const req = request({ 'x-api-key': 'wrong' });
-    expect(guard(undefined, cert).admit(req, route({ auth: ['bouncer'] }))).toBeUndefined();
+    expect(guard(undefined, cert).admit(req, route({ auth: 'bouncer' }))).toBeUndefined();
     expect(req.bouncer).toEqual({ ...bouncer, name: 'fw@127.0.0.1' });
-    const either = request({});
-    await guard(undefined, cert).admit(either, route({ auth: ['machine', 'bouncer'] }));
-    expect(either.bouncer?.name).toBe('fw@127.0.0.1');
-    await expect(async () => guard(undefined, cert).admit(request({ authorization: 'Bearer good' }), route({ auth: ['machine'] }))).rejects.toThrow('cannot be used as a agent');
+    await expect(async () => guard(undefined, cert).admit(request({ authorization: 'Bearer good' }), route({ auth: 'machine' }))).rejects.toThrow('cannot be used as a agent');
   });
 
-  it('refuses a route that declares no kind of caller', () => {
-    expect(() => guard().admit(request({}), route({ auth: [] }))).toThrow('route has no access rule');
+  describe('on a public route that declares a client certificate', () => {
+    const agent: ClientCertificate = { cn: 'edge-1', ous: ['agent-ou'], serial: '02', role: 'agent' };
+    const fw: ClientCertificate = { cn: 'fw', ous: ['bouncer-ou'], serial: '03', role: 'bouncer' };
+    const login = route({ auth: 'public', certificate: { roles: ['agent'], required: false } });
+    const renew = route({ auth: 'public', certificate: { roles: ['agent', 'bouncer'], required: true } });
+
+    it('attaches the checked certificate for the handler', () => {
+      const req = request({});
+      expect(guard(undefined, agent).admit(req, login)).toBeUndefined();
+      expect(req.certificate).toEqual({ cn: 'edge-1', role: 'agent' });
+      const renewing = request({});
+      expect(guard(undefined, fw).admit(renewing, renew)).toBeUndefined();
+      expect(renewing.certificate).toEqual({ cn: 'fw', role: 'bouncer' });
+    });
+
+    it('lets a caller without one through where it is optional (a password login), and refuses it where it is required', () => {
+      const req = request({});
+      expect(guard().admit(req, login)).toBeUndefined();
+      expect(req.certificate).toBeUndefined();
+      expect(() => guard().admit(request({}), renew)).toThrow('this route needs a client certificate on the connection');
+    });
+
+    it('refuses a certificate of another role than the route declares', () => {
+      expect(() => guard(undefined, fw).admit(request({}), login)).toThrow('a bouncer certificate cannot be used as a agent');
+    });
+
+    it('never looks at a certificate on a route that declares none', () => {
+      const req = request({});
+      expect(guard(undefined, fw).admit(req, route({ auth: 'public' }))).toBeUndefined();
+      expect(req.certificate).toBeUndefined();
+    });
   });
 
   it.each([

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { BouncersService } from '@lapi/bouncers';
-import { AuthKind, IpSpan, LapiRequest, RouteAuthenticator, RouteDeclaration, forbidden, parseCidr, parseIp, spanContains, unauthorized } from '@lapi/common';
+import { CertificateUse, IpSpan, LapiRequest, RouteAuthenticator, RouteDeclaration, forbidden, parseCidr, parseIp, spanContains, unauthorized } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
 import { ClientCertificates } from './client-certificate';
 import { JwtService } from './jwt.service';
@@ -12,29 +12,6 @@ function header(req: LapiRequest, name: string): string | undefined {
 }
 
 /**
- * Whether the request carries the credential of this kind (a route open to several kinds checks
- * the one presented). A machine always sends its token (a certificate only replaces the password
- * at login); a bouncer sends its key, or a client certificate and no token.
- */
-function carries(req: LapiRequest, kind: AuthKind, certificates: ClientCertificates): boolean {
-  switch (kind) {
-    case 'public':
-      return true;
-    case 'machine':
-      return req.headers.authorization !== undefined;
-    case 'bouncer':
-      return req.headers['x-api-key'] !== undefined || (req.headers.authorization === undefined && certificates.presents(req));
-  }
-}
-
-/** The first of the route's kinds whose credential the request carries; with none, the first kind (which refuses it). */
-function claimedKind(req: LapiRequest, kinds: readonly AuthKind[], certificates: ClientCertificates): AuthKind | undefined {
-  if (kinds.length === 1) return kinds[0];
-  for (const k of kinds) if (carries(req, k, certificates)) return k;
-  return kinds[0] as AuthKind | undefined;
-}
-
-/**
  * The one check of every caller, for every route in the table (Nest controllers and the bouncer
  * routes registered on Fastify alike): run by the route gate before the body is read.
  *
@@ -42,7 +19,9 @@ function claimedKind(req: LapiRequest, kinds: readonly AuthKind[], certificates:
  * here too, as upstream: on a bouncer route a certificate, when one is presented, is the only
  * credential looked at (the bouncer `<CN>@<ip>`, auth type tls, created on first use); on a
  * machine route a bouncer's (or a bad) certificate is refused even with a valid token, and the
- * token is still required (an agent's certificate stands for its password at login only).
+ * token is still required (an agent's certificate stands for its password at login only); on a
+ * route that declares a `certificate` (login, renewal) the one presented is checked for the
+ * declared roles and attached to the request for the handler.
  */
 @Injectable()
 export class RouteGuard extends RouteAuthenticator {
@@ -60,7 +39,8 @@ export class RouteGuard extends RouteAuthenticator {
   }
 
   admit(req: LapiRequest, route: RouteDeclaration): void | Promise<void> {
-    switch (claimedKind(req, route.auth, this.certificates)) {
+    if (route.certificate) req.certificate = this.certificate(req, route.certificate);
+    switch (route.auth) {
       case 'public':
         return this.restrict(req, route);
       case 'machine':
@@ -79,9 +59,14 @@ export class RouteGuard extends RouteAuthenticator {
         req.bouncer = bouncer;
         return this.restrict(req, route);
       }
-      case undefined:
-        throw forbidden('route has no access rule');
     }
+  }
+
+  /** The certificate a route reads: checked for its roles (a bad one is refused, never ignored), required or not. */
+  private certificate(req: LapiRequest, use: CertificateUse) {
+    const cert = use.roles.length === 1 ? this.certificates.identify(req, use.roles[0]) : this.certificates.identifyAny(req);
+    if (!cert && use.required) throw unauthorized('this route needs a client certificate on the connection');
+    return cert && { cn: cert.cn, role: cert.role };
   }
 
   /** After authentication, as upstream checks trusted_ips in the handler: a caller without credentials learns nothing. */

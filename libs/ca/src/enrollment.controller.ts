@@ -9,16 +9,16 @@ export class EnrollmentController {
   constructor(private readonly enrollment: EnrollmentService) {}
 
   /** Anonymous: the enrollment token in the body is the credential. A body is a token, a name and a CSR (at most 16 KiB). */
-  @Route({ method: 'POST', path: '/v1/ca/enroll', auth: ['public'], bodyLimit: 20 * KiB, service: 'registration' })
+  @Route({ method: 'POST', path: '/v1/ca/enroll', auth: 'public', bodyLimit: 20 * KiB, service: 'registration' })
   @HttpCode(200)
   enroll(@Body(bodyValidation()) body: EnrollDto) {
     return this.enrollment.enroll(body.token, body.name, body.csr);
   }
 
-  /** Anonymous to the route gate: the client certificate on the connection is the credential, checked by the service. */
-  @Route({ method: 'POST', path: '/v1/ca/renew', auth: ['public'], bodyLimit: 20 * KiB, service: 'registration' })
+  /** The client certificate on the connection is the credential: the route guard has checked it, and refuses a caller without one. */
+  @Route({ method: 'POST', path: '/v1/ca/renew', auth: 'public', certificate: { roles: ['agent', 'bouncer'], required: true }, bodyLimit: 20 * KiB, service: 'registration' })
   @HttpCode(200)
   renew(@Body(bodyValidation()) body: RenewDto, @Req() req: LapiRequest) {
-    return this.enrollment.renew(req, body.csr);
+    return this.enrollment.renew(req.certificate!, body.csr);
   }
 }

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ClientCertificates, CertificateRequest } from '@lapi/auth';
-import { DomainError, ErrorCode, badRequest, unauthorized } from '@lapi/common';
+import { CertificateIdentity, DomainError, ErrorCode, badRequest, unauthorized } from '@lapi/common';
 import { CaChannel, CaReply, CaRequest } from './ca-protocol';
 
 export interface EnrollmentReply {
@@ -13,19 +12,14 @@ export interface EnrollmentReply {
 /** The HTTP side of enrollment: checks what it can without the key, then asks the CA to sign. */
 @Injectable()
 export class EnrollmentService {
-  constructor(
-    private readonly ca: CaChannel,
-    private readonly certificates: ClientCertificates,
-  ) {}
+  constructor(private readonly ca: CaChannel) {}
 
   enroll(token: string, name: string, csr: string): Promise<EnrollmentReply> {
     return this.ask({ op: 'enroll', token, name, csr });
   }
 
-  /** No token: the current certificate, verified like any login, names the host and its role. */
-  renew(req: CertificateRequest, csr: string): Promise<EnrollmentReply> {
-    const cert = this.certificates.identifyAny(req);
-    if (!cert) throw unauthorized('renewal needs the current client certificate on the connection');
+  /** No token: the current certificate, checked by the route guard like any login, names the host and its role. */
+  renew(cert: CertificateIdentity, csr: string): Promise<EnrollmentReply> {
     return this.ask({ op: 'renew', name: cert.cn, role: cert.role, csr });
   }
 

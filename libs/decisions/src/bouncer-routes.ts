@@ -8,9 +8,9 @@ import { DecisionsService } from './decisions.service';
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** A bouncer's live lookup of an IP, range or value. */
-export const DECISIONS_LOOKUP = declareRoute({ method: 'GET', path: '/v1/decisions', auth: ['bouncer'], bodyLimit: NO_BODY, service: 'decisions' });
+export const DECISIONS_LOOKUP = declareRoute({ method: 'GET', path: '/v1/decisions', auth: 'bouncer', bodyLimit: NO_BODY, service: 'decisions' });
 /** A bouncer's poll: everything at startup=true, then what changed since its last poll. */
-export const DECISIONS_STREAM = declareRoute({ method: 'GET', path: '/v1/decisions/stream', auth: ['bouncer'], bodyLimit: NO_BODY, service: 'decisions' });
+export const DECISIONS_STREAM = declareRoute({ method: 'GET', path: '/v1/decisions/stream', auth: 'bouncer', bodyLimit: NO_BODY, service: 'decisions' });
 
 /** A bouncer route's handler: the route gate has checked the key and attached the bouncer. */
 type Handler = (bouncer: BouncerIdentity, req: FastifyRequest, reply: FastifyReply) => unknown;

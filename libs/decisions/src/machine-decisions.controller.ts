@@ -8,13 +8,13 @@ import { DecisionWriter } from './decision-writer';
 export class MachineDecisionsController {
   constructor(private readonly decisions: DecisionWriter) {}
 
-  @Route({ method: 'DELETE', path: '/v1/decisions', auth: ['machine'], bodyLimit: NO_BODY, service: 'ingest' })
+  @Route({ method: 'DELETE', path: '/v1/decisions', auth: 'machine', bodyLimit: NO_BODY, service: 'ingest' })
   async deleteByFilter(@Query() query: Record<string, unknown>) {
     const n = await this.decisions.deleteByFilter(readDeleteDecisionsQuery(query));
     return { nbDeleted: String(n) };
   }
 
-  @Route({ method: 'DELETE', path: '/v1/decisions/:id', auth: ['machine'], bodyLimit: NO_BODY, service: 'ingest' })
+  @Route({ method: 'DELETE', path: '/v1/decisions/:id', auth: 'machine', bodyLimit: NO_BODY, service: 'ingest' })
   async deleteById(@Param('id') id: string) {
     if (!/^\d{1,15}$/.test(id)) throw badRequest(`decision id '${id}' is not a number`);
     return { nbDeleted: String(await this.decisions.deleteById(Number(id))) };

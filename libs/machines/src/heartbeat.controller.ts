@@ -7,7 +7,7 @@ import { MachinesService } from './machines.service';
 export class HeartbeatController {
   constructor(private readonly machines: MachinesService) {}
 
-  @Route({ method: 'GET', path: '/v1/heartbeat', auth: ['machine'], bodyLimit: NO_BODY, service: 'ingest' })
+  @Route({ method: 'GET', path: '/v1/heartbeat', auth: 'machine', bodyLimit: NO_BODY, service: 'ingest' })
   @HttpCode(200)
   async heartbeat(@Req() req: LapiRequest): Promise<void> {
     await this.machines.heartbeat(req.machine!.id);

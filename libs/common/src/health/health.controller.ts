@@ -12,18 +12,18 @@ export class HealthController {
   constructor(private readonly registry: HealthRegistry) {}
 
   /** Upstream's; the edge sends it to a decisions replica. */
-  @Route({ method: 'GET', path: '/health', auth: ['public'], bodyLimit: NO_BODY, service: 'decisions' })
+  @Route({ method: 'GET', path: '/health', auth: 'public', bodyLimit: NO_BODY, service: 'decisions' })
   health() {
     return { status: 'up' };
   }
 
   /** Probes: each service answers for itself; the edge does not route them. */
-  @Route({ method: 'GET', path: '/health/live', auth: ['public'], bodyLimit: NO_BODY, service: null })
+  @Route({ method: 'GET', path: '/health/live', auth: 'public', bodyLimit: NO_BODY, service: null })
   live() {
     return { status: 'up' };
   }
 
-  @Route({ method: 'GET', path: '/health/ready', auth: ['public'], bodyLimit: NO_BODY, service: null })
+  @Route({ method: 'GET', path: '/health/ready', auth: 'public', bodyLimit: NO_BODY, service: null })
   async ready(@Res() reply: StatusReply) {
     const { ready, checks } = await this.registry.readiness();
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });

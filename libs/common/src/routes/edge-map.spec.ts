@@ -4,7 +4,7 @@ import { RouteDeclaration } from './route-table';
 const r = (method: RouteDeclaration['method'], path: string, service: RouteDeclaration['service'], bodyLimit: RouteDeclaration['bodyLimit'] = 1024): RouteDeclaration => ({
   method,
   path,
-  auth: ['public'],
+  auth: 'public',
   bodyLimit,
   service,
 });

@@ -13,11 +13,17 @@ function bodyLimit(r: RouteDeclaration): string {
   return r.bodyLimit % KiB === 0 ? `${r.bodyLimit / KiB} KiB` : `${r.bodyLimit} bytes`;
 }
 
+function callers(r: RouteDeclaration): string {
+  if (!r.certificate) return CALLERS[r.auth];
+  const { roles, required } = r.certificate;
+  return `${CALLERS[r.auth]}, ${roles.join(' or ')} certificate${required ? ' (required)' : ' (if presented)'}`;
+}
+
 function row(r: RouteDeclaration): string {
   const cells = [
     r.method,
     `\`${r.path.replace(/:(\w+)/g, '{$1}')}\``,
-    r.auth.map((a) => CALLERS[a]).join(', '),
+    callers(r),
     bodyLimit(r),
     r.from ? `\`${r.from}\`` : 'any',
     r.service ?? 'each service (probe; not routed by the edge)',

@@ -1,13 +1,21 @@
 import { RequestMapping, RequestMethod } from '@nestjs/common';
+import type { CertificateRole } from '../auth-kinds';
 
 /**
  * Who may call a route, named by the credential checked: anyone, a validated machine's JWT, a
  * bouncer's X-Api-Key or client certificate. A client certificate is not a kind of its own, as
- * upstream: a bouncer's stands for its key on `bouncer` routes, and an agent's for its password
- * at login (then its JWT); the route guard (libs/auth) checks them. A new kind joins this union,
+ * upstream: a bouncer's stands for its key on `bouncer` routes, and on a `public` route that
+ * declares a `certificate` it is what the handler reads (an agent's for its password at login, a
+ * host's to renew it); the route guard (libs/auth) checks them all. A new kind joins this union,
  * and the route guard's exhaustive switch then tells where it must be checked.
  */
 export type AuthKind = 'public' | 'machine' | 'bouncer';
+
+/** A client certificate a route reads: of these roles, and whether the route refuses a caller without one. */
+export interface CertificateUse {
+  roles: readonly CertificateRole[];
+  required: boolean;
+}
 
 /** The cluster services the edge routes to (README, "Cluster mode"). */
 export type ClusterService = 'ingest' | 'decisions' | 'registration';
@@ -22,7 +30,9 @@ export interface RouteDeclaration {
   /** Fastify's path syntax: `/v1/alerts/:id`. GET routes answer HEAD too. */
   path: string;
   /** The callers allowed; checked before the body is read. */
-  auth: readonly AuthKind[];
+  auth: AuthKind;
+  /** A client certificate the handler reads: the route guard checks it and attaches it as `req.certificate`. */
+  certificate?: CertificateUse;
   /** The largest body accepted, in bytes once decompressed: a number, or the LAPI_MAX_BODY_BYTES setting. */
   bodyLimit: number | 'LAPI_MAX_BODY_BYTES';
   /** Callers are allowed only from these addresses (403 otherwise), as upstream's `trusted_ips`. */

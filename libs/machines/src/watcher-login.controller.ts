@@ -1,0 +1,34 @@
+import { Body, Controller, HttpCode, Req } from '@nestjs/common';
+import { KiB, LapiRequest, Route, bodyValidation, unauthorized } from '@lapi/common';
+import { WatcherAuthDto, WatcherCertificateAuthDto } from './dto/watcher-auth.dto';
+import { MachinesService } from './machines.service';
+
+/** Validated by hand: which DTO applies depends on whether a certificate was presented. */
+function validLogin<T>(raw: unknown, metatype: new () => T): Promise<T> {
+  return bodyValidation(unauthorized, (path) => path.startsWith('scenarios.')).transform(raw ?? {}, { type: 'body', metatype }) as Promise<T>;
+}
+
+/** /v1/watchers/login: an agent's login (anonymous), served by the ingest service with the routes its token is for. */
+@Controller()
+export class WatcherLoginController {
+  constructor(private readonly machines: MachinesService) {}
+
+  /**
+   * The body also lists the agent's scenarios: a few hundred names at most. An agent with a
+   * certificate sends no credentials in the body (upstream's TLS login): the route guard has
+   * checked its certificate and attached it.
+   */
+  @Route({ method: 'POST', path: '/v1/watchers/login', auth: 'public', certificate: { roles: ['agent'], required: false }, bodyLimit: 64 * KiB, service: 'ingest' })
+  @HttpCode(200)
+  async login(@Body() raw: unknown, @Req() req: LapiRequest) {
+    const cert = req.certificate;
+    const { token, expire } = cert
+      ? await this.machines.loginWithCertificate(`${cert.cn}@${req.ip}`, req.ip, (await validLogin(raw, WatcherCertificateAuthDto)).scenarios)
+      : await this.passwordLogin(await validLogin(raw, WatcherAuthDto), req.ip);
+    return { code: 200, expire: expire.toISOString().replace(/\.\d{3}Z$/, 'Z'), token };
+  }
+
+  private passwordLogin(body: WatcherAuthDto, ip: string) {
+    return this.machines.login(body.machine_id, body.password, ip, body.scenarios);
+  }
+}
