@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@lapi/auth';
 import { BusModule } from '@lapi/bus';
-import { HealthModule } from '@lapi/common';
+import { HealthModule, UpstreamHealthModule } from '@lapi/common';
 import { AppConfig, ConfigModule } from '@lapi/config';
 import { DbModule } from '@lapi/db';
 import { DecisionsModule } from '@lapi/decisions';
@@ -12,7 +12,7 @@ export class DecisionsAppModule {
   static with(config?: AppConfig): DynamicModule {
     return {
       module: DecisionsAppModule,
-      imports: [ConfigModule.forRoot(config), DbModule, BusModule.forNode(), HealthModule, AuthModule, DecisionsModule],
+      imports: [ConfigModule.forRoot(config), DbModule, BusModule.forNode(), HealthModule, UpstreamHealthModule, AuthModule, DecisionsModule],
     };
   }
 }

@@ -5,8 +5,8 @@ import { BusModule } from '@lapi/bus';
 import { HealthModule } from '@lapi/common';
 import { AppConfig, ConfigModule } from '@lapi/config';
 import { DbModule } from '@lapi/db';
-import { DecisionWritesModule } from '@lapi/decisions';
-import { MachinesModule } from '@lapi/machines';
+import { MachineDecisionsModule } from '@lapi/decisions';
+import { MachineLoginModule } from '@lapi/machines';
 
 /** Agents and cscli: login, heartbeat, alerts, decision deletions; also runs expiry sweeps and retention. */
 @Module({})
@@ -14,7 +14,7 @@ export class IngestModule {
   static with(config?: AppConfig): DynamicModule {
     return {
       module: IngestModule,
-      imports: [ConfigModule.forRoot(config), DbModule, BusModule.forNode(), HealthModule, AuthModule, MachinesModule, DecisionWritesModule, AlertsModule],
+      imports: [ConfigModule.forRoot(config), DbModule, BusModule.forNode(), HealthModule, AuthModule, MachineLoginModule, MachineDecisionsModule, AlertsModule],
     };
   }
 }

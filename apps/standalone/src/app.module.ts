@@ -4,11 +4,11 @@ import { AuthModule } from '@lapi/auth';
 import { BusModule } from '@lapi/bus';
 import { CaEnrollmentModule } from '@lapi/ca';
 import { CapiModule } from '@lapi/capi';
-import { HealthModule } from '@lapi/common';
+import { HealthModule, UpstreamHealthModule } from '@lapi/common';
 import { AppConfig, ConfigModule } from '@lapi/config';
 import { DbModule } from '@lapi/db';
-import { DecisionsModule, DecisionWritesModule } from '@lapi/decisions';
-import { MachinesModule } from '@lapi/machines';
+import { DecisionsModule, MachineDecisionsModule } from '@lapi/decisions';
+import { MachineLoginModule, MachineRegistrationModule } from '@lapi/machines';
 
 /** Every module in one process: the LAPI a single box runs. */
 @Module({})
@@ -16,7 +16,7 @@ export class StandaloneModule {
   static with(config?: AppConfig): DynamicModule {
     return {
       module: StandaloneModule,
-      imports: [ConfigModule.forRoot(config), DbModule, BusModule.forNode(), HealthModule, AuthModule, MachinesModule, DecisionsModule, DecisionWritesModule, AlertsModule, CapiModule, CaEnrollmentModule.with('in-process')],
+      imports: [ConfigModule.forRoot(config), DbModule, BusModule.forNode(), HealthModule, UpstreamHealthModule, AuthModule, MachineRegistrationModule, MachineLoginModule, DecisionsModule, MachineDecisionsModule, AlertsModule, CapiModule, CaEnrollmentModule.with('in-process')],
     };
   }
 }

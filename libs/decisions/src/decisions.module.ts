@@ -12,10 +12,13 @@ import { MachineDecisionsController } from './machine-decisions.controller';
 })
 export class DecisionsModule {}
 
-/** Changing decisions: DELETE /v1/decisions, expiry sweeps, publishing changes. */
+/** Changing decisions: deletions, expiry sweeps, publishing changes (the CAPI worker and the alerts use it too). */
 @Module({
-  controllers: [MachineDecisionsController],
   providers: [DecisionWriter],
   exports: [DecisionWriter],
 })
 export class DecisionWritesModule {}
+
+/** DELETE /v1/decisions(/:id): a machine's deletions, on the service the edge sends them to (ingest). */
+@Module({ imports: [DecisionWritesModule], controllers: [MachineDecisionsController] })
+export class MachineDecisionsModule {}

@@ -23,10 +23,14 @@ export async function startServedApp(module: DynamicModule, config: AppConfig, b
   return { app, fastify, served: served.sort() };
 }
 
-/** `METHOD /path` of the declared routes, sorted, optionally only those the edge sends to one service. */
+/**
+ * `METHOD /path` of the declared routes, sorted. With a service: those it must serve, and only
+ * those: the routes the edge sends it, and the probes every service answers (service null).
+ * The CAPI worker ('capi') is sent none, so it serves the probes alone.
+ */
 export function declaredRoutes(service?: string): string[] {
   return routeTable()
-    .filter((r) => service === undefined || r.service === service)
+    .filter((r) => service === undefined || r.service === service || r.service === null)
     .map((r) => `${r.method} ${r.path}`)
     .sort();
 }

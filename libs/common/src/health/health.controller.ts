@@ -6,16 +6,19 @@ interface StatusReply {
   status(code: number): { send(body: unknown): unknown };
 }
 
-/** /health as upstream, plus liveness and readiness probes for orchestrators and the edge. */
+/** Upstream's /health: the edge sends it to a decisions replica, so the decisions service (and standalone) serve it. */
 @Controller()
-export class HealthController {
-  constructor(private readonly registry: HealthRegistry) {}
-
-  /** Upstream's; the edge sends it to a decisions replica. */
+export class UpstreamHealthController {
   @Route({ method: 'GET', path: '/health', auth: 'public', bodyLimit: NO_BODY, service: 'decisions' })
   health() {
     return { status: 'up' };
   }
+}
+
+/** Liveness and readiness probes for orchestrators and the edge. */
+@Controller()
+export class HealthController {
+  constructor(private readonly registry: HealthRegistry) {}
 
   /** Probes: each service answers for itself; the edge does not route them. */
   @Route({ method: 'GET', path: '/health/live', auth: 'public', bodyLimit: NO_BODY, service: null })
