@@ -1,3 +1,4 @@
+import type { CertificateRole } from '@lapi/common';
 import { DecisionChanges } from '@lapi/decision-model';
 
 /** Subjects of every message on the bus, under the cluster's prefix (LAPI_BUS_SUBJECT_PREFIX). */
@@ -39,4 +40,26 @@ export abstract class Bus {
 export function isRevocation(m: unknown): m is Revocation {
   const r = m as Revocation;
   return !!r && (r.kind === 'bouncer' || r.kind === 'machine' || r.kind === 'certificate') && typeof r.id === 'string';
+}
+
+/** What the enrollment route asks the CA process on `caRequests` (request-reply), or in-process. */
+export type CaRequest =
+  /** A new host with an enrollment token: the token gives the role. */
+  | { op: 'enroll'; token: string; name: string; csr: string }
+  /** A host whose current certificate the route guard has verified: same name and role, no token. */
+  | { op: 'renew'; name: string; role: CertificateRole; csr: string };
+
+/** The CA process's answer to a CaRequest. */
+export type CaReply =
+  | { ok: true; cert: string; ca: string; serial: string; notAfter: string }
+  | { ok: false; error: 'bad_request' | 'unauthorized' | 'unavailable'; message: string };
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+
+/** A request from the bus is signed only if it is one of the requests, field by field. */
+export function isCaRequest(m: unknown): m is CaRequest {
+  const r = m as Record<string, unknown>;
+  if (!r || !isString(r.name) || !isString(r.csr)) return false;
+  if (r.op === 'enroll') return isString(r.token);
+  return r.op === 'renew' && (r.role === 'agent' || r.role === 'bouncer');
 }

@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { busSubjects, connectNats } from '@lapi/bus';
+import { busSubjects, CaReply, CaRequest, connectNats, isCaRequest } from '@lapi/bus';
 import { AppConfig } from '@lapi/config';
 import { JSONCodec, NatsConnection, Subscription } from 'nats';
-import { CaChannel, CaReply, CaRequest, isCaRequest } from './ca-protocol';
+import { CaChannel } from './ca-channel';
 import { CaSigner } from './ca-signer';
 
 /** A signature takes well under a second; past this the CA process is taken to be down. */

@@ -1,10 +1,11 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { CaReply, CaRequest } from '@lapi/bus';
+import type { CertificateRole } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
 import { CertificatesRepository } from '@lapi/db';
 import { writeFileSync } from 'node:fs';
 import * as forge from 'node-forge';
 import { caCrlPath, loadCaFiles } from './ca-key-store';
-import { CaReply, CaRequest, CertificateRoleName } from './ca-protocol';
 import { CaKeyPair, CsrError, buildCrl, readCsr, signClientCertificate } from './certificate-signer';
 import { CERTIFICATE_NAME, hashEnrollmentToken } from './enrollment-tokens';
 
@@ -68,7 +69,7 @@ export class CaSigner implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private async sign(csr: string, name: string, role: CertificateRoleName): Promise<CaReply> {
+  private async sign(csr: string, name: string, role: CertificateRole): Promise<CaReply> {
     const tls = this.config.tls;
     const ou = role === 'agent' ? tls.agentsAllowedOu[0] : tls.bouncersAllowedOu[0];
     const issued = signClientCertificate(this.keys!, { csrPem: csr, name, ou, ttlMs: this.config.ca.certTtlMs });

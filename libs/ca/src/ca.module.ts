@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@lapi/auth';
 import { InProcessCaChannel, NatsCaChannel, NatsCaResponder } from './ca-channels';
-import { CaChannel } from './ca-protocol';
+import { CaChannel } from './ca-channel';
 import { CaSigner } from './ca-signer';
 import { EnrollmentController } from './enrollment.controller';
 import { EnrollmentService } from './enrollment.service';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { CaReply, CaRequest } from '@lapi/bus';
 import { CertificateIdentity, DomainError, ErrorCode, badRequest, unauthorized } from '@lapi/common';
-import { CaChannel, CaReply, CaRequest } from './ca-protocol';
+import { CaChannel } from './ca-channel';
 
 export interface EnrollmentReply {
   certificate: string;
