@@ -20,7 +20,9 @@ export interface NatsTlsFiles {
 }
 
 /**
- * Opens the one NATS connection a process uses; reconnects forever, as a replica should.
+ * Opens a NATS connection that reconnects forever, as a replica should. A node's bus opens one
+ * (BusModule); the CA's channels (libs/ca: the enrollment route's requests, the CA process's
+ * replies) open their own, so a service with both holds two.
  * Credentials come in the URL (`nats://user:password@host:4222`, or `nats://token@host:4222`);
  * `tls://` requires TLS, checked against `tls.caFile`, or without it the system's CAs and
  * NODE_EXTRA_CA_CERTS.
