@@ -7,7 +7,7 @@ import { LoginThrottle } from './login-throttle';
 import { MachineSessions } from './machine-sessions';
 import { RouteGuard } from './route-guard';
 
-/** Tokens, login throttling, client certificates, and the route guard that the HTTP app's route gate runs for every route. */
+/** Tokens, login throttling, client certificates, and the route guard that the HTTP app's route hooks run for every route. */
 @Module({
   imports: [BouncersModule],
   providers: [ClientCertificates, JwtService, LoginThrottle, MachineSessions, { provide: RouteAuthenticator, useClass: RouteGuard }],

@@ -13,7 +13,7 @@ function header(req: LapiRequest, name: string): string | undefined {
 
 /**
  * The one check of every caller, for every route in the table (Nest controllers and the bouncer
- * routes registered on Fastify alike): run by the route gate before the body is read.
+ * routes registered on Fastify alike): run by the route hooks (libs/common's route-hooks.ts) before the body is read.
  *
  * Client certificates (TLS on the service, or the edge's header from a trusted proxy) are checked
  * here too, as upstream: on a bouncer route a certificate, when one is presented, is the only

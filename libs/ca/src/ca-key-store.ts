@@ -2,7 +2,7 @@ import { CaConfig } from '@lapi/config';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as forge from 'node-forge';
-import { CaKeyPair, buildCrl, createCa } from './certificate-signer';
+import { CaKeyPair, buildCrl, createCa } from './x509';
 
 export class CaKeyError extends Error {}
 

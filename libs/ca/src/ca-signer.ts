@@ -6,7 +6,7 @@ import { CertificatesRepository } from '@lapi/db';
 import { writeFileSync } from 'node:fs';
 import * as forge from 'node-forge';
 import { caCrlPath, loadCaFiles } from './ca-key-store';
-import { CaKeyPair, CsrError, buildCrl, readCsr, signClientCertificate } from './certificate-signer';
+import { CaKeyPair, CsrError, buildCrl, readCsr, signClientCertificate } from './x509';
 import { CERTIFICATE_NAME, hashEnrollmentToken } from './enrollment-tokens';
 
 /** How often the CRL is rewritten from the revocations in the database (lapictl ca revoke writes there). */

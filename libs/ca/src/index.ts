@@ -2,5 +2,5 @@ export * from './ca.module';
 export * from './ca-key-store';
 export * from './ca-channel';
 export * from './ca-signer';
-export * from './certificate-signer';
+export * from './x509';
 export * from './enrollment-tokens';

@@ -1,4 +1,4 @@
-/** What the route gate attaches to a request it lets through. */
+/** What the route guard attaches to a request it lets through. */
 export interface MachineIdentity {
   id: number;
   machineId: string;

@@ -11,7 +11,7 @@ import { JsonLogger } from './json-logger';
 import { bouncerRequests, machineRequests, requestDuration, routeRequests } from './metrics/metrics';
 import { startMetricsServer } from './metrics/metrics-server';
 import { LapiRequest } from './auth-kinds';
-import { RouteAuthenticator, installRouteGate } from './routes';
+import { RouteAuthenticator, installRouteHooks } from './routes';
 import { TlsServerOptions, httpsOptions, manageTlsServer } from './tls/tls-server';
 
 type CountedRequest = LapiRequest & { method: string; routeOptions?: { url?: string } };
@@ -109,9 +109,9 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, optio
   const logger = options.logFormat === 'json' ? new JsonLogger(options.logLevel) : LEVELS[options.logLevel];
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { logger, bodyParser: false, abortOnError: false });
   const fastify = app.getHttpAdapter().getInstance();
-  installRouteGate(fastify, app.get(RouteAuthenticator), options.maxBodyBytes);
+  installRouteHooks(fastify, app.get(RouteAuthenticator), options.maxBodyBytes);
   fastify.removeContentTypeParser('application/json');
-  // The limit is the route's (set by the route gate from its declaration), for the bytes received and decoded alike.
+  // The limit is the route's (set by the route hooks from its declaration), for the bytes received and decoded alike.
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
     void parseJsonBody(req.headers['content-encoding'], body as Buffer, req.routeOptions.bodyLimit ?? options.maxBodyBytes).then(
       (parsed) => done(null, parsed),

@@ -12,13 +12,13 @@ export const DECISIONS_LOOKUP = declareRoute({ method: 'GET', path: '/v1/decisio
 /** A bouncer's poll: everything at startup=true, then what changed since its last poll. */
 export const DECISIONS_STREAM = declareRoute({ method: 'GET', path: '/v1/decisions/stream', auth: 'bouncer', bodyLimit: NO_BODY, service: 'decisions' });
 
-/** A bouncer route's handler: the route gate has checked the key and attached the bouncer. */
+/** A bouncer route's handler: the route guard has checked the key and attached the bouncer. */
 type Handler = (bouncer: BouncerIdentity, req: FastifyRequest, reply: FastifyReply) => unknown;
 
 /**
  * GET /v1/decisions and GET /v1/decisions/stream, the routes bouncers poll (Fastify answers HEAD
  * from them too). They are declared in the route table like every other route, so the route
- * gate checks the bouncer's key before they run, as it does for every route; but they are
+ * guard checks the bouncer's key before they run, as it does for every route; but they are
  * registered on Fastify itself, not through a Nest controller: Nest's per-request pipeline
  * (execution context, pipes, interceptors) cost about a third of a live lookup (see
  * BENCHMARKS.md). The query goes through its schema, and errors are answered by toErrorReply, as

@@ -1,4 +1,4 @@
-export * from './route-gate';
+export * from './route-hooks';
 export * from './route-table';
 export * from './edge-map';
 export * from './route-list';

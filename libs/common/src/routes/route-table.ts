@@ -46,7 +46,7 @@ export const NO_BODY = KiB;
 
 const declared: RouteDeclaration[] = [];
 
-/** Adds a route to the table; every route served must be declared (the route gate refuses the others). */
+/** Adds a route to the table; every route served must be declared (the route hooks refuse the others). */
 export function declareRoute(route: RouteDeclaration): RouteDeclaration {
   if (declaredRoute(route.method, route.path)) throw new Error(`route ${route.method} ${route.path} is declared twice`);
   declared.push(route);

@@ -1,3 +1,5 @@
+// X.509 with node-forge: the CA's certificate, client and server certificates, CSRs and the CRL.
+// Pure functions; the CA process's service that holds the key and answers requests is ca-signer.ts.
 import { randomBytes } from 'node:crypto';
 import * as forge from 'node-forge';
 

@@ -24,7 +24,7 @@ function refuse(req: FastifyRequest, reply: FastifyReply, e: unknown): void {
   void reply.code(status).header('content-type', JSON_TYPE).send(body);
 }
 
-function gate(route: RouteDeclaration, auth: RouteAuthenticator): onRequestHookHandler {
+function checkCaller(route: RouteDeclaration, auth: RouteAuthenticator): onRequestHookHandler {
   return (req, reply, done) => {
     let pending: void | Promise<void>;
     try {
@@ -45,11 +45,11 @@ const undeclared: onRequestHookHandler = (req, reply) => refuse(req, reply, forb
  * body is read, so a caller without credentials never gets a body parsed. A route that is not
  * declared is refused (deny by default). Call before the routes are registered (app.init()).
  */
-export function installRouteGate(fastify: FastifyInstance, auth: RouteAuthenticator, maxBodyBytes: number): void {
+export function installRouteHooks(fastify: FastifyInstance, auth: RouteAuthenticator, maxBodyBytes: number): void {
   fastify.addHook('onRoute', (opts: RouteOptions) => {
     const route = typeof opts.method === 'string' ? declaredRoute(opts.method, opts.url) : undefined;
     const own = opts.onRequest === undefined ? [] : [opts.onRequest].flat();
     opts.bodyLimit = route ? bodyLimitOf(route, maxBodyBytes) : NO_BODY_AT_ALL;
-    opts.onRequest = [route ? gate(route, auth) : undeclared, ...own];
+    opts.onRequest = [route ? checkCaller(route, auth) : undeclared, ...own];
   });
 }

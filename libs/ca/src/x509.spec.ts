@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as forge from 'node-forge';
-import { buildCrl, CaKeyPair, createCa, CsrError, issueServerCertificate, signClientCertificate } from './certificate-signer';
+import { buildCrl, CaKeyPair, createCa, CsrError, issueServerCertificate, signClientCertificate } from './x509';
 
 function csrFor(cn: string, keys = forge.pki.rsa.generateKeyPair({ bits: 2048 })): string {
   const csr = forge.pki.createCertificationRequest();
@@ -13,7 +13,7 @@ function csrFor(cn: string, keys = forge.pki.rsa.generateKeyPair({ bits: 2048 })
   return forge.pki.certificationRequestToPem(csr);
 }
 
-describe('the CA signer', () => {
+describe('the X.509 building (x509.ts)', () => {
   let ca: CaKeyPair;
   let dir: string;
   const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
