@@ -14,7 +14,11 @@ export const STATUS_OF = {
   [ErrorCode.Unavailable]: 503,
 } satisfies Record<ErrorCode, number>;
 
-interface ReplyLike {
+/** The content type of every JSON reply, errors included. */
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/** What is needed of a Fastify reply. */
+export interface ReplyLike {
   code(status: number): ReplyLike;
   header(name: string, value: string): ReplyLike;
   send(body: unknown): unknown;
@@ -101,11 +105,19 @@ function fastifyMessage(e: FastifyLikeError): string {
   }
 }
 
+/**
+ * Answers with the error's status and `{"message"}` body: the one way an error is written, by
+ * the exception filter (Nest's routes), the route hooks (a caller refused before the body is
+ * read) and the bouncer routes (registered on Fastify itself).
+ */
+export function sendErrorReply(reply: ReplyLike, error: unknown): void {
+  const { status, body } = toErrorReply(error);
+  void reply.code(status).header('content-type', JSON_CONTENT_TYPE).send(body);
+}
+
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<ReplyLike>();
-    const { status, body } = toErrorReply(error);
-    reply.code(status).header('content-type', 'application/json; charset=utf-8').send(body);
+    sendErrorReply(host.switchToHttp().getResponse<ReplyLike>(), error);
   }
 }

@@ -1,11 +1,9 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BouncerIdentity, LapiRequest, NO_BODY, declareRoute, toErrorReply } from '@lapi/common';
+import { BouncerIdentity, JSON_CONTENT_TYPE, LapiRequest, NO_BODY, declareRoute, sendErrorReply } from '@lapi/common';
 import { readDecisionsQuery, readStreamQuery } from './decision-queries';
 import { DecisionsService } from './decisions.service';
-
-const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** A bouncer's live lookup of an IP, range or value. */
 export const DECISIONS_LOOKUP = declareRoute({ method: 'GET', path: '/v1/decisions', auth: 'bouncer', bodyLimit: NO_BODY, service: 'decisions' });
@@ -21,7 +19,7 @@ type Handler = (bouncer: BouncerIdentity, req: FastifyRequest, reply: FastifyRep
  * guard checks the bouncer's key before they run, as it does for every route; but they are
  * registered on Fastify itself, not through a Nest controller: Nest's per-request pipeline
  * (execution context, pipes, interceptors) cost about a third of a live lookup (see
- * BENCHMARKS.md). The query goes through its schema, and errors are answered by toErrorReply, as
+ * BENCHMARKS.md). The query goes through its schema, and errors are answered by sendErrorReply, as
  * the exception filter answers them.
  */
 @Injectable()
@@ -43,11 +41,8 @@ export class BouncerRoutes implements OnModuleInit {
 
   /** A live lookup with a known key is answered synchronously, start to end: no promise is made unless the stream cursor has to come from the database. */
   private route(handle: Handler) {
-    const fail = (reply: FastifyReply, e: unknown) => {
-      const { status, body } = toErrorReply(e);
-      void reply.code(status).header('content-type', JSON_TYPE).send(body);
-    };
-    const send = (reply: FastifyReply, body: unknown) => void reply.header('content-type', JSON_TYPE).send(body);
+    const fail = (reply: FastifyReply, e: unknown) => sendErrorReply(reply, e);
+    const send = (reply: FastifyReply, body: unknown) => void reply.header('content-type', JSON_CONTENT_TYPE).send(body);
     return (req: FastifyRequest, reply: FastifyReply): void => {
       try {
         const body = handle((req as unknown as LapiRequest).bouncer!, req, reply);

@@ -1,10 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions, onRequestHookHandler } from 'fastify';
 import { LapiRequest } from '../auth-kinds';
 import { forbidden } from '../errors';
-import { toErrorReply } from '../http-exception.filter';
+import { sendErrorReply } from '../http-exception.filter';
 import { RouteDeclaration, bodyLimitOf, declaredRoute } from './route-table';
 
-const JSON_TYPE = 'application/json; charset=utf-8';
 /** An undeclared route is refused before its body is read; Fastify wants a positive limit anyway. */
 const NO_BODY_AT_ALL = 1;
 
@@ -19,9 +18,8 @@ export abstract class RouteAuthenticator {
 
 /** Answers a refused request; a body it may carry is never read, so the connection is not kept. */
 function refuse(req: FastifyRequest, reply: FastifyReply, e: unknown): void {
-  const { status, body } = toErrorReply(e);
   if (Number(req.headers['content-length']) > 0 || req.headers['transfer-encoding']) void reply.header('connection', 'close');
-  void reply.code(status).header('content-type', JSON_TYPE).send(body);
+  sendErrorReply(reply, e);
 }
 
 function checkCaller(route: RouteDeclaration, auth: RouteAuthenticator): onRequestHookHandler {
