@@ -4,7 +4,7 @@ import { DomainError, ErrorCode, parseDuration } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
 import { CliError } from '../cli-error';
 import { logInfo } from '../output';
-import type { AlertDeleteOptions } from './alerts.command';
+import type { AlertDeleteOptions } from './alerts.options';
 import { filterQuery, readFilter } from './alerts.reads';
 
 function notFoundAs(e: unknown, message: string): never {

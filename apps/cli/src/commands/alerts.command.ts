@@ -1,29 +1,7 @@
 import { Command } from 'commander';
 import { positiveId, positiveIds, wholeNumber } from '../arguments';
 import { Read, Run } from '../output';
-
-export interface AlertFilterOptions {
-  ip?: string;
-  range?: string;
-  scope?: string;
-  value?: string;
-  scenario?: string;
-  since?: string;
-  until?: string;
-  type?: string;
-  contained?: boolean;
-}
-
-export interface AlertListOptions extends AlertFilterOptions {
-  all?: boolean;
-  machine?: boolean;
-  limit: number;
-}
-
-export interface AlertDeleteOptions extends AlertFilterOptions {
-  id?: string;
-  all?: boolean;
-}
+import type { AlertListOptions, AlertDeleteOptions } from './alerts.options';
 
 const actions = () => import('./alerts.actions');
 const reads = () => import('./alerts.reads');

@@ -7,7 +7,7 @@ import { CliError } from '../cli-error';
 import type { CliReader } from '../cli-reader';
 import { asCscliPrintsIt } from '../cscli-json';
 import { asNumberName, OutputFormat, printJson, printList } from '../output';
-import type { AlertFilterOptions, AlertListOptions } from './alerts.command';
+import type { AlertFilterOptions, AlertListOptions } from './alerts.options';
 
 type Query = Record<string, string>;
 

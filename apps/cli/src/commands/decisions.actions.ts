@@ -7,7 +7,7 @@ import { DecisionFilter, normalizeScope } from '@lapi/decision-model';
 import { CliError } from '../cli-error';
 import { readImportFile } from '../import-file';
 import { logInfo, OutputFormat } from '../output';
-import type { AddOptions, DeleteOptions, ImportOptions, TargetOptions } from './decisions.command';
+import type { AddOptions, DeleteOptions, ImportOptions, TargetOptions } from './decisions.options';
 
 /** The machine lapictl's own alerts are recorded under. */
 const CLI_MACHINE = { id: 0, machineId: 'lapictl' };

@@ -1,47 +1,7 @@
 import { Command, Option } from 'commander';
 import { decisionType, positiveId, wholeNumber } from '../arguments';
 import { Read, Run } from '../output';
-
-export interface TargetOptions {
-  ip?: string;
-  range?: string;
-  scope?: string;
-  value?: string;
-  type?: string;
-  origin?: string;
-  scenario?: string;
-  contained?: boolean;
-}
-
-export interface ListOptions extends TargetOptions {
-  all?: boolean;
-  since?: string;
-  until?: string;
-  limit: number;
-  noSimu?: boolean;
-  machine?: boolean;
-}
-
-export interface AddOptions extends TargetOptions {
-  duration: string;
-  type: string;
-  reason?: string;
-}
-
-export interface DeleteOptions extends TargetOptions {
-  id?: string;
-  all?: boolean;
-}
-
-export interface ImportOptions {
-  input: string;
-  format?: 'csv' | 'json';
-  duration?: string;
-  type?: string;
-  reason?: string;
-  scope?: string;
-  batch: number;
-}
+import type { ListOptions, AddOptions, DeleteOptions, ImportOptions } from './decisions.options';
 
 const actions = () => import('./decisions.actions');
 const reads = () => import('./decisions.reads');

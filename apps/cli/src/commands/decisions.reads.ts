@@ -5,7 +5,7 @@ import type { CliReader } from '../cli-reader';
 import { asCscliPrintsIt } from '../cscli-json';
 import { asNumberName, OutputFormat, printJson, printList } from '../output';
 import { filterQuery, readFilter } from './alerts.reads';
-import type { ListOptions } from './decisions.command';
+import type { ListOptions } from './decisions.options';
 
 /** The query cscli's `decisions list` sends to GET /v1/alerts, so lapictl reads exactly what cscli would. */
 function listQuery(o: ListOptions): Record<string, string> {

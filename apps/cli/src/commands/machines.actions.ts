@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { CliError } from '../cli-error';
 import { logInfo, OutputFormat, printJson } from '../output';
-import type { MachineAddOptions } from './machines.command';
+import type { MachineAddOptions } from './machines.options';
 
 export async function addMachine(app: INestApplicationContext, format: OutputFormat, name: string | undefined, o: MachineAddOptions): Promise<void> {
   if (!name && !o.auto) throw new CliError('give a machine name, or --auto to generate one');

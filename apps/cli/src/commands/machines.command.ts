@@ -1,15 +1,7 @@
 import { Command } from 'commander';
 import { name } from '../arguments';
 import { Read, Run } from '../output';
-
-export interface MachineAddOptions {
-  password?: string;
-  auto?: boolean;
-  force?: boolean;
-  validate: boolean;
-  file?: string;
-  url?: string;
-}
+import type { MachineAddOptions } from './machines.options';
 
 const actions = () => import('./machines.actions');
 const reads = () => import('./machines.reads');
