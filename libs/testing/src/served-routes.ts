@@ -1,7 +1,8 @@
 import { DynamicModule, INestApplication } from '@nestjs/common';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { createHttpApp, routeTable } from '@lapi/common';
-import { AppConfig } from '@lapi/config';
+import { AppConfig, loadConfig } from '@lapi/config';
+import { createTestDatabase } from './test-database';
 
 export interface ServedApp {
   app: INestApplication;
@@ -33,4 +34,17 @@ export function declaredRoutes(service?: string): string[] {
     .filter((r) => service === undefined || r.service === service || r.service === null)
     .map((r) => `${r.method} ${r.path}`)
     .sort();
+}
+
+/** The routes a cluster service's app serves, built on a fresh database as its main.ts builds it. */
+export async function routesServedBy(module: (config: AppConfig) => DynamicModule): Promise<string[]> {
+  const db = await createTestDatabase();
+  const config = Object.assign(loadConfig({}), { logLevel: 'warn', databaseUrl: db.url, metricsPort: 0 });
+  try {
+    const { app, served } = await startServedApp(module(config), config);
+    await app.close();
+    return served;
+  } finally {
+    await db.drop();
+  }
 }
