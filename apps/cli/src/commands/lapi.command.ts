@@ -2,7 +2,7 @@ import { Command } from 'commander';
 
 /** The LAPI's own URL, from the same settings `npm start` reads. */
 async function lapiUrl(): Promise<string> {
-  const { loadConfig } = await import('@lapi/config');
+  const { loadConfig } = await import('@lapi/config/light');
   const c = loadConfig();
   const host = c.listenAddr.includes(':') ? `[${c.listenAddr}]` : c.listenAddr;
   return `http://${host}:${c.listenPort}/`;

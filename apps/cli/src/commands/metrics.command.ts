@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { OutputFormat, printList } from '../output';
 
 async function metricsUrl(): Promise<string> {
-  const { loadConfig } = await import('@lapi/config');
+  const { loadConfig } = await import('@lapi/config/light');
   const c = loadConfig();
   if (c.metricsPort === 0) throw new Error('the metrics listener is off (LAPI_METRICS_PORT=0); give --url');
   const host = c.listenAddr.includes(':') ? `[${c.listenAddr}]` : c.listenAddr;
