@@ -16,16 +16,29 @@ const TEMPLATE = path.join(__dirname, 'lapi.local.conf.template');
 const SHIPPED = path.join(__dirname, 'lapi.conf');
 const TEMP_DIRS = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'];
 
-/** The routing part of an nginx config (map, upstreams, server) without addresses, ports or comments. */
+/**
+ * The routing part of an nginx config (maps, server) without comments, its listen directive, and
+ * where the services are: the upstream blocks and the $lapi_upstream map, which the template has
+ * for loopback ports and lapi.conf leaves to the deployment's upstreams file.
+ */
 function routingDirectives(text) {
   const start = text.indexOf('map "');
   if (start < 0) throw new Error('no map block found');
-  return text
+  const lines = text
     .slice(start)
     .split('\n')
     .map((line) => line.replace(/#.*$/, '').trim())
     .filter((line) => line !== '')
-    .filter((line) => !/^listen\s/.test(line) && !/^server\s+[^{\s]+;$/.test(line) && !/^__[A-Z_]+__$/.test(line));
+    .filter((line) => !/^listen\s/.test(line));
+  const out = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (/^upstream\s+\w+\s*\{$/.test(lines[i]) || /^map\s+\$lapi_service\s+\$lapi_upstream\s*\{$/.test(lines[i])) {
+      while (i < lines.length && lines[i] !== '}') i++;
+      continue;
+    }
+    out.push(lines[i]);
+  }
+  return out;
 }
 
 /** Throws when the template's routing is not exactly deploy/nginx/lapi.conf's. */

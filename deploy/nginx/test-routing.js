@@ -97,20 +97,15 @@ function request(base, method, p, { headers = {}, body } = {}) {
   });
 }
 
-/** deploy/k8s/40-edge.yaml's `default.conf: |` block, dedented (no YAML parser needed for this one). */
+/** The Kubernetes base's edge config (its ConfigMap is generated from this file). */
 function k8sEdgeConf() {
-  const lines = fs.readFileSync(path.join(__dirname, '../k8s/40-edge.yaml'), 'utf8').split('\n');
-  const start = lines.findIndex((l) => l === '  default.conf: |') + 1;
-  const out = [];
-  for (let i = start; start > 0 && i < lines.length && (lines[i] === '' || lines[i].startsWith('    ')); i++) out.push(lines[i].slice(4));
-  while (out.length && out[out.length - 1] === '') out.pop();
-  return `${out.join('\n')}\n`;
+  return fs.readFileSync(path.join(__dirname, '../k8s/base/edge/lapi.conf'), 'utf8');
 }
 
 async function main() {
   const shippedConf = fs.readFileSync(path.join(__dirname, 'lapi.conf'), 'utf8');
   const k8sSame = k8sEdgeConf() === shippedConf;
-  console.log(`${k8sSame ? 'ok  ' : 'FAIL'} deploy/k8s/40-edge.yaml holds deploy/nginx/lapi.conf verbatim`);
+  console.log(`${k8sSame ? 'ok  ' : 'FAIL'} deploy/k8s/base/edge/lapi.conf is deploy/nginx/lapi.conf verbatim`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lapi-edge-routing-'));
   const [ingest, registration, d1, d2] = await Promise.all([backend('ingest'), backend('registration'), backend('decisions-1'), backend('decisions-2')]);
   const backends = [ingest, registration, d1, d2];

@@ -62,11 +62,11 @@ describe('cluster behind the edge proxy, with the real CrowdSec clients', () => 
     expect(listed).toHaveLength(1);
   });
 
-  it('routes the same way in Kubernetes (the edge ConfigMap holds the same map as deploy/nginx/lapi.conf)', () => {
+  it('routes the same way in Kubernetes (the base\'s edge config is deploy/nginx/lapi.conf)', () => {
     const routes = (text: string) => [...text.matchAll(/"~\^([^"]+)"\s+(\w+);/g)].map((m) => `${m[1]} -> ${m[2]}`);
     const shipped = routes(readFileSync(resolve(__dirname, '../../../deploy/nginx/lapi.conf'), 'utf8'));
     expect(shipped.length).toBeGreaterThan(5);
-    expect(routes(readFileSync(resolve(__dirname, '../../../deploy/k8s/40-edge.yaml'), 'utf8'))).toEqual(shipped);
+    expect(routes(readFileSync(resolve(__dirname, '../../../deploy/k8s/base/edge/lapi.conf'), 'utf8'))).toEqual(shipped);
   });
 
   it('answers unknown paths at the edge with a JSON 404', async () => {

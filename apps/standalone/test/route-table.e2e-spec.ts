@@ -1,4 +1,4 @@
-import { createTestDatabase, declaredRoutes, ServedApp, startServedApp, TestDatabase } from '@lapi/testing';
+import { createTestDatabase, declaredRoutes, renderKustomization, ServedApp, startServedApp, TestDatabase } from '@lapi/testing';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { renderBodyLimitLocations, renderBodyLimitMap, renderEdgeMap, renderRouteList, routeTable } from '@lapi/common';
@@ -53,10 +53,18 @@ describe('the route table', () => {
   const bodyLimits = (text: string) => directives(text).filter((l) => l.includes('client_max_body_size'));
   const maxBodyBytes = loadConfig({}).maxBodyBytes;
 
-  describe.each(['deploy/nginx/lapi.conf', 'deploy/nginx/lapi.local.conf.template', 'deploy/k8s/40-edge.yaml'])(
-    'is how the edge routes in %s (npm run edge:map prints what to paste there)',
-    (file) => {
-      const copy = readFileSync(resolve(__dirname, '../../..', file), 'utf8');
+  /** The edge config the Kubernetes overlay renders (kubectl kustomize): its ConfigMap's default.conf. */
+  const renderedEdge = (overlay: string) =>
+    renderKustomization(overlay).find((o) => o.kind === 'ConfigMap' && /^lapi-edge-[a-z0-9]+$/.test(o.metadata.name) && !o.metadata.name.startsWith('lapi-edge-tls'))!.data['default.conf'] as string;
+  const copies: Array<[string, () => string]> = [
+    ...['deploy/nginx/lapi.conf', 'deploy/nginx/lapi.local.conf.template', 'deploy/k8s/base/edge/lapi.conf'].map((file) => [file, () => readFileSync(resolve(__dirname, '../../..', file), 'utf8')] as [string, () => string]),
+    ...['deploy/k8s/overlays/dev', 'deploy/k8s/overlays/prod'].map((dir) => [`kubectl kustomize ${dir}`, () => renderedEdge(dir)] as [string, () => string]),
+  ];
+
+  describe.each(copies)(
+    'is how the edge routes in %s (npm run edge:map -- --write writes it)',
+    (_name, read) => {
+      const copy = read();
 
       it('sends each route to its service', () => {
         const expected = mapOf(renderEdgeMap(routeTable()), 'lapi_service');

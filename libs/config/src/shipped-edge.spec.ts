@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { renderKustomization } from '@lapi/testing/src/k8s-manifests';
 
 // The shipped edges believe no client-supplied address: the services believe the edge's
 // X-Forwarded-For, so a range the edge trusted could name any client to them (a "trusted"
@@ -8,13 +8,12 @@ import { parseAllDocuments } from 'yaml';
 
 const root = resolve(__dirname, '../../..');
 type Yaml = Record<string, any>;
-const documents = (file: string): Yaml[] => parseAllDocuments(readFileSync(resolve(root, file), 'utf8')).map((d) => d.toJS() as Yaml);
 /** The arguments of every `set_real_ip_from` an nginx config applies (comments left out). */
 const realIpFrom = (conf: string) => [...conf.replace(/#.*$/gm, '').matchAll(/\bset_real_ip_from\s+([^;]+);/g)].map((m) => m[1].trim());
 
 describe('the shipped edges', () => {
-  it('the k8s edge believes X-Forwarded-For from no range by default, the pod network included', () => {
-    const edge = documents('deploy/k8s/40-edge.yaml').find((d) => d?.kind === 'ConfigMap' && d.metadata.name === 'lapi-edge')!;
+  it.each(['deploy/k8s/overlays/dev', 'deploy/k8s/overlays/prod'])('the k8s edge of %s believes X-Forwarded-For from no range by default, the pod network included', (dir) => {
+    const edge = (renderKustomization(dir) as Yaml[]).find((d) => d.kind === 'ConfigMap' && d.metadata.name.startsWith('lapi-edge-') && !d.metadata.name.startsWith('lapi-edge-tls'))!;
     // The key stays, as the place to set a range of the operator's own.
     expect(Object.keys(edge.data)).toContain('real-ip.conf');
     for (const [key, conf] of Object.entries(edge.data as Record<string, string>)) {

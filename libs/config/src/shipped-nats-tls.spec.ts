@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, posix, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { renderKustomization } from '@lapi/testing/src/k8s-manifests';
 
 // The shipped deployments run the bus over TLS: NATS serves a certificate, every service connects
 // with tls:// and verifies it against a CA file that is mounted where NATS_TLS_CA_FILE says.
@@ -50,7 +51,7 @@ describe('the shipped NATS runs with TLS', () => {
       const certWriter = compose.services['nats-cert'];
       const caDirVolume = mounts(certWriter).find((m) => m.target === certWriter.environment.LAPI_CA_DIR)!.source;
       const onBus = services.filter(([, s]) => s.environment?.NATS_URL);
-      expect(onBus.map(([name]) => name).sort()).toEqual(['ca (docker-compose.tls.yml)', 'capi', 'decisions-1', 'decisions-2', 'ingest', 'registration']);
+      expect(onBus.map(([name]) => name).sort()).toEqual(['ca (docker-compose.tls.yml)', 'capi', 'decisions', 'ingest', 'registration']);
       for (const [name, s] of onBus) {
         const caFile: string = s.environment.NATS_TLS_CA_FILE ?? '';
         expect({ name, url: s.environment.NATS_URL }).toEqual({ name, url: expect.stringMatching(/^tls:\/\//) });
@@ -61,8 +62,7 @@ describe('the shipped NATS runs with TLS', () => {
   });
 
   describe('kubernetes', () => {
-    const config = documents('deploy/k8s/10-config.yaml');
-    const configMap = config.find((d) => d?.kind === 'ConfigMap' && d.metadata.name === 'lapi-config')!;
+    const overlays = ['deploy/k8s/overlays/dev', 'deploy/k8s/overlays/prod'].map((dir) => [dir, renderKustomization(dir) as Yaml[]] as const);
 
     it('optional/nats.yaml serves TLS from a mounted Secret', () => {
       const nats = documents('deploy/k8s/optional/nats.yaml').find((d) => d?.kind === 'StatefulSet')!;
@@ -75,13 +75,14 @@ describe('the shipped NATS runs with TLS', () => {
       }
     });
 
-    it('every service connects with tls:// and mounts the CA file NATS_TLS_CA_FILE names', () => {
-      // The Secret is not shipped (shipped-secrets.spec.ts); the recipe in 10-config.yaml's comment makes NATS_URL.
-      expect(readFileSync(resolve(root, 'deploy/k8s/10-config.yaml'), 'utf8')).toMatch(/^#\s+--from-literal=NATS_URL="tls:\/\//m);
+    it.each(overlays)('every service of %s connects with tls:// and mounts the CA file NATS_TLS_CA_FILE names', (dir, objects) => {
+      // The Secret is not shipped (shipped-secrets.spec.ts); the recipe in deploy/k8s/README.md makes NATS_URL.
+      expect(readFileSync(resolve(root, 'deploy/k8s/README.md'), 'utf8')).toMatch(/^\s+--from-literal=NATS_URL="tls:\/\//m);
+      const configMap = objects.find((d) => d.kind === 'ConfigMap' && d.metadata.name.startsWith('lapi-config-'))!;
       const caFile: string = configMap.data.NATS_TLS_CA_FILE;
       expect(caFile).toBeTruthy();
-      const deployments = [...documents('deploy/k8s/20-services.yaml'), ...documents('deploy/k8s/optional/ca.yaml')].filter((d) => d?.kind === 'Deployment');
-      expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['ca', 'capi', 'decisions', 'ingest', 'registration']);
+      const deployments = objects.filter((d) => d.kind === 'Deployment' && d.metadata.name !== 'edge');
+      expect(deployments.map((d) => d.metadata.name).sort()).toEqual(dir.endsWith('prod') ? ['ca', 'capi', 'decisions', 'ingest', 'registration'] : ['capi', 'decisions', 'ingest', 'registration']);
       for (const d of deployments) {
         const pod = d.spec.template.spec;
         for (const c of pod.containers) {

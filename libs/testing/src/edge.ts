@@ -9,6 +9,7 @@ import { freePort } from './processes';
 const SNIPPET = resolve(__dirname, '../../../deploy/nginx/lapi.conf');
 const TLS_SNIPPET = resolve(__dirname, '../../../deploy/nginx/edge-tls.conf');
 const LOCAL_RENDERER = resolve(__dirname, '../../../deploy/nginx/render-local.js');
+const COMPOSE_UPSTREAMS = resolve(__dirname, '../../../deploy/nginx/upstreams.compose.conf');
 
 /** TLS at the edge: deploy/nginx/edge-tls.conf with these files, on the edge's one port. */
 export interface EdgeTls {
@@ -34,14 +35,16 @@ export interface EdgeUpstreams {
   registration: number[];
 }
 
-/** deploy/nginx/lapi.conf with its upstreams on loopback ports and its own port: the routing under test is the shipped one. */
-export function renderEdgeConfig(port: number, up: EdgeUpstreams, dir: string, tls?: EdgeTls): string {
-  const servers = (ports: number[]) => ports.map((p) => `server 127.0.0.1:${p};`).join('\n        ');
-  let snippet = readFileSync(SNIPPET, 'utf8')
+/** lapi.conf's server block on a port of its own, with TLS at the edge or none, comments left out. */
+function shippedRouting(port: number, tls?: EdgeTls): string {
+  return readFileSync(SNIPPET, 'utf8')
     .replace(/listen 8080;/, `listen 127.0.0.1:${port}${tls ? ' ssl' : ''};`)
     .replace('include /etc/nginx/lapi-tls.d/*.conf;', tls ? tlsSnippet(tls) : '')
-    .replace(/upstream (\w+) \{\n((?:\s+server [^\n]+\n)+)/g, (_m, name: keyof EdgeUpstreams) => `upstream ${name} {\n        ${servers(up[name])}\n`);
-  snippet = snippet.replace(/^#.*$/gm, '');
+    .replace(/^#.*$/gm, '');
+}
+
+/** A whole nginx.conf around an http-context snippet: foreground, temp files under `dir`. */
+function wholeConfig(dir: string, http: string): string {
   for (const t of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, t), { recursive: true });
   const conf = `daemon off;
 pid ${dir}/nginx.pid;
@@ -54,12 +57,35 @@ http {
     fastcgi_temp_path ${dir}/fastcgi;
     uwsgi_temp_path ${dir}/uwsgi;
     scgi_temp_path ${dir}/scgi;
-${snippet}
+${http}
 }
 `;
   const path = join(dir, 'nginx.conf');
   writeFileSync(path, conf);
   return path;
+}
+
+/**
+ * deploy/nginx/lapi.conf on its own port, with upstream blocks on loopback ports named after the
+ * services (kept alive) in place of a deployment's resolver: the routing under test is the shipped one.
+ */
+export function renderEdgeConfig(port: number, up: EdgeUpstreams, dir: string, tls?: EdgeTls): string {
+  const upstream = (name: keyof EdgeUpstreams) =>
+    `upstream ${name} {\n${up[name].map((p) => `    server 127.0.0.1:${p};`).join('\n')}\n    keepalive 32;\n    keepalive_timeout 60s;\n}`;
+  const where = ['map $lapi_service $lapi_upstream { default $lapi_service; }', upstream('ingest'), upstream('registration'), upstream('decisions')].join('\n');
+  return wholeConfig(dir, `${shippedRouting(port, tls)}\n${where}`);
+}
+
+/**
+ * The edge as docker-compose.yml runs it: deploy/nginx/lapi.conf with
+ * deploy/nginx/upstreams.compose.conf, whose resolver (Docker's 127.0.0.11) is `dns` instead and
+ * whose services listen on `servicePort` instead of 8080.
+ */
+export function renderComposeEdgeConfig(port: number, dns: { host: string; port: number }, servicePort: number, dir: string): string {
+  const upstreams = readFileSync(COMPOSE_UPSTREAMS, 'utf8').replace(/^#.*$/gm, '');
+  if (!upstreams.includes('resolver 127.0.0.11 ') || !upstreams.includes(':8080;')) throw new Error(`${COMPOSE_UPSTREAMS} no longer names 127.0.0.11 and port 8080`);
+  const local = upstreams.replace('resolver 127.0.0.11 ', `resolver ${dns.host}:${dns.port} `).replace(':8080;', `:${servicePort};`);
+  return wholeConfig(dir, `${shippedRouting(port)}\n${local}`);
 }
 
 /** A status code; over HTTPS the edge's certificate is not checked (the tests check it themselves). */
@@ -110,6 +136,13 @@ function edgeDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'lapi-edge-'));
   chmodSync(dir, 0o755);
   return dir;
+}
+
+/** Debian's nginx as docker-compose.yml runs it, its resolver a DNS server of the test's (renderComposeEdgeConfig). */
+export async function startComposeEdge(dns: { host: string; port: number }, servicePort: number): Promise<Edge> {
+  const port = await freePort();
+  const dir = edgeDir();
+  return runNginx(['-c', renderComposeEdgeConfig(port, dns, servicePort, dir), '-p', dir], `http://127.0.0.1:${port}`);
 }
 
 /** Debian's nginx in front of our services, with the project's routing. */

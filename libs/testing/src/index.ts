@@ -12,3 +12,5 @@ export * from './openssl-ca';
 export * from './https-call';
 export * from './cluster-ca-files';
 export * from './lapictl';
+export * from './dns-server';
+export * from './k8s-manifests';

@@ -52,7 +52,9 @@ export async function startService(
   const out: string[] = [];
   proc.stdout!.on('data', (c) => out.push(String(c)));
   proc.stderr!.on('data', (c) => out.push(String(c)));
-  const url = `${env.LAPI_TLS_CERT_FILE ? 'https' : 'http'}://127.0.0.1:${listen}`;
+  // A replica may listen on another loopback address (127.0.0.2, …: several replicas on one port, as behind a DNS name).
+  const host = env.LAPI_LISTEN_ADDR && env.LAPI_LISTEN_ADDR !== '0.0.0.0' ? env.LAPI_LISTEN_ADDR : '127.0.0.1';
+  const url = `${env.LAPI_TLS_CERT_FILE ? 'https' : 'http'}://${host}:${listen}`;
   const running: RunningProcess = {
     url,
     port: listen,

@@ -4,6 +4,12 @@ const METHOD_ORDER: RouteMethod[] = ['GET', 'POST', 'DELETE'];
 const PAD = 47;
 /** The internal locations that hold each body limit: `/.lapi-body-limit/64k`, unreachable from outside. */
 export const BODY_LIMIT_LOCATION = '/.lapi-body-limit/';
+/**
+ * Where a request goes: `host:port` of its service. Each deployment defines it beside the
+ * routing (compose: deploy/nginx/upstreams.compose.conf; Kubernetes: the edge ConfigMap's
+ * upstreams.conf), with the `resolver` that looks the name up at request time.
+ */
+export const UPSTREAM_VARIABLE = '$lapi_upstream';
 
 /** The nginx regex of a route path: `:id` matches one path segment. */
 function pathPattern(path: string): string {
@@ -66,7 +72,7 @@ export function renderBodyLimitLocations(routes: readonly RouteDeclaration[], ma
   const locations = limits.map((bytes) => {
     const size = nginxSize(bytes);
     const name = `${BODY_LIMIT_LOCATION}${size}`.padEnd(BODY_LIMIT_LOCATION.length + 4);
-    return `${indent}location = ${name} { internal; ${`client_max_body_size ${size};`.padEnd(27)} proxy_pass http://$lapi_service$request_uri; }`;
+    return `${indent}location = ${name} { internal; ${`client_max_body_size ${size};`.padEnd(27)} proxy_pass http://${UPSTREAM_VARIABLE}$request_uri; }`;
   });
   return [ceiling, ...locations].join('\n');
 }
@@ -82,4 +88,36 @@ export function renderEdgeRouting(routes: readonly RouteDeclaration[], maxBodyBy
     '# server {} level:',
     renderBodyLimitLocations(routes, maxBodyBytes),
   ].join('\n');
+}
+
+/** Replaces the first line matching `start` and the lines right after it that `isInside` takes, with `render` at that line's indentation. */
+function replaceBlock(text: string, start: RegExp, isInside: (line: string) => boolean, render: (indent: string) => string, what: string): string {
+  const lines = text.split('\n');
+  const first = lines.findIndex((l) => start.test(l));
+  if (first < 0) throw new Error(`no ${what} found`);
+  let last = first;
+  while (last + 1 < lines.length && isInside(lines[last + 1])) last++;
+  const indent = /^\s*/.exec(lines[first])![0];
+  return [...lines.slice(0, first), render(indent), ...lines.slice(last + 1)].join('\n');
+}
+
+/**
+ * An edge config with its generated parts (the two maps, the body-limit ceiling and locations)
+ * replaced by those of the route table; the rest is kept as written. `npm run edge:map -- --write`
+ * writes every copy this way.
+ */
+export function rewriteEdgeRouting(text: string, routes: readonly RouteDeclaration[], maxBodyBytes: number): string {
+  const inMap = () => {
+    let closed = false;
+    return (line: string) => {
+      if (closed) return false;
+      if (/^\s*\}\s*$/.test(line)) closed = true;
+      return true;
+    };
+  };
+  let out = replaceBlock(text, /^\s*map "\$request_method \$uri" \$lapi_service \{/, inMap(), (i) => renderEdgeMap(routes, i), 'service map');
+  out = replaceBlock(out, /^\s*map "\$request_method \$uri" \$lapi_body_limit \{/, inMap(), (i) => renderBodyLimitMap(routes, maxBodyBytes, i), 'body-limit map');
+  const isLimitLocation = (line: string) => line.trimStart().startsWith(`location = ${BODY_LIMIT_LOCATION}`);
+  out = replaceBlock(out, /^\s*client_max_body_size \S+;\s*$/, isLimitLocation, (i) => renderBodyLimitLocations(routes, maxBodyBytes, i), 'body-limit locations');
+  return out;
 }
