@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { renderKustomization } from '@lapi/testing/src/k8s-manifests';
 
 // The shipped deployments run every service of the cluster, the CAPI worker too, and the image
 // holds each one compiled: a service the image has not compiled would try to run tsc at start,
@@ -21,14 +22,20 @@ describe('the shipped deployments', () => {
   const [compose] = documents('docker-compose.yml');
   const [overlay] = documents('docker-compose.tls.yml');
   const composeRuns = [compose, overlay].flatMap((c) => Object.values(c.services as Yaml).filter((s) => s.image?.startsWith('lapi-cluster') && s.command && !s.entrypoint).map((s) => s.command[0] as string));
-  const k8sRuns = ['deploy/k8s/20-services.yaml', 'deploy/k8s/optional/ca.yaml']
-    .flatMap(documents)
+  const k8sRuns = ['deploy/k8s/overlays/dev', 'deploy/k8s/overlays/prod']
+    .flatMap((dir) => renderKustomization(dir) as Yaml[])
     .filter((d) => d?.kind === 'Deployment' || d?.kind === 'StatefulSet')
-    .flatMap((d) => d.spec.template.spec.containers.filter((c: Yaml) => c.image?.startsWith('lapi-cluster')).map((c: Yaml) => c.args[0] as string));
+    .flatMap((d) => d.spec.template.spec.containers.filter((c: Yaml) => /(^|\/)lapi-cluster(:|$)/.test(c.image)).map((c: Yaml) => c.args[0] as string));
 
   it('run every service of the cluster, the CAPI worker included', () => {
     expect(CLUSTER.filter((s) => !composeRuns.includes(s))).toEqual([]);
     expect(CLUSTER.filter((s) => !k8sRuns.includes(s))).toEqual([]);
+  });
+
+  it('run the image as the uid it declares, a number Kubernetes\' runAsNonRoot can check, not root', () => {
+    const users = [...readFileSync(resolve(root, 'deploy/Dockerfile'), 'utf8').matchAll(/^USER\s+(\S+)\s*$/gm)].map((m) => m[1]);
+    expect(users).toEqual(['1000:1000']);
+    for (const s of Object.values(compose.services as Yaml).filter((s) => s.image?.startsWith('lapi-cluster'))) expect(s.user).toBe('1000:1000');
   });
 
   it('run only services the image holds compiled', () => {
