@@ -82,6 +82,14 @@ describe('the compose edge in front of a scaled decisions service', () => {
     expect(got.every((n) => n > 0)).toBe(true);
   });
 
+  it('answers a JSON 502 for a service whose name resolves to nothing (scaled to zero), and serves the others meanwhile', async () => {
+    // registration is not in the test's DNS: NXDOMAIN, as for a compose service with no container.
+    const res = await fetch(`${edge.url}/v1/watchers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect({ status: res.status, body: await res.json() }).toEqual({ status: 502, body: { message: 'upstream service unavailable' } });
+    expect(dns.queries.get('registration')).toBeGreaterThan(0);
+    expect(await lookups(3)).toEqual([200, 200, 200]);
+  });
+
   it('skips a stopped replica whose address the name still lists: every lookup answered by the others', async () => {
     await replicas[1].stop('SIGKILL');
     expect(dns.records.get('decisions')).toContain(REPLICAS[1]);
