@@ -68,6 +68,35 @@ describe.each(Object.keys(OVERLAYS) as (keyof typeof OVERLAYS)[])('kubectl kusto
   });
 });
 
+/** Every name `pick` finds in any object nested in `value` (a secretName, a secretRef's name, …). */
+function collect(value: unknown, pick: (node: Record<string, any>) => string | undefined, into = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) value.forEach((v) => collect(v, pick, into));
+  else if (value && typeof value === 'object') {
+    const name = pick(value as Record<string, any>);
+    if (name) into.add(name);
+    Object.values(value).forEach((v) => collect(v, pick, into));
+  }
+  return into;
+}
+
+describe.each(['dev', 'prod'] as const)('the Secrets and ConfigMaps the %s overlay needs', (overlay) => {
+  const objects = rendered[overlay];
+  const readme = text('deploy/k8s/README.md');
+  const created = (what: 'secret' | 'configmap') => new Set([...readme.matchAll(new RegExp(`kubectl -n lapi create ${what} (?:generic |tls )?([a-z0-9-]+)`, 'g'))].map((m) => m[1]));
+
+  it('are each made by a command of deploy/k8s/README.md, but for those cert-manager writes', () => {
+    const secrets = collect(objects, (n) => n.secretName ?? n.secretRef?.name ?? n.secretKeyRef?.name);
+    const issued = new Set(ofKind(objects, 'Certificate').map((c) => c.spec.secretName as string));
+    const needed = [...secrets].filter((name) => !issued.has(name)).sort();
+    expect(needed).toContain('lapi-secrets');
+    expect(needed.filter((name) => !created('secret').has(name))).toEqual([]);
+    const generated = new Set(ofKind(objects, 'ConfigMap').map((c) => c.metadata.name));
+    const configMaps = [...collect(objects, (n) => n.configMapRef?.name ?? n.configMap?.name)].filter((name) => !generated.has(name)).sort();
+    expect(configMaps).toContain('lapi-nats-ca');
+    expect(configMaps.filter((name) => !created('configmap').has(name))).toEqual([]);
+  });
+});
+
 describe('the dev overlay', () => {
   it('runs one replica of each service and of the edge, and no PodDisruptionBudget', () => {
     const replicas = Object.fromEntries(ofKind(rendered.dev, 'Deployment').map((d) => [d.metadata.name, d.spec.replicas]));
