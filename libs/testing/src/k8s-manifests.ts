@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as ts from 'typescript';
 import { parseAllDocuments } from 'yaml';
@@ -9,8 +8,13 @@ export type K8sObject = { apiVersion: string; kind: string; metadata: { name: st
 
 /** `kubectl kustomize DIR`: the objects an overlay applies. */
 export function renderKustomization(dir: string): K8sObject[] {
-  if (!existsSync('/usr/bin/kubectl') && !process.env.KUBECTL) throw new Error('kubectl is not installed: the Kubernetes overlays are rendered with `kubectl kustomize`');
-  const out = execFileSync(process.env.KUBECTL ?? 'kubectl', ['kustomize', resolve(ROOT, dir)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  let out: string;
+  try {
+    out = execFileSync(process.env.KUBECTL ?? 'kubectl', ['kustomize', resolve(ROOT, dir)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('kubectl is not installed (or set KUBECTL): the Kubernetes overlays are rendered with `kubectl kustomize`');
+    throw new Error(`kubectl kustomize ${dir} failed: ${String((e as { stderr?: string }).stderr ?? e)}`);
+  }
   return parseAllDocuments(out).map((d) => d.toJS() as K8sObject).filter(Boolean);
 }
 
