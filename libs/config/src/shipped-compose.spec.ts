@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { isIP } from 'node:net';
+import * as ipaddr from 'ipaddr.js';
 
 // docker-compose.yml scales (`docker compose up --scale decisions=3`): no container has a fixed
 // address, name or host port, the edge finds the services by name when requests come, and the
@@ -76,15 +76,20 @@ describe('docker-compose.yml scales', () => {
     expect([...new Set(targets)]).toEqual(['http://$lapi_upstream$request_uri']);
   });
 
-  it('believes X-Forwarded-For from the stack\'s own network, the one Docker gives the edge an address in', () => {
-    const subnet = interpolate(compose.networks.lapi.ipam.config[0].subnet);
-    const trusted = interpolate(compose['x-lapi-env'].LAPI_TRUSTED_PROXIES);
-    expect(trusted).toBe(subnet);
-    const [address, bits] = subnet.split('/');
-    expect(isIP(address)).toBe(4);
-    expect(Number(bits)).toBeGreaterThanOrEqual(16);
-    // Both follow one setting.
-    expect(interpolate(compose.networks.lapi.ipam.config[0].subnet, { LAPI_SUBNET: '10.213.7.0/24' })).toBe(interpolate(compose['x-lapi-env'].LAPI_TRUSTED_PROXIES, { LAPI_SUBNET: '10.213.7.0/24' }));
+  it('believes X-Forwarded-For from the addresses Docker gives the stack\'s containers, wherever the edge lands, not from the host\'s gateway', () => {
+    const ipam = compose.networks.lapi.ipam.config[0];
+    for (const env of [{}, { LAPI_NET: '10.213.7' }] as Record<string, string>[]) {
+      const subnet = ipaddr.parseCIDR(interpolate(ipam.subnet, env));
+      const containers = interpolate(ipam.ip_range, env);
+      const gateway = ipaddr.parse(interpolate(ipam.gateway, env));
+      // One setting moves all of them together.
+      expect(interpolate(compose['x-lapi-env'].LAPI_TRUSTED_PROXIES, env)).toBe(containers);
+      const range = ipaddr.parseCIDR(containers);
+      expect(range[0].match(subnet)).toBe(true);
+      expect(range[1]).toBeGreaterThan(subnet[1]);
+      expect(gateway.match(subnet)).toBe(true);
+      expect(gateway.match(range)).toBe(false);
+    }
     expect(services.edge.networks).toEqual(['lapi']);
     // Only the edge (and the standalone profile, which trusts no proxy) publishes a port.
     expect(Object.entries(services).filter(([, s]) => s.ports).map(([n]) => n).sort()).toEqual(['edge', 'standalone']);
