@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { renderKustomization } from '@lapi/testing/src/k8s-manifests';
+import { renderKustomization } from '@lapi/testing';
 
 // The shipped edges believe no client-supplied address: the services believe the edge's
 // X-Forwarded-For, so a range the edge trusted could name any client to them (a "trusted"

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { K8sObject, renderKustomization, schemaErrors, unknownFieldErrors } from '@lapi/testing/src/k8s-manifests';
+import { K8sObject, renderKustomization, schemaErrors, unknownFieldErrors } from '@lapi/testing';
 
 // deploy/k8s is a Kustomize base with two overlays. Each is rendered as an operator's
 // `kubectl kustomize` does, and what it renders must be what the API server would take (every

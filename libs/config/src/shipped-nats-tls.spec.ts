@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, posix, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { renderKustomization } from '@lapi/testing/src/k8s-manifests';
+import { renderKustomization } from '@lapi/testing';
 
 // The shipped deployments run the bus over TLS: NATS serves a certificate, every service connects
 // with tls:// and verifies it against a CA file that is mounted where NATS_TLS_CA_FILE says.

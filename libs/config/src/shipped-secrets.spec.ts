@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { renderKustomization } from '@lapi/testing/src/k8s-manifests';
+import { renderKustomization } from '@lapi/testing';
 import { loadConfig } from './app-config';
 
 const root = resolve(__dirname, '../../..');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { renderKustomization } from '@lapi/testing/src/k8s-manifests';
+import { renderKustomization } from '@lapi/testing';
 
 // The shipped deployments run every service of the cluster, the CAPI worker too, and the image
 // holds each one compiled: a service the image has not compiled would try to run tsc at start,

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import * as ts from 'typescript';
+import type * as TypeScript from 'typescript';
 import { parseAllDocuments } from 'yaml';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -53,11 +53,13 @@ export function schemaErrors(objects: K8sObject[]): string[] {
  * so TypeScript's excess-property check finds every unknown field at any depth.
  */
 export function unknownFieldErrors(objects: K8sObject[]): string[] {
+  // Loaded here, not with @lapi/testing: the compiler is large and only this check needs it.
+  const ts = require('typescript') as typeof TypeScript;
   const file = join(ROOT, 'libs/testing/src/__rendered-k8s-objects__.ts');
   const lines = objects.map((o, i) => `import type { I${o.kind} as T${i} } from '${modelModule(o.apiVersion, o.kind)}';`);
   lines.push(...objects.map((o, i) => `export const o${i}: T${i} = ${JSON.stringify(o, null, 1)};`));
   const source = lines.join('\n');
-  const options: ts.CompilerOptions = { strict: true, noEmit: true, skipLibCheck: true, types: [], module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, moduleResolution: ts.ModuleResolutionKind.Node10 };
+  const options: TypeScript.CompilerOptions = { strict: true, noEmit: true, skipLibCheck: true, types: [], module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, moduleResolution: ts.ModuleResolutionKind.Node10 };
   const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (name, version, ...rest) => (resolve(name) === file ? ts.createSourceFile(name, source, version) : getSourceFile(name, version, ...rest));
