@@ -29,16 +29,17 @@ function tlsSnippet(t: EdgeTls): string {
     .replace('/etc/lapi/client-ca/crl.pem', t.crlPath);
 }
 
+/** Each upstream's servers: loopback ports, or `address:port` (the multi-host bed). */
 export interface EdgeUpstreams {
-  ingest: number[];
-  decisions: number[];
-  registration: number[];
+  ingest: (number | string)[];
+  decisions: (number | string)[];
+  registration: (number | string)[];
 }
 
 /** lapi.conf's server block on a port of its own, with TLS at the edge or none, comments left out. */
-function shippedRouting(port: number, tls?: EdgeTls): string {
+function shippedRouting(port: number, tls?: EdgeTls, listenHost = '127.0.0.1'): string {
   return readFileSync(SNIPPET, 'utf8')
-    .replace(/listen 8080;/, `listen 127.0.0.1:${port}${tls ? ' ssl' : ''};`)
+    .replace(/listen 8080;/, `listen ${listenHost}:${port}${tls ? ' ssl' : ''};`)
     .replace('include /etc/nginx/lapi-tls.d/*.conf;', tls ? tlsSnippet(tls) : '')
     .replace(/^#.*$/gm, '');
 }
@@ -69,11 +70,11 @@ ${http}
  * deploy/nginx/lapi.conf on its own port, with upstream blocks on loopback ports named after the
  * services (kept alive) in place of a deployment's resolver: the routing under test is the shipped one.
  */
-export function renderEdgeConfig(port: number, up: EdgeUpstreams, dir: string, tls?: EdgeTls): string {
-  const upstream = (name: keyof EdgeUpstreams) =>
-    `upstream ${name} {\n${up[name].map((p) => `    server 127.0.0.1:${p};`).join('\n')}\n    keepalive 32;\n    keepalive_timeout 60s;\n}`;
+export function renderEdgeConfig(port: number, up: EdgeUpstreams, dir: string, tls?: EdgeTls, listenHost = '127.0.0.1'): string {
+  const server = (p: number | string) => `    server ${typeof p === 'number' ? `127.0.0.1:${p}` : p};`;
+  const upstream = (name: keyof EdgeUpstreams) => `upstream ${name} {\n${up[name].map(server).join('\n')}\n    keepalive 32;\n    keepalive_timeout 60s;\n}`;
   const where = ['map $lapi_service $lapi_upstream { default $lapi_service; }', upstream('ingest'), upstream('registration'), upstream('decisions')].join('\n');
-  return wholeConfig(dir, `${shippedRouting(port, tls)}\n${where}`);
+  return wholeConfig(dir, `${shippedRouting(port, tls, listenHost)}\n${where}`);
 }
 
 /**

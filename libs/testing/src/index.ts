@@ -14,3 +14,4 @@ export * from './cluster-ca-files';
 export * from './lapictl';
 export * from './dns-server';
 export * from './k8s-manifests';
+export * from './netns';
