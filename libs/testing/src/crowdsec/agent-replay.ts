@@ -29,6 +29,8 @@ export interface AgentReplayOptions {
   hubItems?: string[];
   timeoutMs?: number;
   env?: Record<string, string>;
+  /** Runs the agent inside this network namespace (a client host of the multi-host bed). */
+  netns?: string;
 }
 
 export interface AgentReplayResult extends RunResult {
@@ -43,7 +45,7 @@ export async function startAgentReplay(opts: AgentReplayOptions): Promise<AgentR
   const dir = prepareDir('agent', opts.dir);
   writeAgentConfig(dir, opts);
   const args = ['-c', join(dir, 'config.yaml'), '-no-api', '-dsn', `file://${resolve(opts.logFile)}`, '-type', opts.type ?? 'syslog'];
-  const res = await runCommand(CROWDSEC_BIN, args, { cwd: dir, timeoutMs: opts.timeoutMs ?? 120_000, env: opts.env });
+  const res = await runCommand(CROWDSEC_BIN, args, { cwd: dir, timeoutMs: opts.timeoutMs ?? 120_000, env: opts.env, netns: opts.netns });
   return { ...res, dir };
 }
 

@@ -10,6 +10,13 @@ export interface RunOptions {
   timeoutMs?: number;
   env?: Record<string, string>;
   cwd?: string;
+  /** Runs it inside this network namespace (`ip netns exec`): a client on another host of the multi-host bed. */
+  netns?: string;
+}
+
+/** The command line that runs `file args`, inside network namespace `netns` when one is given. */
+export function inNetns(netns: string | undefined, file: string, args: string[]): [string, string[]] {
+  return netns ? ['ip', ['netns', 'exec', netns, file, ...args]] : [file, args];
 }
 
 /** Keeps the tail of a stream: the clients log every poll at debug level, and a long test must not grow memory without bound. */
@@ -27,7 +34,7 @@ export function createOutputBuffer(limitBytes = 2_000_000): { push(chunk: Buffer
 /** Runs a command to completion; never rejects on a non-zero exit, so tests can assert on failures too. A timeout kills it and reports code -1. */
 export function runCommand(file: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((done) => {
-    const proc = spawn(file, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(...inNetns(opts.netns, file, args), { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const stdout = createOutputBuffer();
     const stderr = createOutputBuffer();
     proc.stdout!.on('data', stdout.push);

@@ -16,6 +16,8 @@ export interface CscliOptions {
   env?: Record<string, string>;
   /** Default timeout of each run; 60 s. */
   timeoutMs?: number;
+  /** Runs cscli inside this network namespace (a client host of the multi-host bed). */
+  netns?: string;
 }
 
 export interface Cscli {
@@ -43,7 +45,7 @@ export function createCscli(opts: CscliOptions): Cscli {
   writeCredentials(credentialsPath, { url: opts.url });
 
   const run = (args: string[], runOpts: RunOptions = {}) =>
-    runCommand(CSCLI_BIN, ['-c', configPath, ...args], { timeoutMs: opts.timeoutMs, ...runOpts, env: { ...opts.env, ...runOpts.env } });
+    runCommand(CSCLI_BIN, ['-c', configPath, ...args], { timeoutMs: opts.timeoutMs, netns: opts.netns, ...runOpts, env: { ...opts.env, ...runOpts.env } });
   const json = async <T>(args: string[], runOpts?: RunOptions): Promise<T> => parseJsonResult<T>(args, await run([...args, '-o', 'json'], runOpts));
   const credentials = () => readCredentials(credentialsPath);
   const register = async (machine: string): Promise<Credentials> => {

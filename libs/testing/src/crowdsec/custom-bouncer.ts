@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pollUntil } from '../poll-until';
-import { createOutputBuffer, hasExited, stopProcess } from './child-process';
+import { createOutputBuffer, hasExited, inNetns, stopProcess } from './child-process';
 import { CUSTOM_BOUNCER_BIN, ClientTlsFiles, prepareDir, tlsFields, writeYaml } from './crowdsec-config';
 
 export interface CustomBouncerOptions {
@@ -17,6 +17,8 @@ export interface CustomBouncerOptions {
   waitReady?: boolean;
   readyTimeoutMs?: number;
   env?: Record<string, string>;
+  /** Runs the bouncer inside this network namespace (a client host of the multi-host bed). */
+  netns?: string;
 }
 
 /** One call of bin_path: the bouncer runs `script add|del <value> <seconds> <scenario> <decision JSON>`. */
@@ -54,7 +56,7 @@ export async function startCustomBouncer(opts: CustomBouncerOptions): Promise<Cu
   const configPath = join(dir, 'crowdsec-custom-bouncer.yaml');
   writeBouncerConfig(configPath, dir, scriptPath, opts);
 
-  const proc = spawn(CUSTOM_BOUNCER_BIN, ['-c', configPath], { cwd: dir, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(...inNetns(opts.netns, CUSTOM_BOUNCER_BIN, ['-c', configPath]), { cwd: dir, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const out = createOutputBuffer();
   const err = createOutputBuffer();
   proc.stdout!.on('data', out.push);

@@ -1,10 +1,12 @@
-import { ChildProcess, execFileSync } from 'node:child_process';
+import { ChildProcess, execFile, execFileSync } from 'node:child_process';
+import { get as httpsGet } from 'node:https';
 import { appendFileSync, chmodSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { EdgeUpstreams, renderEdgeConfig } from '../edge';
 import { pollUntil } from '../poll-until';
 import { buildServices } from '../processes';
+import { startTcpProxy, TcpProxy } from '../tcp-proxy';
 import { Host, Netns } from './netns';
 
 const ROOT = resolve(__dirname, '../../../..');
@@ -18,6 +20,15 @@ export const BED_REGISTRATION_TOKEN = 'bed-registration-token-'.padEnd(40, 'y');
 export const BED_DB_TIMEOUT = '3s';
 
 export type ServiceKind = 'ingest' | 'registration' | 'decisions' | 'capi' | 'ca';
+
+export interface ClusterBedOptions {
+  /** How many decisions replicas (dec1, dec2, …); 2 by default. */
+  decisions?: number;
+  /** Client hosts to create before the services (so their addresses can be in `env`). */
+  clients?: string[];
+  /** Settings for every service on top of the bed's, e.g. LAPI_TRUSTED_IPS naming a client host. */
+  env?: (bed: ClusterBed) => Record<string, string>;
+}
 
 /** A process the bed started in one of its hosts. */
 export interface BedProcess {
@@ -65,6 +76,17 @@ function track(name: string, host: Host, proc: ChildProcess): BedProcess {
   };
 }
 
+/** A status code; over HTTPS the server's certificate is not checked (tests check it themselves). */
+function statusOf(url: string): Promise<number> {
+  if (url.startsWith('http:')) return fetch(url).then((r) => r.status);
+  return new Promise((done, fail) => {
+    httpsGet(url, { rejectUnauthorized: false, agent: false }, (res) => {
+      res.resume();
+      done(res.statusCode ?? 0);
+    }).on('error', fail);
+  });
+}
+
 async function waitFor(p: BedProcess, ready: () => Promise<boolean> | boolean, what: string, timeoutMs = 120_000): Promise<void> {
   try {
     await pollUntil(async () => {
@@ -87,19 +109,28 @@ export class ClusterBed {
   readonly services = new Map<string, BedService>();
   private readonly others: BedProcess[] = [];
   pgUrl = '';
+  /** NATS as the services reach it: through natsProxy, in the test process. */
   natsUrl = '';
+  /**
+   * Every service's NATS connection goes through it, so a test can slow them all (setDelay): the
+   * kernel here has no netem. It listens on the test process's address on the bed.
+   */
+  natsProxy!: TcpProxy;
   edgeUrl = '';
 
-  private constructor(readonly net: Netns) {}
+  private constructor(
+    readonly net: Netns,
+    private readonly opts: ClusterBedOptions,
+  ) {}
 
   /** Postgres, NATS, ingest, registration, `decisions` replicas and the edge, each on its own host. */
-  static async start(opts: { decisions?: number } = {}): Promise<ClusterBed> {
+  static async start(opts: ClusterBedOptions = {}): Promise<ClusterBed> {
     buildServices();
-    const bed = new ClusterBed(Netns.create());
+    const bed = new ClusterBed(Netns.create(), opts);
     try {
       // nginx's workers (nobody) read their temp directories below it.
       chmodSync(bed.net.dir, 0o755);
-      for (const h of ['pg', 'nats', 'edge', 'ingest', 'reg']) bed.net.addHost(h);
+      for (const h of ['pg', 'nats', 'edge', 'ingest', 'reg', ...(opts.clients ?? [])]) bed.net.addHost(h);
       await Promise.all([bed.startPostgres(), bed.startNats()]);
       await bed.createDatabase();
       // One first, so the rest do not all migrate the empty database at once.
@@ -138,6 +169,7 @@ export class ClusterBed {
       LAPI_METRICS_PORT: '0',
       LAPI_LOG_FORMAT: 'json',
       LAPI_LOG_LEVEL: 'warn',
+      ...this.opts.env?.(this),
     };
   }
 
@@ -150,7 +182,7 @@ export class ClusterBed {
     const svc: BedService = { ...track(hostName, host, proc), kind, url, env: all };
     this.services.set(hostName, svc);
     if (kind === 'ca') await waitFor(svc, () => svc.output().includes('answering signing requests'), 'the CA to answer');
-    else if (!all.LAPI_TLS_CERT_FILE) await waitFor(svc, async () => (await fetch(`${url}/health/ready`).catch(() => undefined))?.status === 200, `${kind} on ${host.ip} to be ready`);
+    else await waitFor(svc, async () => (await statusOf(`${url}/health/ready`).catch(() => 0)) === 200, `${kind} on ${host.ip} to be ready`);
     return svc;
   }
 
@@ -161,14 +193,39 @@ export class ClusterBed {
     return this.startService(old.kind, name, old.env);
   }
 
-  /** Runs `node scripts/lapictl.js args` on host `hostName` with the bed's database and NATS. */
-  lapictl(hostName: string, args: string[], env: Record<string, string> = {}): string {
-    return execFileSync('ip', ['netns', 'exec', this.host(hostName).ns, process.execPath, join(ROOT, 'scripts/lapictl.js'), ...args], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, DATABASE_URL: this.pgUrl, NATS_URL: this.natsUrl, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }).trim();
+  /** Drops every packet between a service's host and NATS (its proxy), both ways. */
+  cutFromNats(name: string): void {
+    this.net.cut(this.host(name), this.net.rootIp, this.natsProxy.port);
+  }
+
+  /** Drops every packet between a service's host and Postgres, both ways. */
+  cutFromPostgres(name: string): void {
+    this.net.cut(this.host(name), this.host('pg'), PG_PORT);
+  }
+
+  /** Drops `percent` % of the packets between a service's host and NATS, at random. */
+  natsLoss(name: string, percent: number): void {
+    this.net.loss(this.host(name), this.net.rootIp, this.natsProxy.port, percent);
+  }
+
+  /** Removes every cut and loss rule of a host. */
+  heal(name: string): void {
+    this.net.heal(this.host(name));
+  }
+
+  /**
+   * Runs `node scripts/lapictl.js args` on host `hostName` with the bed's database and NATS; resolves
+   * with its stdout. Never synchronously: its NATS connection goes through this process's proxy.
+   */
+  lapictl(hostName: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+    return new Promise((done, fail) => {
+      execFile(
+        'ip',
+        ['netns', 'exec', this.host(hostName).ns, process.execPath, join(ROOT, 'scripts/lapictl.js'), ...args],
+        { cwd: ROOT, env: { ...process.env, DATABASE_URL: this.pgUrl, NATS_URL: this.natsUrl, ...env }, timeout: 60_000 },
+        (err, stdout, stderr) => (err ? fail(new Error(`lapictl ${args.join(' ')}: ${err.message}\n${stderr}`)) : done(stdout.trim())),
+      );
+    });
   }
 
   /** A query on the bed's database, from the test process. */
@@ -213,8 +270,9 @@ export class ClusterBed {
     const proc = this.net.spawn(host, '/usr/sbin/nats-server', ['-a', host.ip, '-p', String(NATS_PORT), '-js', '-sd', join(this.net.dir, 'nats')]);
     const nats = track('nats', host, proc);
     this.others.push(nats);
-    this.natsUrl = `nats://${host.ip}:${NATS_PORT}`;
     await waitFor(nats, () => nats.output().includes('Server is ready'), 'nats-server to start', 10_000);
+    this.natsProxy = await startTcpProxy(host.ip, NATS_PORT, this.net.rootIp);
+    this.natsUrl = `nats://${this.net.rootIp}:${this.natsProxy.port}`;
   }
 
   /** nginx with the shipped routing (deploy/nginx/lapi.conf), its upstreams the services' addresses. */
@@ -236,6 +294,7 @@ export class ClusterBed {
   async destroy(): Promise<void> {
     await Promise.all([...this.services.values()].map((s) => s.stop('SIGKILL')));
     await Promise.all(this.others.map((p) => p.stop('SIGKILL')));
+    await this.natsProxy?.close();
     this.net.destroy();
   }
 }

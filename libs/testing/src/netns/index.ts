@@ -1,2 +1,3 @@
 export * from './netns';
 export * from './cluster-bed';
+export * from './bed-load';
