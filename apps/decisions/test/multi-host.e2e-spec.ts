@@ -5,6 +5,7 @@ import {
   BED_REGISTRATION_TOKEN,
   ClusterBed,
   createCscli,
+  createOpensslCa,
   CustomBouncer,
   insertBouncer,
   netnsUnavailable,
@@ -169,7 +170,7 @@ describeBed('the cluster across hosts', () => {
      * After the heal: waits until every bouncer has every accepted decision (the time to recover),
      * then a little more, and reports what was pushed and what each bouncer received.
      */
-    async function settle(partition: string, load: Load, healedAt: number, extra: Record<string, unknown> = {}) {
+    async function settle(partition: string, load: Load, healedAt: number, extra: Record<string, unknown> | (() => Record<string, unknown>) = {}) {
       await load.stop();
       const accepted = load.writers.flatMap((w) => [...w.accepted.keys()]);
       const inDb = new Set((await bed.sql<{ value: string }>('SELECT value FROM decisions WHERE value = ANY($1)', [accepted])).map((r) => r.value));
@@ -200,7 +201,7 @@ describeBed('the cluster across hosts', () => {
         lostInDatabase: accepted.filter((v) => !inDb.has(v)),
         bouncers,
         recoverMs,
-        ...extra,
+        ...(typeof extra === 'function' ? extra() : extra),
       };
       Object.defineProperty(report, 'acceptedAt', { value: acceptedAt, enumerable: false });
       console.log(`PARTITION REPORT ${JSON.stringify(report, null, 1)}`);
@@ -305,5 +306,84 @@ describeBed('the cluster across hosts', () => {
       expectExact(report, 10);
     });
 
+    it.each(['drop'] as const)('a replica cut off from NATS and Postgres (%s) when a certificate is revoked refuses every request (503, each after LAPI_DB_TIMEOUT), so never accepts the revoked certificate once out of touch longer than 2 × LAPI_DB_TIMEOUT (6 s here)', async (mode) => {
+      const ca = createOpensslCa('bed client CA', join(bed.net.dir, `client-ca-${mode}`));
+      const dec3Host = bed.host('dec3');
+      const server = ca.issue({ cn: 'dec3', serverNames: [`IP:${dec3Host.ip}`] });
+      const revokedCert = ca.issue({ cn: `tls-fw-${mode}`, ou: 'bouncer-ou' });
+      const keptCert = ca.issue({ cn: `tls-kept-${mode}`, ou: 'bouncer-ou' });
+      for (const [cert, name] of [[revokedCert, `tls-fw-${mode}`], [keptCert, `tls-kept-${mode}`]] as const) {
+        await bed.sql("INSERT INTO ca_certificates (serial, name, role, not_before, not_after) VALUES ($1, $2, 'bouncer', now() - interval '1 hour', now() + interval '30 days')", [cert.serial, name]);
+      }
+      const dec3 = await bed.startService('decisions', 'dec3', { LAPI_TLS_CERT_FILE: server.certPath, LAPI_TLS_KEY_FILE: server.keyPath, LAPI_TLS_CLIENT_CA_FILE: ca.certPath });
+      const withCert = async (cert: { certPath: string; keyPath: string }) => {
+        const args = ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '5', '--cacert', ca.certPath, '--cert', cert.certPath, '--key', cert.keyPath, `${dec3.url}/v1/decisions?ip=192.0.2.1`];
+        return Number((await execFileAsync('ip', ['netns', 'exec', bed.host('bnc1').ns, 'curl', ...args]).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '0' }))).stdout);
+      };
+      expect(await withCert(revokedCert)).toBe(200);
+      expect(await withCert(keptCert)).toBe(200);
+      // A certificate's bouncer is named CN@ip, the client's real address.
+      const names = (await bed.sql<{ name: string }>('SELECT name FROM bouncers WHERE name LIKE $1 ORDER BY name', [`tls-%-${mode}@%`])).map((r) => r.name);
+      expect(names).toEqual([`tls-fw-${mode}@${bed.host('bnc1').ip}`, `tls-kept-${mode}@${bed.host('bnc1').ip}`]);
+
+      const load = await startLoad(mode === 'drop' ? 106 : 107);
+      await pause(1000);
+      bed.cutFromNats('dec3', mode);
+      bed.cutFromPostgres('dec3', mode);
+      const cutAt = Date.now();
+      // lapictl takes seconds to start here: sample from the cut on, until well after it has revoked.
+      let revokedAt: number | undefined;
+      const revoking = bed.lapictl('cli', ['ca', 'revoke', revokedCert.serial]).then(() => (revokedAt = Date.now() - cutAt));
+      const samples: { at: number; revoked: number; kept: number }[] = [];
+      while (revokedAt === undefined || Date.now() - cutAt < Math.max(revokedAt, 8000) + 8000) {
+        const at = Date.now() - cutAt;
+        const [revoked, kept] = await Promise.all([withCert(revokedCert), withCert(keptCert)]);
+        samples.push({ at, revoked, kept });
+        await pause(250);
+      }
+      await revoking;
+      bed.heal('dec3');
+      const healedAt = Date.now();
+      const keptAgain = await pollUntil(async () => (await withCert(keptCert)) === 200 && Date.now() - healedAt, 'the kept certificate to be accepted again', { timeoutMs: 20_000, intervalMs: 250 });
+      const revokedAfterHeal = await withCert(revokedCert);
+      const boundMs = 6000;
+      const report = await settle(`dec3 (TLS) cut off from NATS and Postgres (${mode}) while a certificate is revoked`, load, healedAt, {
+        revokedAcceptedUntilMs: Math.max(-1, ...samples.filter((x) => x.revoked === 200).map((x) => x.at)),
+        everythingRefusedFromMs: samples.find((x) => x.kept !== 200)?.at,
+        keptAcceptedAgainAfterHealMs: keptAgain,
+        revokedAfterHeal,
+        revokedAtMs: revokedAt,
+        samples: samples.map((x) => `${x.at}:${x.revoked}/${x.kept}`).join(' '),
+      });
+      await dec3.stop('SIGKILL');
+      bed.services.delete('dec3');
+      // Past the bound (plus a second for the request in flight), the revoked certificate is never accepted.
+      expect(samples.filter((x) => x.at > boundMs + 1000 && x.revoked === 200)).toEqual([]);
+      expect(samples.filter((x) => x.at > revokedAt! && x.at > boundMs + 1000).length).toBeGreaterThanOrEqual(2);
+      expect(revokedAfterHeal).toBe(403);
+      expectExact(report);
+    });
+
+    it('with 200 ms of delay and 5% packet loss between every service and NATS, loses nothing (fan-out p99 reported)', async () => {
+      const load = await startLoad(105);
+      const services = ['ingest', 'reg', 'dec1', 'dec2'];
+      const slowFrom = Date.now();
+      bed.natsProxy.setDelay(200);
+      for (const s of services) bed.natsLoss(s, 5);
+      await pause(10_000);
+      bed.natsProxy.setDelay(0);
+      for (const s of services) bed.heal(s);
+      const healedAt = Date.now();
+      // Fan-out: from the push's 201 to the decision's arrival at the bouncers polling each replica (every 50 ms), once all arrived.
+      const fanout: number[] = [];
+      const pct = (q: number) => fanout[Math.min(fanout.length - 1, Math.floor(q * fanout.length))];
+      const report = await settle('200 ms delay and 5% loss between every service and NATS for 10 s', load, healedAt, () => {
+        const during = load.writers.slice(0, 2).flatMap((w) => [...w.accepted].filter(([, at]) => at > slowFrom && at < healedAt));
+        fanout.push(...during.flatMap(([v, at]) => load.pollers.slice(0, 2).map((p) => (p.firstAt.get(v) ?? Infinity) - at)).sort((a, b) => a - b));
+        return { fanoutSamples: fanout.length, fanoutP50Ms: pct(0.5), fanoutP99Ms: pct(0.99), fanoutMaxMs: fanout[fanout.length - 1] };
+      });
+      expect(fanout.length).toBeGreaterThan(20);
+      expectExact(report);
+    });
   });
 });

@@ -193,14 +193,14 @@ export class ClusterBed {
     return this.startService(old.kind, name, old.env);
   }
 
-  /** Drops every packet between a service's host and NATS (its proxy), both ways. */
-  cutFromNats(name: string): void {
-    this.net.cut(this.host(name), this.net.rootIp, this.natsProxy.port);
+  /** Cuts a service's host off from NATS (its proxy), both ways: packets dropped, or refused with a reset. */
+  cutFromNats(name: string, mode: 'drop' | 'reject' = 'drop'): void {
+    this.net.cut(this.host(name), this.net.rootIp, this.natsProxy.port, mode);
   }
 
-  /** Drops every packet between a service's host and Postgres, both ways. */
-  cutFromPostgres(name: string): void {
-    this.net.cut(this.host(name), this.host('pg'), PG_PORT);
+  /** Cuts a service's host off from Postgres, both ways: packets dropped, or refused with a reset. */
+  cutFromPostgres(name: string, mode: 'drop' | 'reject' = 'drop'): void {
+    this.net.cut(this.host(name), this.host('pg'), PG_PORT, mode);
   }
 
   /** Drops `percent` % of the packets between a service's host and NATS, at random. */

@@ -224,15 +224,17 @@ export class Netns {
   }
 
   /**
-   * Drops every packet between `host` and `peer` (on `port` of the peer only, if given), both
-   * ways, in the host's own namespace: a silent partition, as a dead switch port or a firewall
-   * that drops, not a refused connection. heal() removes every cut of the host.
+   * Cuts `host` off from `peer` (from `port` of the peer only, if given), both ways, in the host's
+   * own namespace. `drop`: a silent partition (a dead link, a firewall that drops), connections
+   * hang; `reject`: every packet is answered with a TCP reset, connections fail at once (a
+   * firewall that rejects, a peer that restarted). heal() removes every cut of the host.
    */
-  cut(host: Host, peer: Host | string, port?: number): void {
+  cut(host: Host, peer: Host | string, port?: number, mode: 'drop' | 'reject' = 'drop'): void {
     const peerIp = typeof peer === 'string' ? peer : peer.ip;
     const out = port === undefined ? `ip daddr ${peerIp}` : `ip daddr ${peerIp} tcp dport ${port}`;
     const inn = port === undefined ? `ip saddr ${peerIp}` : `ip saddr ${peerIp} tcp sport ${port}`;
-    this.nft(host, [`add rule inet lapibed out ${out} drop`, `add rule inet lapibed in ${inn} drop`]);
+    const verdict = mode === 'drop' ? 'drop' : 'reject with tcp reset';
+    this.nft(host, [`add rule inet lapibed out ${out} ${verdict}`, `add rule inet lapibed in ${inn} ${verdict}`]);
   }
 
   /** Drops `percent` % of the packets between `host` and `peer`'s `port`, either way, at random (TCP retransmits them). */
