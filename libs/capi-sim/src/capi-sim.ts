@@ -95,15 +95,16 @@ export class CapiSim {
     this.linkModifiedAt = this.now();
   }
 
-  async start(port = 0): Promise<string> {
+  /** Listens on `host` (loopback by default; the multi-host bed's address for services in other namespaces). */
+  async start(port = 0, host = '127.0.0.1'): Promise<string> {
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((e: Error) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ message: `simulator error: ${e.message}` }));
       });
     });
-    await new Promise<void>((done) => this.server!.listen(port, '127.0.0.1', done));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
+    await new Promise<void>((done) => this.server!.listen(port, host, done));
+    this.url = `http://${host}:${(this.server.address() as AddressInfo).port}/`;
     return this.url;
   }
 
