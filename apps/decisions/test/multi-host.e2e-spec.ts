@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
+import { CapiSim } from '@lapi/capi-sim';
 import {
   BED_REGISTRATION_TOKEN,
   ClusterBed,
@@ -384,6 +385,57 @@ describeBed('the cluster across hosts', () => {
       });
       expect(fanout.length).toBeGreaterThan(20);
       expectExact(report);
+    });
+
+    it('the CAPI leader cut off from Postgres is replaced by a second worker only after its lease expires, and no login is added', async () => {
+      const sim = new CapiSim({ blocklistSize: 20 });
+      await sim.start(0, bed.net.rootIp);
+      sim.machines.set('bed-cluster', { password: 'bed-capi-password', enrolled: false });
+      await bed.sql("UPDATE capi_state SET machine_id = 'bed-cluster', password = 'bed-capi-password' WHERE id = 1");
+      const capiEnv = { LAPI_CAPI: 'true', LAPI_CAPI_URL: sim.url };
+      const lease = async () => (await bed.sql<{ holder: string | null; until: Date | null }>('SELECT lease_holder AS holder, lease_until AS until FROM capi_state WHERE id = 1'))[0];
+      const logins = () => sim.requests.filter((r) => r.path === '/v3/watchers/login').length;
+      try {
+        const first = await bed.startService('capi', 'capi1', capiEnv);
+        const firstHolder = await pollUntil(async () => (await lease()).holder?.includes(`/${first.proc.pid}/`) && (await lease()).holder, 'capi1 to lead', { timeoutMs: 30_000 });
+        await pollUntil(() => sim.requests.some((r) => r.path === '/v3/decisions/stream'), 'the leader to pull the blocklist', { timeoutMs: 30_000 });
+        await bed.startService('capi', 'capi2', capiEnv);
+        const load = await startLoad(104);
+        await pause(1000);
+        const { until } = await lease();
+        bed.cutFromPostgres('capi1');
+        const cutAt = Date.now();
+        const holders: { at: number; holder: string | null }[] = [];
+        const takeover = await pollUntil(async () => {
+          const l = await lease();
+          holders.push({ at: Date.now(), holder: l.holder });
+          return l.holder !== firstHolder && Date.now();
+        }, 'a second worker to take the lease', { timeoutMs: 100_000, intervalMs: 500 });
+        bed.heal('capi1');
+        const healedAt = Date.now();
+        // A round of the old leader after the heal: it finds the lease taken and does not lead.
+        await pause(12_000);
+        const after = await lease();
+        const report = await settle('CAPI leader (capi1) cut off from Postgres until capi2 took over', load, healedAt, {
+          leaseUntilAfterCutMs: until!.getTime() - cutAt,
+          takeoverAfterCutMs: takeover - cutAt,
+          leaseHolderAfterHeal: after.holder === firstHolder ? 'capi1' : 'capi2',
+          capiLogins: logins(),
+          simBannedUntil: sim.bannedUntil ?? null,
+        });
+        expect(takeover).toBeGreaterThanOrEqual(until!.getTime());
+        expect(holders.filter((h) => h.at < until!.getTime() && h.holder !== firstHolder)).toEqual([]);
+        expect(after.holder).not.toBe(firstHolder);
+        // The shared token: the new leader logs in no more than the old one did.
+        expect(logins()).toBe(1);
+        expectExact(report);
+      } finally {
+        for (const name of ['capi1', 'capi2']) {
+          await bed.services.get(name)?.stop('SIGKILL');
+          bed.services.delete(name);
+        }
+        await sim.close();
+      }
     });
   });
 });
