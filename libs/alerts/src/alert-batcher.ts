@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AlertsRepository, NewAlert, NewDecision } from '@lapi/db';
 import { isUnavailable, unavailable } from '@lapi/common';
+import { AppConfig } from '@lapi/config';
 import { DecisionWriter } from '@lapi/decisions';
 import { DecisionChanges } from '@lapi/decision-model';
 
@@ -14,6 +15,8 @@ interface PendingPush {
   decisions: NewDecision[][];
   done(ids: string[]): void;
   fail(e: unknown): void;
+  /** Refuses it if it is still queued when LAPI_DB_TIMEOUT has passed. */
+  timer: NodeJS.Timeout;
 }
 
 /**
@@ -31,13 +34,17 @@ export class AlertBatcher {
   constructor(
     private readonly alerts: AlertsRepository,
     private readonly decisions: DecisionWriter,
+    private readonly config: AppConfig,
   ) {}
 
   /** Resolves with the new alert ids once they are committed and their decisions published. */
   insert(alerts: NewAlert[], decisions: NewDecision[][]): Promise<string[]> {
     if (this.queue.length >= MAX_QUEUED_PUSHES) return Promise.reject(unavailable(`${MAX_QUEUED_PUSHES} alert pushes are waiting for the database: retry later`));
     return new Promise((done, fail) => {
-      this.queue.push({ alerts, decisions, done, fail });
+      // A transaction stuck on an unreachable database holds the queue until its own timeouts
+      // fail it: a push still waiting its turn after LAPI_DB_TIMEOUT is refused, never written.
+      const push: PendingPush = { alerts, decisions, done, fail, timer: setTimeout(() => this.expire(push), this.config.dbTimeoutMs) };
+      this.queue.push(push);
       // drain() answers every push itself; it only rejects on a bug, which must not go unnoticed.
       if (!this.draining) this.drain().catch((e: Error) => this.logger.error(`alert batcher stopped: ${e.stack}`));
     });
@@ -52,11 +59,20 @@ export class AlertBatcher {
     }
   }
 
+  private expire(push: PendingPush): void {
+    const at = this.queue.indexOf(push);
+    if (at < 0) return;
+    this.queue.splice(at, 1);
+    push.fail(unavailable('database busy: this push waited LAPI_DB_TIMEOUT for its turn, retry later'));
+  }
+
   private takeBatch(): PendingPush[] {
     let alerts = this.queue[0].alerts.length;
     let n = 1;
     while (n < this.queue.length && alerts + this.queue[n].alerts.length <= MAX_ALERTS_PER_TRANSACTION) alerts += this.queue[n++].alerts.length;
-    return this.queue.splice(0, n);
+    const batch = this.queue.splice(0, n);
+    for (const push of batch) clearTimeout(push.timer);
+    return batch;
   }
 
   private async commit(batch: PendingPush[]): Promise<void> {
