@@ -292,7 +292,7 @@ describeBed('the cluster across hosts', () => {
       expectExact(report, 50, cutAt);
     });
 
-    it('ingest cut off from Postgres while agents push answers 503 with a message within 3 × LAPI_DB_TIMEOUT, and loses nothing it accepted', async () => {
+    it('ingest cut off from Postgres while agents push answers every push within 3 × LAPI_DB_TIMEOUT + 3 s (503 with a message while cut), and loses nothing it accepted', async () => {
       const load = await startLoad(103);
       await pause(1500);
       bed.cutFromPostgres('ingest');
@@ -304,10 +304,10 @@ describeBed('the cluster across hosts', () => {
       const refusals = load.writers.slice(0, 2).flatMap((w) => [...w.refused]);
       expect(refusals.map(([status]) => status)).toContain('503');
       for (const [status, r] of refusals) if (status === '503') expect(JSON.parse(r.message)).toEqual({ message: expect.any(String) });
-      // Answered in bounded time: a transaction stuck on the cut connection fails within two
-      // query timeouts (its statement, then its rollback: 2 × (LAPI_DB_TIMEOUT + 1 s)); a push
-      // waiting behind it waits at most LAPI_DB_TIMEOUT more. 3 × LAPI_DB_TIMEOUT is 9 s here.
-      for (const w of load.writers.slice(0, 2)) expect({ agent: w.name, slowestMs: Math.min(w.slowestMs, 9000) }).toEqual({ agent: w.name, slowestMs: w.slowestMs });
+      // Answered in bounded time: a push waits at most LAPI_DB_TIMEOUT for its turn, then its
+      // transaction fails within two query timeouts (a statement on the cut connection, then the
+      // rollback: 2 × (LAPI_DB_TIMEOUT + 1 s)): 11 s here, plus a second for a loaded machine.
+      for (const w of load.writers.slice(0, 2)) expect({ agent: w.name, slowestMs: Math.min(w.slowestMs, 12_000) }).toEqual({ agent: w.name, slowestMs: w.slowestMs });
       expectExact(report, 10);
     });
 
