@@ -66,6 +66,8 @@ export class ClientCertificates implements OnModuleInit, OnModuleDestroy {
   /** LAPI_TLS_CRL_FILE's serials: OpenSSL checks it on connections, this on the edge's header. */
   private crlSerials = new Set<string>();
   private pollTimer?: NodeJS.Timeout;
+  /** When `revoked` was last read from the database (0: not yet). */
+  private revokedLoadedAt = 0;
   /** Edge headers already verified against the CA (cleared when the CA file changes). */
   private readonly headerVerdicts = new Map<string, Presented | string>();
   private readonly trusted: NonNullable<ReturnType<typeof parseCidr>>[];
@@ -101,6 +103,17 @@ export class ClientCertificates implements OnModuleInit, OnModuleDestroy {
   private async loadRevoked(): Promise<void> {
     const rows = await this.issued.listRevoked();
     this.revoked = new Set(rows.map((r) => r.serial.toUpperCase()));
+    this.revokedLoadedAt = Date.now();
+  }
+
+  /**
+   * A node cut off from the database and the bus cannot know what was revoked meanwhile, and the
+   * moment the database answers again it may serve requests before its next read. Past twice
+   * LAPI_DB_TIMEOUT without a fresh read (a second's poll, each read bounded by that timeout),
+   * every certificate is refused until one succeeds.
+   */
+  private revocationsStale(): boolean {
+    return this.pollTimer !== undefined && Date.now() - this.revokedLoadedAt > 2 * this.config.dbTimeoutMs;
   }
 
   /** From now on this serial is refused (a revocation seen on the bus, before any CRL file says so). */
@@ -179,6 +192,7 @@ export class ClientCertificates implements OnModuleInit, OnModuleDestroy {
     if (p.validTo.getTime() < now) throw refuse(REASONS.CERT_HAS_EXPIRED);
     if (p.validFrom.getTime() > now) throw refuse(REASONS.CERT_NOT_YET_VALID);
     if (this.revoked.has(p.serial) || this.crlSerials.has(p.serial)) throw refuse(REASONS.CERT_REVOKED);
+    if (this.revocationsStale()) throw refuse('client certificates refused: this node could not read the revocations for too long');
     if (!p.cn) throw refuse('client certificate has no common name');
     return { cn: p.cn, ous: p.ous, serial: p.serial, role: actual };
   }
