@@ -29,6 +29,9 @@ describe('loadConfig', () => {
     ['LAPI_JWT_SECRET', 'short', /LAPI_JWT_SECRET=<redacted>/],
     ['LAPI_CAPI_URL', 'ftp://api.example', /LAPI_CAPI_URL/],
     ['LAPI_CAPI_SHARING', 'maybe', /LAPI_CAPI_SHARING/],
+    ['LAPI_DB_CACHE', '8', /LAPI_DB_CACHE="8": expected a size/],
+    ['LAPI_DB_CACHE', '512kB', /LAPI_DB_CACHE="512kB": expected between 1MB and 1GB/],
+    ['LAPI_DB_CACHE', '2GB', /LAPI_DB_CACHE/],
   ])('stops on a bad %s and names it', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
@@ -39,6 +42,12 @@ describe('loadConfig', () => {
     expect([c.capiUrl, c.capiEnabled, c.capiSharing, c.capiPull]).toEqual(['https://api.crowdsec.net/', true, true, true]);
     const d = loadConfig({ LAPI_CAPI_URL: 'http://127.0.0.1:9/', LAPI_CAPI: 'off', LAPI_CAPI_SHARING: 'false', LAPI_CAPI_PULL: '0' });
     expect([d.capiUrl, d.capiEnabled, d.capiSharing, d.capiPull]).toEqual(['http://127.0.0.1:9/', false, false, false]);
+  });
+
+  it('sizes the embedded database\'s cache at 8 MB unless LAPI_DB_CACHE says otherwise', () => {
+    expect(loadConfig({}).dbCacheBytes).toBe(8 << 20);
+    expect(loadConfig({ LAPI_DB_CACHE: '64MB' }).dbCacheBytes).toBe(64 << 20);
+    expect(loadConfig({ LAPI_DB_CACHE: '2048kB' }).dbCacheBytes).toBe(2 << 20);
   });
 
   it('requires allowed ranges with an auto-registration token', () => {

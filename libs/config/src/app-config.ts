@@ -16,6 +16,8 @@ export class AppConfig {
   embeddedRole: 'lapi' | 'lapictl' = 'lapi';
   /** Bound on every wait for the database (statement, lock, connection, embedded session); past it, 503. */
   dbTimeoutMs = 10_000;
+  /** The embedded database's page cache (its Postgres shared_buffers), in bytes; resident for good once filled. */
+  dbCacheBytes = 8 * 1024 * 1024;
   /** NATS server URL; unset means the in-process bus. */
   natsUrl?: string;
   /** TLS to NATS beyond the URL's scheme; see NatsTlsConfig. */
@@ -184,6 +186,19 @@ function refusePlaceholderCredential(name: string, raw: string | undefined, toke
   }
 }
 
+const SIZE_UNITS: Record<string, number> = { kB: 1 << 10, MB: 1 << 20, GB: 1 << 30 };
+
+/** A size as Postgres writes one (`512kB`, `8MB`, `1GB`), within [min, max] bytes. */
+function size(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const m = /^(\d+)\s*(kB|MB|GB)$/.exec(raw.trim());
+  if (!m) fail(name, raw, 'expected a size such as 512kB, 8MB or 1GB');
+  const bytes = Number(m[1]) * SIZE_UNITS[m[2]];
+  if (bytes < min || bytes > max) fail(name, raw, `expected between ${min >> 20}MB and ${max >> 30}GB`);
+  return bytes;
+}
+
 function bool(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -270,6 +285,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   refusePlaceholderCredential('DATABASE_URL', c.databaseUrl, false);
   if (env.LAPI_DATA_DIR) c.dataDir = env.LAPI_DATA_DIR;
   c.dbTimeoutMs = duration(env, 'LAPI_DB_TIMEOUT', c.dbTimeoutMs);
+  c.dbCacheBytes = size(env, 'LAPI_DB_CACHE', c.dbCacheBytes, 1 << 20, 1 << 30);
   c.natsUrl = url(env, 'NATS_URL', ['nats:', 'tls:', 'ws:', 'wss:']);
   refusePlaceholderCredential('NATS_URL', c.natsUrl, true);
   c.natsTls = loadNatsTls(env);

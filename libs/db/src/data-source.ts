@@ -17,6 +17,8 @@ export interface DatabaseOptions {
    */
   timeoutMs?: number;
   poolSize?: number;
+  /** The embedded database's page cache, in bytes (LAPI_DB_CACHE). */
+  cacheBytes?: number;
 }
 
 /** An open database: the TypeORM DataSource plus whatever must be stopped with it. */
@@ -57,7 +59,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     await dataSource.initialize();
     return { dataSource, describe: redactUrl(options.url), migrate: () => withMigrationSource(target), close: () => dataSource.destroy() };
   }
-  const embedded = await openEmbedded({ dataDir: options.dataDir, role: options.role ?? 'lapi', timeoutMs });
+  const embedded = await openEmbedded({ dataDir: options.dataDir, role: options.role ?? 'lapi', timeoutMs, cacheBytes: options.cacheBytes });
   const target = { ...COMMON, host: embedded.host, port: embedded.port, username: 'postgres', database: 'postgres' };
   // The session server runs one unit of work at a time and bounds the wait; the pool only needs
   // enough connections that requests queue there, first come first served, and not in the pool.

@@ -25,7 +25,7 @@ const REPOSITORIES = [AlertsRepository, BouncersRepository, CertificatesReposito
       provide: DATABASE,
       inject: [AppConfig],
       useFactory: async (config: AppConfig): Promise<Database> => {
-        const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, role: config.embeddedRole, timeoutMs: config.dbTimeoutMs });
+        const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, role: config.embeddedRole, timeoutMs: config.dbTimeoutMs, cacheBytes: config.dbCacheBytes });
         await db.migrate();
         new Logger('Database').log(`using ${db.describe}`);
         return db;

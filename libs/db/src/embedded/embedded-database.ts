@@ -1,11 +1,12 @@
-import { PGlite } from '@electric-sql/pglite';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DataDirLock, DataDirRole } from './data-dir-lock';
+import { holdsDatabase } from './data-dir-template';
+import { EngineOptions, openEngine } from './pglite-engine';
 import { SessionServer } from './session-server';
 import { canConnect, SHARED_PORT, sharedSocket } from './shared-socket';
 
-export interface EmbeddedOptions {
+export interface EmbeddedOptions extends EngineOptions {
   dataDir: string;
   /** The LAPI owns the files and serves them; lapictl joins a running LAPI, or opens them alone. */
   role: DataDirRole;
@@ -28,7 +29,7 @@ const LOCK_WAIT_MS = 30_000;
 
 /** Whether a directory holds an embedded database (lapictl must not create one by mistake). */
 export function hasEmbeddedDatabase(dataDir: string): boolean {
-  return existsSync(`${resolve(dataDir)}/pg/PG_VERSION`);
+  return holdsDatabase(`${resolve(dataDir)}/pg`);
 }
 
 /**
@@ -61,7 +62,7 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<EmbeddedEn
 
 async function serve(dir: string, lock: DataDirLock, options: EmbeddedOptions): Promise<EmbeddedEndpoint> {
   try {
-    const db = await PGlite.create({ dataDir: `${dir}/pg` });
+    const db = await openEngine(`${dir}/pg`, options);
     const port = options.role === 'lapi' ? SHARED_PORT : 20_000 + (process.pid % 40_000);
     const path = `${dir}/.s.PGSQL.${port}`;
     rmSync(path, { force: true });
