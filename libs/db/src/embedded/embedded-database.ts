@@ -2,7 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DataDirLock, DataDirRole } from './data-dir-lock';
 import { holdsDatabase } from './data-dir-template';
-import { EngineOptions, openEngine } from './pglite-engine';
+import { EngineOptions, openEngine, rawSession } from './pglite-engine';
 import { SessionServer } from './session-server';
 import { canConnect, SHARED_PORT, sharedSocket } from './shared-socket';
 
@@ -66,7 +66,7 @@ async function serve(dir: string, lock: DataDirLock, options: EmbeddedOptions): 
     const port = options.role === 'lapi' ? SHARED_PORT : 20_000 + (process.pid % 40_000);
     const path = `${dir}/.s.PGSQL.${port}`;
     rmSync(path, { force: true });
-    const server = new SessionServer(db, { path, waitTimeoutMs: options.timeoutMs, idleInTransactionTimeoutMs: options.idleTimeoutMs ?? 2 * options.timeoutMs });
+    const server = new SessionServer(rawSession(db), { path, waitTimeoutMs: options.timeoutMs, idleInTransactionTimeoutMs: options.idleTimeoutMs ?? 2 * options.timeoutMs });
     await server.listen();
     return {
       host: dir,
