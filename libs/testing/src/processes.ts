@@ -43,8 +43,8 @@ export async function startService(
   readyTimeoutMs = 120_000,
 ): Promise<RunningProcess> {
   const listen = port ?? (await freePort());
-  // The flag npm start and the Docker image run services with (a stream startup's text is short-lived garbage).
-  const proc = spawn(process.execPath, ['--max-semi-space-size=32', ...nodeArgs, join(ROOT, 'scripts/service.js'), name], {
+  // The young generation npm start and the Docker image run services with (libs/config/src/shipped-node-flags.spec.ts).
+  const proc = spawn(process.execPath, ['--max-semi-space-size=4', ...nodeArgs, join(ROOT, 'scripts/service.js'), name], {
     cwd: ROOT,
     env: { ...process.env, LAPI_LISTEN_ADDR: '127.0.0.1', LAPI_PORT: String(listen), LAPI_METRICS_PORT: '0', LAPI_LOG_FORMAT: 'json', LAPI_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
