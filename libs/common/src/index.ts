@@ -8,7 +8,6 @@ export * from './nul';
 export * from './query';
 export * from './refreshing-cache';
 export * from './schema-validation';
-export * from './validation';
 export * from './health/health-registry';
 export * from './health/health.module';
 export * from './json-logger';

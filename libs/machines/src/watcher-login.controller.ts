@@ -1,12 +1,12 @@
 import { Body, Controller, HttpCode, Req } from '@nestjs/common';
-import { KiB, LapiRequest, Route, bodyValidation, unauthorized } from '@lapi/common';
-import { WatcherAuthDto, WatcherCertificateAuthDto } from './dto/watcher-auth.dto';
+import { KiB, LapiRequest, Route, schemaValidation, unauthorized } from '@lapi/common';
+import { WATCHER_AUTH_SCHEMA, WATCHER_CERTIFICATE_AUTH_SCHEMA, WatcherAuthDto, WatcherCertificateAuthDto } from './dto/watcher-auth.dto';
 import { MachinesService } from './machines.service';
 
-/** Validated by hand: which DTO applies depends on whether a certificate was presented. */
-function validLogin<T>(raw: unknown, metatype: new () => T): Promise<T> {
-  return bodyValidation(unauthorized, (path) => path.startsWith('scenarios.')).transform(raw ?? {}, { type: 'body', metatype }) as Promise<T>;
-}
+// Validated by hand: which body applies depends on whether a certificate was presented. Upstream
+// answers every failed login with 401; scenario names are free text.
+const passwordLoginBody = schemaValidation<WatcherAuthDto>(WATCHER_AUTH_SCHEMA, unauthorized, (path) => path.startsWith('scenarios.'));
+const certificateLoginBody = schemaValidation<WatcherCertificateAuthDto>(WATCHER_CERTIFICATE_AUTH_SCHEMA, unauthorized, (path) => path.startsWith('scenarios.'));
 
 /** /v1/watchers/login: an agent's login (anonymous), served by the ingest service with the routes its token is for. */
 @Controller()
@@ -23,12 +23,12 @@ export class WatcherLoginController {
   async login(@Body() raw: unknown, @Req() req: LapiRequest) {
     const cert = req.certificate;
     const { token, expire } = cert
-      ? await this.machines.loginWithCertificate(`${cert.cn}@${req.ip}`, req.ip, (await validLogin(raw, WatcherCertificateAuthDto)).scenarios)
-      : await this.passwordLogin(await validLogin(raw, WatcherAuthDto), req.ip);
+      ? await this.machines.loginWithCertificate(`${cert.cn}@${req.ip}`, req.ip, certificateLoginBody.transform(raw ?? {}).scenarios ?? undefined)
+      : await this.passwordLogin(passwordLoginBody.transform(raw ?? {}), req.ip);
     return { code: 200, expire: expire.toISOString().replace(/\.\d{3}Z$/, 'Z'), token };
   }
 
   private passwordLogin(body: WatcherAuthDto, ip: string) {
-    return this.machines.login(body.machine_id, body.password, ip, body.scenarios);
+    return this.machines.login(body.machine_id, body.password, ip, body.scenarios ?? undefined);
   }
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Req, Res } from '@nestjs/common';
-import { KiB, LapiRequest, NO_BODY, Route, bodyValidation } from '@lapi/common';
-import { WatcherRegistrationDto } from './dto/watcher-registration.dto';
+import { KiB, LapiRequest, NO_BODY, Route, schemaValidation } from '@lapi/common';
+import { WATCHER_REGISTRATION_SCHEMA, WatcherRegistrationDto } from './dto/watcher-registration.dto';
 import { MachinesService } from './machines.service';
 
 interface StatusReply {
@@ -14,8 +14,8 @@ export class WatchersController {
 
   /** 201 when created pending validation, 202 when validated by an auto-registration token. A body is an id, a password and a token. */
   @Route({ method: 'POST', path: '/v1/watchers', auth: 'public', bodyLimit: 16 * KiB, service: 'registration' })
-  async register(@Body(bodyValidation()) body: WatcherRegistrationDto, @Req() req: LapiRequest, @Res() reply: StatusReply) {
-    const outcome = await this.machines.register(body.machine_id, body.password, req.ip, body.registration_token);
+  async register(@Body(schemaValidation<WatcherRegistrationDto>(WATCHER_REGISTRATION_SCHEMA)) body: WatcherRegistrationDto, @Req() req: LapiRequest, @Res() reply: StatusReply) {
+    const outcome = await this.machines.register(body.machine_id, body.password, req.ip, body.registration_token ?? undefined);
     return reply.status(outcome === 'validated' ? 202 : 201).send();
   }
 

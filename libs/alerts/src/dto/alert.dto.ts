@@ -1,4 +1,5 @@
 import type { SchemaObject } from 'ajv';
+import { bodySchema } from '@lapi/common';
 
 /**
  * POST /v1/alerts bodies (swagger Alert, Decision, Event, Source, MetaItem): the types, and the
@@ -69,10 +70,7 @@ const INT32_MAX = 2_147_483_647;
  * this is generous; above it one push would hold the sequence lock and memory for too long.
  */
 export const MAX_DECISIONS_PER_ALERT = 100_000;
-const text = (maxLength: number, minLength = 0) => ({ type: 'string', maxLength, minLength });
-const optional = (schema: Record<string, unknown>) => ({ ...schema, type: [schema.type, 'null'] });
-const object = (properties: Record<string, unknown>, required: string[]) => ({ type: 'object', properties, required });
-const list = (items: unknown, maxItems: number) => ({ type: 'array', items, maxItems });
+const { text, optional, object, list } = bodySchema;
 
 const metaItem = object({ key: text(TEXT), value: text(65536) }, ['key', 'value']);
 

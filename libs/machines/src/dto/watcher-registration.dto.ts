@@ -1,20 +1,22 @@
-import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import type { SchemaObject } from 'ajv';
+import { bodySchema } from '@lapi/common';
+
+const { text, optional, object } = bodySchema;
 
 /** POST /v1/watchers (swagger WatcherRegistrationRequest). */
-export class WatcherRegistrationDto {
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(255)
-  @Matches(/^[A-Za-z0-9@._:-]+$/, { message: 'machine_id may only hold letters, digits and @ . _ : -' })
+export interface WatcherRegistrationDto {
   machine_id: string;
-
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(72, { message: 'password must be at most 72 bytes (bcrypt)' })
   password: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
-  registration_token?: string;
+  registration_token?: string | null;
 }
+
+export const WATCHER_REGISTRATION_SCHEMA: SchemaObject = object(
+  {
+    // Letters, digits and @ . _ : - only: names made from certificates are <CN>@<ip>.
+    machine_id: { ...text(255, 1), pattern: '^[A-Za-z0-9@._:-]+$' },
+    // bcrypt reads 72 bytes at most.
+    password: text(72, 1),
+    registration_token: optional(text(1024)),
+  },
+  ['machine_id', 'password'],
+);
