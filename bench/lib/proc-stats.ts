@@ -1,5 +1,6 @@
 /** CPU and memory of the servers under test, read from /proc (Linux). */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { residentMemory } from '@lapi/testing';
 
 const TICKS_PER_SECOND = 100;
 
@@ -21,10 +22,12 @@ export function resetPeakRss(pids: number[]): void {
 
 /** Peak resident set of each process since start or the last reset, in MiB. */
 export function peakRssMiB(pids: number[]): number[] {
-  return pids.map((pid) => {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Math.round(Number(m[1]) / 1024) : NaN;
-  });
+  return pids.map((pid) => residentMemory(pid).peakMiB);
+}
+
+/** Resident set of each process now, in MiB. */
+export function rssMiB(pids: number[]): number[] {
+  return pids.map((pid) => residentMemory(pid).rssMiB);
 }
 
 /** The machine's CPU time so far, in ticks: all of it, and the part the hypervisor gave to other guests (steal). */

@@ -15,3 +15,4 @@ export * from './lapictl';
 export * from './dns-server';
 export * from './k8s-manifests';
 export * from './netns';
+export * from './proc-memory';
