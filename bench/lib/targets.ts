@@ -34,7 +34,7 @@ export interface Target {
 const ROOT = resolve(__dirname, '../..');
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REGISTRATION_TOKEN = 'bench-registration-token-'.padEnd(40, 'x');
-const MACHINE = { machine_id: 'bench-agent', password: 'bench-agent-password' };
+export const MACHINE = { machine_id: 'bench-agent', password: 'bench-agent-password' };
 
 export async function startTarget(name: TargetName): Promise<Target> {
   if (name === 'crowdsec') return startCrowdsec();
@@ -72,14 +72,7 @@ async function startCrowdsec(): Promise<Target> {
 async function startOurs(name: 'standalone' | 'embedded' | 'cluster'): Promise<Target> {
   buildServices();
   const db = name === 'embedded' ? embeddedDatabase() : await createDatabase();
-  const env: Record<string, string> = {
-    DATABASE_URL: name === 'embedded' ? '' : db.url,
-    LAPI_DATA_DIR: name === 'embedded' ? db.dir! : '',
-    LAPI_JWT_SECRET: randomBytes(24).toString('hex'),
-    LAPI_AUTO_REGISTRATION_TOKEN: REGISTRATION_TOKEN,
-    LAPI_AUTO_REGISTRATION_RANGES: '127.0.0.0/8',
-    LAPI_LOG_LEVEL: 'warn',
-  };
+  const env = serviceEnv(name, db);
   // BENCH_CPU_PROF=<dir>: our processes write a V8 CPU profile there when they stop.
   const profDir = process.env.BENCH_CPU_PROF;
   const start = (service: 'standalone' | 'ingest' | 'decisions' | 'registration') => startService(service, env, undefined, profDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profDir)}`] : []);
@@ -119,7 +112,20 @@ async function startOurs(name: 'standalone' | 'embedded' | 'cluster'): Promise<T
   };
 }
 
-async function register(url: string): Promise<void> {
+/** The environment our services run with in the bench: its database, auto-registration of the bench's machine from loopback. */
+export function serviceEnv(name: 'standalone' | 'embedded' | 'cluster', db: BenchDatabase): Record<string, string> {
+  return {
+    DATABASE_URL: name === 'embedded' ? '' : db.url,
+    LAPI_DATA_DIR: name === 'embedded' ? db.dir! : '',
+    LAPI_JWT_SECRET: randomBytes(24).toString('hex'),
+    LAPI_AUTO_REGISTRATION_TOKEN: REGISTRATION_TOKEN,
+    LAPI_AUTO_REGISTRATION_RANGES: '127.0.0.0/8',
+    LAPI_LOG_LEVEL: 'warn',
+  };
+}
+
+/** Registers the bench's machine (auto-validated); `MACHINE` then logs in. */
+export async function register(url: string): Promise<void> {
   const res = await fetch(`${url}/v1/watchers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...MACHINE, registration_token: REGISTRATION_TOKEN }) });
   if (res.status !== 202) throw new Error(`machine registration (auto-validated: 202) failed: ${res.status} ${await res.text()}`);
 }
@@ -134,7 +140,7 @@ export async function login(url: string, machine: { machine_id: string; password
   return body.token;
 }
 
-interface BenchDatabase {
+export interface BenchDatabase {
   url: string;
   /** The embedded database's data directory. */
   dir?: string;
@@ -142,7 +148,7 @@ interface BenchDatabase {
 }
 
 /** A fresh data directory; `url` reaches the running LAPI's socket there, as lapictl does. */
-function embeddedDatabase(): BenchDatabase {
+export function embeddedDatabase(): BenchDatabase {
   const dir = mkdtempSync(join(tmpdir(), 'lapi-bench-'));
   return { dir, url: `postgres://postgres@localhost/postgres?host=${encodeURIComponent(dir)}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
 }
@@ -166,7 +172,7 @@ async function adminQuery(text: string): Promise<void> {
   }
 }
 
-async function inBatches<T>(count: number, parallel: number, make: (i: number) => Promise<T>): Promise<T[]> {
+export async function inBatches<T>(count: number, parallel: number, make: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = new Array(count);
   let next = 0;
   const worker = async () => {

@@ -8,7 +8,7 @@ import { AGENT_HEADERS, Target } from '../lib/targets';
 import { cpuSeconds } from '../lib/proc-stats';
 import { round, runWrk, WrkResult } from '../lib/wrk';
 
-const SETTINGS = { connections: 16, threads: 2, seconds: 10, warmup_seconds: 2 };
+export const INGESTION_SETTINGS = { connections: 16, threads: 2, seconds: 10, warmup_seconds: 2 };
 
 export interface IngestionResult extends WrkResult {
   accepted_per_s: number;
@@ -51,10 +51,10 @@ export async function measureIngestion(t: Target): Promise<IngestionResult> {
   const jwt = await t.login();
   const [key] = await t.addBouncers(1);
   // Each run bans addresses of its own (first octet 10 + run), so no ban repeats another.
-  const run = (seconds: number, runNo: number) => runWrk({ url: t.ingestUrl, connections: SETTINGS.connections, threads: SETTINGS.threads, seconds, script: SCRIPT, env: { WRK_JWT: jwt, WRK_RUN: String(runNo) } });
-  const warm = await run(SETTINGS.warmup_seconds, 0);
+  const run = (seconds: number, runNo: number) => runWrk({ url: t.ingestUrl, connections: INGESTION_SETTINGS.connections, threads: INGESTION_SETTINGS.threads, seconds, script: SCRIPT, env: { WRK_JWT: jwt, WRK_RUN: String(runNo) } });
+  const warm = await run(INGESTION_SETTINGS.warmup_seconds, 0);
   const cpuBefore = cpuSeconds(t.pids());
-  const result = await run(SETTINGS.seconds, 1);
+  const result = await run(INGESTION_SETTINGS.seconds, 1);
   const server_cpu_cores = round((cpuSeconds(t.pids()) - cpuBefore) / result.seconds, 2);
   const accepted_total = warm.requests - warm.non2xx + result.requests - result.non2xx;
   const committed_total = await countDecisions(t.decisionUrls[0], key);
@@ -70,6 +70,6 @@ async function countDecisions(url: string, key: string): Promise<number> {
 if (require.main === module) {
   main(async () => {
     const runs = await eachTarget(targetsFromArgs(['crowdsec', 'standalone', 'embedded', 'cluster']), measureIngestion);
-    saveResult({ scenario: 'ingestion', title: 'Alert ingestion, concurrency 16', date: new Date().toISOString(), environment: environment(), settings: SETTINGS, runs });
+    saveResult({ scenario: 'ingestion', title: 'Alert ingestion, concurrency 16', date: new Date().toISOString(), environment: environment(), settings: INGESTION_SETTINGS, runs });
   });
 }
