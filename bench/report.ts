@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ExpiryResult } from './scenarios/expiry';
+import { FootprintResult, footprintTargets, ProcessFootprint, total } from './lib/footprint';
 import type { FanoutResult } from './scenarios/fanout';
 import type { IngestionResult } from './scenarios/ingestion';
 import type { LookupResult } from './scenarios/lookups';
@@ -119,6 +120,38 @@ function expiry(): string {
   return `${num(s.decisions)} decisions of ${s.duration_s} s pushed in alerts of ${num(s.per_alert)}, then one bouncer polls every ${s.poll_every_ms} ms: the time from the last one's end until the bouncer has been told of every one in \`deleted\` (our servers end them in an expiry sweep each second). Measured for the embedded database's sake: a sweep is one transaction over the whole batch.\n\n${table(['server', 'told after', 'deleted received', 'time vs CrowdSec'], rows)}`;
 }
 
+function footprint(): string {
+  const r = loadResult<FootprintResult>('footprint');
+  if (!r) return '_not run_';
+  const s = r.settings as { poll_ms: number; idle_after_s: number; sizes: number[]; per_alert: number };
+  const mib = (n: number | undefined) => (n === undefined ? '—' : `${num(n)} MiB`);
+  const secs = (n: number | undefined) => (n === undefined ? '—' : `${n} s`);
+  const at = (p: ProcessFootprint, n: number) => p.decisions.find((d) => d.decisions === n);
+  const cs = r.runs.crowdsec && total(r.runs.crowdsec);
+  const vsCs = (ours: number | undefined, theirs: number | undefined) => (ours !== undefined && theirs ? x(ours / theirs) : '—');
+  const figures = (p: ProcessFootprint): Row => [
+    secs(p.first_start.ready_s), mib(p.first_start.peak_mib), mib(p.first_start.idle_mib), secs(p.restart.ready_s), mib(p.restart.idle_mib),
+    ...s.sizes.map((n) => mib(at(p, n)?.rss_mib)), mib(at(p, s.sizes[s.sizes.length - 1])?.load_peak_mib), mib(p.ingestion_peak_mib),
+  ];
+  const load = (v: FootprintResult) => `${v.load_average.start[0]} → ${v.load_average.end[0]}`;
+  const head = ['first start: ready', 'peak', 'idle', 'restart: ready', 'idle', ...s.sizes.map((n) => `${num(n)} decisions`), `peak loading ${num(s.sizes[s.sizes.length - 1])}`, 'peak under ingestion'];
+  const rows = (['crowdsec', ...OURS] as const).flatMap((name) => {
+    const v = r.runs[name];
+    if (!v) return [];
+    const t = total(v);
+    const biggest = s.sizes[s.sizes.length - 1];
+    return [[`${label(name, r)}${v.processes.length > 1 ? ` (sum of ${v.processes.length} processes)` : ''}`, ...figures(t), name === 'crowdsec' ? '—' : vsCs(t.restart.idle_mib, cs?.restart.idle_mib), name === 'crowdsec' ? '—' : vsCs(at(t, biggest)?.rss_mib, cs && at(cs, biggest)?.rss_mib), load(v)]];
+  });
+  const cluster = r.runs.cluster;
+  const services = cluster ? `\n\nThe cluster per service (all on one Postgres database and a NATS of its own; CA and CAPI worker not measured: the bench's cluster runs without them, as in the other scenarios).\n\n${table(['service', ...head], cluster.processes.map((p) => [p.service, ...figures(p)]))}` : '';
+  const targets = footprintTargets(r.runs).map((c) => {
+    const show = c.unit === 's' ? secs : mib;
+    return [c.what, c.bound, show(c.value), show(c.crowdsec), c.met === undefined ? '—' : verdict(c.met)];
+  });
+  const readyOn = r.runs.crowdsec ? ` CrowdSec 1.4.6 has no \`/health\`: its "ready" is its first HTTP answer of any status (\`GET /v1/decisions\`, a 403 without a key), as the harness waits for it.` : '';
+  return `Each server on a new database (embedded: a new data directory; Postgres: a new empty database, so the migrations run; CrowdSec: a new SQLite file), then stopped (SIGTERM) and restarted on the same one. Ready: from the spawn to the first \`GET /health\` 200, polled every ${s.poll_ms} ms.${readyOn} Peak: the process's VmHWM over that start; idle: its VmRSS ${s.idle_after_s} s after ready. Then ${s.sizes.map(num).join(' and ')} active decisions loaded through \`POST /v1/alerts\` in alerts of ${num(s.per_alert)} (VmRSS once a bouncer's startup stream serves them all; the peak is VmHWM over the load), and the peak under the ingestion scenario's load (§4's script and settings; VmHWM reset before). A server's memory is the sum over its processes. Load: the machine's 1-minute load average when that server's run began → ended.\n\n${table(['server', ...head, 'idle after restart vs CrowdSec', `${num(s.sizes[s.sizes.length - 1])} decisions vs CrowdSec`, 'load'], rows)}${services}\n\nIssue #18's targets (CrowdSec's whole server beside each):\n\n${table(['target', 'bound', 'lapi-cluster', 'CrowdSec 1.4.6', 'verdict'], targets)}`;
+}
+
 interface CliTiming {
   median_ms: number;
   min_ms: number;
@@ -166,7 +199,7 @@ function environmentSection(results: (ScenarioResult | undefined)[]): string {
 
 function main(): void {
   const ceiling = loadResult<WrkResult>('ceiling');
-  const all = ['ceiling', 'lookups', 'stream-startup', 'delta-polls', 'ingestion', 'fanout', 'expiry', 'cli'].map((s) => loadResult(s));
+  const all = ['ceiling', 'lookups', 'stream-startup', 'delta-polls', 'ingestion', 'fanout', 'expiry', 'cli', 'footprint'].map((s) => loadResult(s));
   const notesPath = join(__dirname, 'NOTES.md');
   const notes = existsSync(notesPath) ? readFileSync(notesPath, 'utf8').trim() : '';
   const md = `# Benchmarks
@@ -175,7 +208,7 @@ lapi-cluster side by side with the real CrowdSec LAPI, on the same machine, in t
 the same data. Regenerate everything with \`npm run bench\` (about 20 minutes; it installs wrk, curl and
 crowdsec from Debian if they are missing); raw results are in \`bench/results/\`. One scenario:
 \`npm run bench:lookups\`, \`bench:stream\`, \`bench:polls\`, \`bench:ingestion\`, \`bench:fanout\`,
-\`bench:ceiling\`, \`bench:expiry\` (each takes server names: \`crowdsec\`, \`standalone\`, \`embedded\`, \`cluster\`; a rerun of
+\`bench:ceiling\`, \`bench:expiry\`, \`bench:footprint\` (each takes server names: \`crowdsec\`, \`standalone\`, \`embedded\`, \`cluster\`; a rerun of
 some servers keeps the others' figures), then \`npm run bench:report\` to rewrite this file. Ratios compare figures from
 the same run.
 
@@ -214,6 +247,10 @@ ${expiry()}
 ## 8. Admin commands
 
 ${cli()}
+
+## 9. Footprint
+
+${footprint()}
 ${notes ? `\n${notes}\n` : ''}`;
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), md);
   console.log('wrote BENCHMARKS.md');
