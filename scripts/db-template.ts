@@ -7,7 +7,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packTemplate, TEMPLATE_FILE } from '../libs/db/src/embedded/data-dir-template';
+import { packTemplate, TEMPLATE_FILE } from '@lapi/db';
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'lapi-template-'));

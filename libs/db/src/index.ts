@@ -5,3 +5,4 @@ export * from './migrations';
 export * from './reads';
 export * from './repositories';
 export { hasEmbeddedDatabase } from './embedded/embedded-database';
+export { packTemplate, TEMPLATE_FILE } from './embedded/data-dir-template';
