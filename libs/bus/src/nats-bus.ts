@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ConfigError } from '@lapi/config';
-import { connect, ConnectionOptions, ErrorCode, JSONCodec, NatsConnection, NatsError, Subscription } from 'nats';
+import type { ConnectionOptions, NatsConnection, Subscription } from 'nats';
 import { DecisionChanges, encodeChanges, isDecisionChanges } from '@lapi/decision-model';
 import { Bus, busSubjects, BusSubjects, isRevocation, Revocation, Unsubscribe } from './contracts';
 
@@ -20,6 +20,16 @@ export interface NatsTlsFiles {
 }
 
 /**
+ * The NATS client, loaded by the first connection: a LAPI on its embedded database or on
+ * Postgres without NATS_URL never loads it (54 modules, about 2 MB of heap).
+ */
+const natsClient = () => import('nats');
+
+/** The bus's messages are JSON, as nats.js's JSONCodec writes them. */
+export const encodeJson = (value: unknown): Uint8Array => Buffer.from(JSON.stringify(value));
+export const decodeJson = (data: Uint8Array): unknown => JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
+
+/**
  * Opens a NATS connection that reconnects forever, as a replica should. A node's bus opens one
  * (BusModule); the CA's channels (libs/ca: the enrollment route's requests, the CA process's
  * replies) open their own, so a service with both holds two.
@@ -28,15 +38,16 @@ export interface NatsTlsFiles {
  * NODE_EXTRA_CA_CERTS.
  */
 export async function connectNats(url: string, name: string, tls: NatsTlsFiles = {}): Promise<NatsConnection> {
+  const nats = await natsClient();
   const options: ConnectionOptions = { ...natsConnectionOptions(url, tls), name, maxReconnectAttempts: -1, reconnectTimeWait: FIRST_CONNECT_RETRY_MS };
   const host = new URL(url).host;
   // Our own first-connect loop rather than nats.js's waitOnFirstConnect, which retries a
   // certificate the client does not trust forever and silently: the service would sit unready.
   for (let attempt = 0; ; attempt++) {
     try {
-      return await connect(options);
+      return await nats.connect(options);
     } catch (e) {
-      if (isRefusal(e)) throw new ConfigError(`NATS at ${host} refused: ${(e as Error).message} (check NATS_URL and NATS_TLS_CA_FILE, NATS_TLS_CERT_FILE, NATS_TLS_KEY_FILE)`);
+      if (isRefusal(e, nats)) throw new ConfigError(`NATS at ${host} refused: ${(e as Error).message} (check NATS_URL and NATS_TLS_CA_FILE, NATS_TLS_CERT_FILE, NATS_TLS_KEY_FILE)`);
       if (attempt % FIRST_CONNECT_LOG_EVERY === 0) connectLogger.warn(`cannot reach NATS at ${host} yet (retrying): ${(e as Error).message}`);
       await new Promise((r) => setTimeout(r, FIRST_CONNECT_RETRY_MS));
     }
@@ -44,8 +55,8 @@ export async function connectNats(url: string, name: string, tls: NatsTlsFiles =
 }
 
 /** One attempt, bounded: for a short-lived command, which must not hang on a bus that is down. */
-export function connectNatsOnce(url: string, name: string, timeoutMs: number, tls: NatsTlsFiles = {}): Promise<NatsConnection> {
-  return connect({ ...natsConnectionOptions(url, tls), name, timeout: timeoutMs, maxReconnectAttempts: 0, waitOnFirstConnect: false });
+export async function connectNatsOnce(url: string, name: string, timeoutMs: number, tls: NatsTlsFiles = {}): Promise<NatsConnection> {
+  return (await natsClient()).connect({ ...natsConnectionOptions(url, tls), name, timeout: timeoutMs, maxReconnectAttempts: 0, waitOnFirstConnect: false });
 }
 
 /**
@@ -53,8 +64,8 @@ export function connectNatsOnce(url: string, name: string, timeoutMs: number, tl
  * (Node's X.509 and TLS alert codes), TLS asked of a server without it. Anything else (refused,
  * unresolved, timed out) may be NATS still starting.
  */
-function isRefusal(e: unknown): boolean {
-  if (e instanceof NatsError) return e.isAuthError() || e.code === ErrorCode.ServerOptionNotAvailable;
+function isRefusal(e: unknown, nats: typeof import('nats')): boolean {
+  if (e instanceof nats.NatsError) return e.isAuthError() || e.code === nats.ErrorCode.ServerOptionNotAvailable;
   const code = (e as { code?: unknown })?.code;
   return typeof code === 'string' && /CERT|SIGNATURE|^ERR_SSL_|^ERR_TLS_/.test(code);
 }
@@ -78,7 +89,6 @@ export function natsConnectionOptions(url: string, tls: NatsTlsFiles = {}): Conn
  */
 export class NatsBus extends Bus {
   private readonly logger = new Logger('NatsBus');
-  private readonly codec = JSONCodec<unknown>();
   private readonly subscriptions = new Set<Subscription>();
 
   private reconnecting = false;
@@ -118,7 +128,7 @@ export class NatsBus extends Bus {
   }
 
   async publishRevocation(revocation: Revocation): Promise<void> {
-    this.nc.publish(this.subjects.revocations, this.codec.encode(revocation));
+    this.nc.publish(this.subjects.revocations, encodeJson(revocation));
   }
 
   onRevocation(handler: (revocation: Revocation) => void): Unsubscribe {
@@ -146,7 +156,7 @@ export class NatsBus extends Bus {
       callback: (err, msg) => {
         if (err) return this.logger.warn(`${subject}: ${err.message}`);
         try {
-          handle(this.codec.decode(msg.data));
+          handle(decodeJson(msg.data));
         } catch (e) {
           this.logger.warn(`${subject}: dropped a message: ${(e as Error).message}`);
         }

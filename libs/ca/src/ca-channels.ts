@@ -1,14 +1,12 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { busSubjects, CaReply, CaRequest, connectNats, isCaRequest } from '@lapi/bus';
+import { busSubjects, CaReply, CaRequest, connectNats, decodeJson, encodeJson, isCaRequest } from '@lapi/bus';
 import { AppConfig } from '@lapi/config';
-import { JSONCodec, NatsConnection, Subscription } from 'nats';
+import type { NatsConnection, Subscription } from 'nats';
 import { CaChannel } from './ca-channel';
 import { CaSigner } from './ca-signer';
 
 /** A signature takes well under a second; past this the CA process is taken to be down. */
 const CA_REQUEST_TIMEOUT_MS = 10_000;
-
-const codec = JSONCodec<unknown>();
 
 /** Standalone: the signer is in this process. */
 @Injectable()
@@ -34,8 +32,8 @@ export class NatsCaChannel extends CaChannel implements OnModuleDestroy {
   async request(req: CaRequest): Promise<CaReply> {
     this.nc ??= connectNats(this.config.natsUrl!, `lapi-ca-client-${process.pid}`, this.config.natsTls);
     try {
-      const msg = await (await this.nc).request(busSubjects(this.config.busSubjectPrefix).caRequests, codec.encode(req), { timeout: CA_REQUEST_TIMEOUT_MS });
-      return codec.decode(msg.data) as CaReply;
+      const msg = await (await this.nc).request(busSubjects(this.config.busSubjectPrefix).caRequests, encodeJson(req), { timeout: CA_REQUEST_TIMEOUT_MS });
+      return decodeJson(msg.data) as CaReply;
     } catch (e) {
       return { ok: false, error: 'unavailable', message: `the CA did not answer: ${(e as Error).message}` };
     }
@@ -75,7 +73,7 @@ export class NatsCaResponder implements OnModuleInit, OnModuleDestroy {
             return { ok: false, error: 'unavailable', message: 'the CA failed to sign' } as const;
           })
         : { ok: false, error: 'bad_request', message: 'not a CA request' };
-      msg.respond(codec.encode(reply));
+      msg.respond(encodeJson(reply));
     }
   }
 
@@ -87,7 +85,7 @@ export class NatsCaResponder implements OnModuleInit, OnModuleDestroy {
 
 function safeDecode(data: Uint8Array): unknown {
   try {
-    return codec.decode(data);
+    return decodeJson(data);
   } catch {
     return undefined;
   }

@@ -14,7 +14,8 @@ describe('logUnhandledRejections', () => {
     const { stdout, stderr } = await run(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], { cwd: join(__dirname, '../../..') });
     expect(stderr).toMatch(/unhandled rejection: Error: reconcile failed: ECONNREFUSED/);
     expect(stdout).toMatch(/still running/);
-  });
+    // A child compiling TypeScript: seconds on a busy 2-core machine, past jest's 5 s default.
+  }, 30_000);
 });
 
 describe('every long-running service', () => {
