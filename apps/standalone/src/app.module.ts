@@ -8,6 +8,7 @@ import { HealthModule, UpstreamHealthModule } from '@lapi/common';
 import { AppConfig, ConfigModule } from '@lapi/config';
 import { DbModule } from '@lapi/db';
 import { DecisionsModule, MachineDecisionsModule } from '@lapi/decisions';
+import { InventoryModule } from '@lapi/inventory';
 import { MachineLoginModule, MachineRegistrationModule } from '@lapi/machines';
 
 /** Every module in one process: the LAPI a single box runs. */

@@ -12,6 +12,17 @@ function header(req: LapiRequest, name: string): string | undefined {
 }
 
 /**
+ * Which credential a route open to both is checked for, as upstream's eitherAuthMiddleware
+ * chooses: an API key means a bouncer, a token a machine; with neither, an agent's User-Agent
+ * (`crowdsec/...`, a certificate login's) means a machine, anything else a bouncer.
+ */
+function eitherKind(req: LapiRequest): 'machine' | 'bouncer' {
+  if (header(req, 'x-api-key')) return 'bouncer';
+  if (header(req, 'authorization')) return 'machine';
+  return header(req, 'user-agent')?.startsWith('crowdsec/') ? 'machine' : 'bouncer';
+}
+
+/**
  * The one check of every caller, for every route in the table (Nest controllers and the bouncer
  * routes registered on Fastify alike): run by the route hooks (libs/common's route-hooks.ts) before the body is read.
  *
@@ -40,7 +51,8 @@ export class RouteGuard extends RouteAuthenticator {
 
   admit(req: LapiRequest, route: RouteDeclaration): void | Promise<void> {
     if (route.certificate) req.certificate = this.certificate(req, route.certificate);
-    switch (route.auth) {
+    const kind = route.auth === 'machine-or-bouncer' ? eitherKind(req) : route.auth;
+    switch (kind) {
       case 'public':
         return this.restrict(req, route);
       case 'machine':
@@ -79,7 +91,8 @@ export class RouteGuard extends RouteAuthenticator {
   /** A certificate, when one is presented, is the only credential looked at (as upstream). Synchronous for a known caller. */
   private bouncer(req: LapiRequest) {
     const cert = this.certificates.identify(req, 'bouncer');
-    return cert ? this.bouncers.identifyByCertificate(`${cert.cn}@${req.ip}`, req.ip) : this.bouncers.identify(req.headers['x-api-key'], req.ip);
+    const userAgent = req.headers['user-agent'];
+    return cert ? this.bouncers.identifyByCertificate(`${cert.cn}@${req.ip}`, req.ip, userAgent) : this.bouncers.identify(req.headers['x-api-key'], req.ip, userAgent);
   }
 
   private async machine(req: LapiRequest) {

@@ -4,6 +4,7 @@ import { BouncerIdentity, RefreshingCache, conflict, forbidden, notFound } from 
 import { BouncerEntity, BouncersRepository } from '@lapi/db';
 import { LRUCache } from 'lru-cache';
 import { hashApiKey, isWellFormedApiKey, newApiKey } from './api-key';
+import { BouncerActivity } from './bouncer-activity';
 
 /** How long a key lookup is trusted before the database is asked again (deletions by other processes). */
 const KEY_CACHE_MS = 1000;
@@ -25,12 +26,16 @@ export class BouncersService implements OnModuleInit {
   /** Certificate bouncers' rows by name (`<CN>@<ip>`); null for a name not taken yet. */
   private readonly byName: RefreshingCache<string, BouncerEntity | null>;
 
+  /** Type, version and last pull of the bouncers calling, written without making them wait. */
+  private readonly activity: BouncerActivity;
+
   constructor(
     private readonly bouncers: BouncersRepository,
     private readonly bus: Bus,
   ) {
     this.cache = new RefreshingCache(KEY_CACHE_MS, (hash) => this.bouncers.findByKeyHash(hash), MAX_REMEMBERED_KEYS);
     this.byName = new RefreshingCache(KEY_CACHE_MS, (name) => this.bouncers.findByName(name), MAX_REMEMBERED_KEYS);
+    this.activity = new BouncerActivity((id, type, version) => this.bouncers.recordClient(id, type, version), MAX_REMEMBERED_KEYS);
   }
 
   onModuleInit(): void {
@@ -65,46 +70,53 @@ export class BouncersService implements OnModuleInit {
    * The bouncer calling with this X-Api-Key header, or a 403 like upstream's for a missing or
    * unknown key. A key seen in the last second is answered at once, without a promise: bouncers'
    * live lookups come thousands a second, and each await is a trip through the microtask queue.
+   * Its User-Agent (the client's type and version) and the time are recorded on the way.
    */
-  identify(apiKey: string | string[] | undefined, ip: string): BouncerIdentity | Promise<BouncerIdentity> {
+  identify(apiKey: string | string[] | undefined, ip: string, userAgent?: string | string[]): BouncerIdentity | Promise<BouncerIdentity> {
     const key = Array.isArray(apiKey) ? apiKey[0] : apiKey;
     if (!key) throw this.refuse(ip, 'no API key');
     const hash = this.hashOf(key);
     const rows = this.cache.get(hash);
-    return rows instanceof Promise ? rows.then((r) => this.identityOf(hash, r, ip)) : this.identityOf(hash, rows, ip);
+    return rows instanceof Promise ? rows.then((r) => this.identityOf(hash, r, ip, userAgent)) : this.identityOf(hash, rows, ip, userAgent);
   }
 
   /**
    * The bouncer (per host) that these rows of one key give. A key first used from a new host gets
    * its own `name@ip` row, and so its own stream cursor.
    */
-  private identityOf(hash: string, rows: BouncerEntity[], ip: string): BouncerIdentity | Promise<BouncerIdentity> {
+  private identityOf(hash: string, rows: BouncerEntity[], ip: string, userAgent?: string | string[]): BouncerIdentity | Promise<BouncerIdentity> {
     if (rows.length === 0) throw this.refuse(ip, 'unknown API key');
     const row = rows.find((r) => r.ipAddress === ip);
-    return row ? toIdentity(row) : this.rowForNewHost(hash, rows, ip).then(toIdentity);
+    if (!row) return this.rowForNewHost(hash, rows, ip).then((created) => this.identityOfRow(created, userAgent));
+    return this.identityOfRow(row, userAgent);
+  }
+
+  private identityOfRow(row: BouncerEntity, userAgent: string | string[] | undefined): BouncerIdentity {
+    this.activity.seen(row, userAgent);
+    return toIdentity(row);
   }
 
   /**
    * The bouncer a verified certificate names, created on first use with the certificate auth
    * type. A name already held by a key bouncer is refused, so a certificate cannot take it over.
    */
-  identifyByCertificate(name: string, ip: string): BouncerIdentity | Promise<BouncerIdentity> {
+  identifyByCertificate(name: string, ip: string, userAgent?: string | string[]): BouncerIdentity | Promise<BouncerIdentity> {
     const row = this.byName.get(name);
-    return row instanceof Promise ? row.then((r) => this.certificateIdentityOf(name, r, ip)) : this.certificateIdentityOf(name, row, ip);
+    return row instanceof Promise ? row.then((r) => this.certificateIdentityOf(name, r, ip, userAgent)) : this.certificateIdentityOf(name, row, ip, userAgent);
   }
 
-  private certificateIdentityOf(name: string, row: BouncerEntity | null, ip: string): BouncerIdentity | Promise<BouncerIdentity> {
-    if (!row) return this.createForCertificate(name, ip);
+  private certificateIdentityOf(name: string, row: BouncerEntity | null, ip: string, userAgent?: string | string[]): BouncerIdentity | Promise<BouncerIdentity> {
+    if (!row) return this.createForCertificate(name, ip, userAgent);
     if (row.authType !== CERTIFICATE_AUTH) throw forbidden(`bouncer ${name} exists with ${row.authType} authentication`);
-    return toIdentity(row);
+    return this.identityOfRow(row, userAgent);
   }
 
-  private async createForCertificate(name: string, ip: string): Promise<BouncerIdentity> {
+  private async createForCertificate(name: string, ip: string, userAgent?: string | string[]): Promise<BouncerIdentity> {
     await this.bouncers.createForCertificate(name, ip, CERTIFICATE_AUTH);
     this.byName.delete(name);
     const row = await this.bouncers.findByName(name);
     if (!row) throw notFound(`bouncer ${name} vanished`);
-    return this.certificateIdentityOf(name, row, ip);
+    return this.certificateIdentityOf(name, row, ip, userAgent);
   }
 
   /** An operator reading the logs sees who is knocking with a wrong key; the key itself is never logged. */

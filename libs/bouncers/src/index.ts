@@ -1,3 +1,4 @@
 export * from './api-key';
 export * from './bouncers.module';
 export * from './bouncers.service';
+export * from './bouncer-activity';

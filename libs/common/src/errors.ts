@@ -6,6 +6,8 @@ export enum ErrorCode {
   NotFound = 'not_found',
   Conflict = 'conflict',
   PayloadTooLarge = 'payload_too_large',
+  /** Well-formed JSON that breaks the schema, where upstream answers 422 (usage metrics). */
+  Unprocessable = 'unprocessable',
   TooManyRequests = 'too_many_requests',
   Unavailable = 'unavailable',
 }
@@ -25,4 +27,5 @@ export const unauthorized = (message: string) => new DomainError(ErrorCode.Unaut
 export const forbidden = (message: string) => new DomainError(ErrorCode.Forbidden, message);
 export const notFound = (message: string) => new DomainError(ErrorCode.NotFound, message);
 export const conflict = (message: string) => new DomainError(ErrorCode.Conflict, message);
+export const unprocessable = (message: string) => new DomainError(ErrorCode.Unprocessable, message);
 export const unavailable = (message: string) => new DomainError(ErrorCode.Unavailable, message);

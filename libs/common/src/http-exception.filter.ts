@@ -10,6 +10,7 @@ export const STATUS_OF = {
   [ErrorCode.NotFound]: 404,
   [ErrorCode.Conflict]: 409,
   [ErrorCode.PayloadTooLarge]: 413,
+  [ErrorCode.Unprocessable]: 422,
   [ErrorCode.TooManyRequests]: 429,
   [ErrorCode.Unavailable]: 503,
 } satisfies Record<ErrorCode, number>;

@@ -39,6 +39,10 @@ export class AppConfig {
   /** Retention, as upstream's db_config.flush. */
   flushMaxItems = 5000;
   flushMaxAgeMs = 7 * 24 * 3600_000;
+  /** How long agents' and bouncers' usage metrics are kept (upstream's db_config.flush.metrics_max_age). */
+  usageMetricsMaxAgeMs = 7 * 24 * 3600_000;
+  /** Upstream's flush.bouncers_autodelete and agents_autodelete; see AutoDeleteConfig. */
+  autoDelete = new AutoDeleteConfig();
   /** Failed logins one address may make per window before it is refused with 429. */
   loginMaxFailures = 5;
   loginFailureWindowMs = 60_000;
@@ -65,6 +69,18 @@ export class AppConfig {
   tls = new TlsConfig();
   /** The cluster's own CA (apps/ca, `lapictl ca`); see CaConfig. */
   ca = new CaConfig();
+}
+
+/**
+ * How long a bouncer may go without pulling, or an agent without a heartbeat, before its row is
+ * deleted, per auth type (upstream's `bouncers_autodelete: {cert, api_key}` and
+ * `agents_autodelete: {cert, login_password}`); unset keeps them for good, as upstream's default.
+ */
+export class AutoDeleteConfig {
+  bouncersCertMs?: number;
+  bouncersApiKeyMs?: number;
+  agentsCertMs?: number;
+  agentsLoginPasswordMs?: number;
 }
 
 /**
@@ -140,6 +156,10 @@ function duration(env: Env, name: string, fallback: number): number {
   const ms = parseDuration(raw);
   if (ms === undefined || ms <= 0) fail(name, raw, 'expected a positive duration such as 4h or 30m');
   return ms;
+}
+
+function optionalDuration(env: Env, name: string): number | undefined {
+  return env[name] === undefined || env[name] === '' ? undefined : duration(env, name, 0);
 }
 
 function cidrList(env: Env, name: string): string[] {
@@ -316,6 +336,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
   c.defaultBanDurationMs = duration(env, 'LAPI_DEFAULT_BAN_DURATION', c.defaultBanDurationMs);
   c.flushMaxItems = int(env, 'LAPI_FLUSH_MAX_ITEMS', c.flushMaxItems, 0, 1e9);
   c.flushMaxAgeMs = duration(env, 'LAPI_FLUSH_MAX_AGE', c.flushMaxAgeMs);
+  c.usageMetricsMaxAgeMs = duration(env, 'LAPI_USAGE_METRICS_MAX_AGE', c.usageMetricsMaxAgeMs);
+  c.autoDelete = {
+    bouncersCertMs: optionalDuration(env, 'LAPI_BOUNCERS_AUTODELETE_CERT'),
+    bouncersApiKeyMs: optionalDuration(env, 'LAPI_BOUNCERS_AUTODELETE_API_KEY'),
+    agentsCertMs: optionalDuration(env, 'LAPI_AGENTS_AUTODELETE_CERT'),
+    agentsLoginPasswordMs: optionalDuration(env, 'LAPI_AGENTS_AUTODELETE_LOGIN_PASSWORD'),
+  };
   c.loginMaxFailures = int(env, 'LAPI_LOGIN_MAX_FAILURES', c.loginMaxFailures, 1, 1e6);
   c.loginFailureWindowMs = duration(env, 'LAPI_LOGIN_FAILURE_WINDOW', c.loginFailureWindowMs);
   c.metricsPort = int(env, 'LAPI_METRICS_PORT', c.metricsPort, 0, 65535);

@@ -14,6 +14,12 @@ const NO_PASSWORD_HASH = '$2b$10$mZwYDc82yxaWQMquOcp0qOVxJ9kDfL7v2T.OnomXcQ/Zkwz
 
 export type Registration = 'created' | 'validated';
 
+/** The agent's version its User-Agent gives (`crowdsec/v1.6.3-...`), as upstream's login reads it; none from another header. */
+export function machineVersionOf(userAgent: string | undefined): string | undefined {
+  const parts = (userAgent ?? '').split('/');
+  return parts.length === 2 && parts[1] ? parts[1] : undefined;
+}
+
 @Injectable()
 export class MachinesService {
   private readonly logger = new Logger('Machines');
@@ -52,7 +58,7 @@ export class MachinesService {
    * machine from one address a 429. An unknown machine costs the same bcrypt as a known one, so
    * timing does not tell which ids exist.
    */
-  async login(machineId: string, password: string, ip: string, scenarios?: string[]) {
+  async login(machineId: string, password: string, ip: string, scenarios?: string[], userAgent?: string) {
     const wait = await this.throttle.attempt(machineId, ip);
     if (wait > 0) throw new DomainError(ErrorCode.TooManyRequests, `too many failed logins for ${machineId} from ${ip}, retry in ${Math.ceil(wait / 1000)}s`);
     const machine = await this.machines.findWithPassword(machineId);
@@ -66,7 +72,7 @@ export class MachinesService {
       throw unauthorized(`machine ${machineId} not validated`);
     }
     await this.throttle.recordSuccess(machineId, ip);
-    await this.machines.recordLogin(machine.id, ip, scenarios?.join(','));
+    await this.machines.recordLogin(machine.id, ip, scenarios?.join(','), machineVersionOf(userAgent));
     return this.jwt.issue(machineId);
   }
 
@@ -75,7 +81,7 @@ export class MachinesService {
    * with the certificate auth type. A name made with a password is refused, and a certificate
    * machine has no password to log in with, so neither can take the other over.
    */
-  async loginWithCertificate(machineId: string, ip: string, scenarios?: string[]) {
+  async loginWithCertificate(machineId: string, ip: string, scenarios?: string[], userAgent?: string) {
     let machine = await this.machines.findByMachineId(machineId);
     if (!machine) {
       await this.machines.createForCertificate(machineId, ip, CERTIFICATE_AUTH_TYPE);
@@ -83,7 +89,7 @@ export class MachinesService {
     }
     if (!machine || machine.authType !== CERTIFICATE_AUTH_TYPE) throw unauthorized(`machine ${machineId} exists with ${machine?.authType ?? 'another'} authentication`);
     if (!machine.isValidated) throw unauthorized(`machine ${machineId} not validated`);
-    await this.machines.recordLogin(machine.id, ip, scenarios?.join(','));
+    await this.machines.recordLogin(machine.id, ip, scenarios?.join(','), machineVersionOf(userAgent));
     return this.jwt.issue(machineId);
   }
 

@@ -23,12 +23,18 @@ export class WatcherLoginController {
   async login(@Body() raw: unknown, @Req() req: LapiRequest) {
     const cert = req.certificate;
     const { token, expire } = cert
-      ? await this.machines.loginWithCertificate(`${cert.cn}@${req.ip}`, req.ip, certificateLoginBody.transform(raw ?? {}).scenarios ?? undefined)
-      : await this.passwordLogin(passwordLoginBody.transform(raw ?? {}), req.ip);
+      ? await this.machines.loginWithCertificate(`${cert.cn}@${req.ip}`, req.ip, certificateLoginBody.transform(raw ?? {}).scenarios ?? undefined, userAgentOf(req))
+      : await this.passwordLogin(passwordLoginBody.transform(raw ?? {}), req.ip, userAgentOf(req));
     return { code: 200, expire: expire.toISOString().replace(/\.\d{3}Z$/, 'Z'), token };
   }
 
-  private passwordLogin(body: WatcherAuthDto, ip: string) {
-    return this.machines.login(body.machine_id, body.password, ip, body.scenarios ?? undefined);
+  private passwordLogin(body: WatcherAuthDto, ip: string, userAgent: string | undefined) {
+    return this.machines.login(body.machine_id, body.password, ip, body.scenarios ?? undefined, userAgent);
   }
+}
+
+/** The agent's User-Agent (`crowdsec/v1.6.3-...`): its version is recorded at login, as upstream's. */
+function userAgentOf(req: LapiRequest): string | undefined {
+  const ua = req.headers['user-agent'];
+  return Array.isArray(ua) ? ua[0] : ua;
 }

@@ -6,6 +6,7 @@ const CALLERS: Record<AuthKind, string> = {
   public: 'public',
   machine: 'machine (JWT)',
   bouncer: 'bouncer (API key or certificate)',
+  'machine-or-bouncer': 'machine (JWT) or bouncer (API key or certificate)',
 };
 
 function bodyLimit(r: RouteDeclaration): string {

@@ -7,9 +7,10 @@ import type { CertificateRole } from '../auth-kinds';
  * upstream: a bouncer's stands for its key on `bouncer` routes, and on a `public` route that
  * declares a `certificate` it is what the handler reads (an agent's for its password at login, a
  * host's to renew it); the route guard (libs/auth) checks them all. A new kind joins this union,
- * and the route guard's exhaustive switch then tells where it must be checked.
+ * and the route guard's exhaustive switch then tells where it must be checked. `machine-or-bouncer`
+ * is upstream's eitherAuth (usage metrics): the credential presented says which one is checked.
  */
-export type AuthKind = 'public' | 'machine' | 'bouncer';
+export type AuthKind = 'public' | 'machine' | 'bouncer' | 'machine-or-bouncer';
 
 /** A client certificate a route reads: of these roles, and whether the route refuses a caller without one. */
 export interface CertificateUse {

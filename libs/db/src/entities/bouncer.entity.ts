@@ -23,6 +23,20 @@ export class BouncerEntity {
   @Column({ type: 'text', default: '' })
   version: string;
 
+  /** What the client's usage metrics said of its system (upstream's osname, osfamily, osversion). */
+  @Column({ name: 'os_name', type: 'text', default: '' })
+  osName: string;
+
+  @Column({ name: 'os_family', type: 'text', default: '' })
+  osFamily: string;
+
+  @Column({ name: 'os_version', type: 'text', default: '' })
+  osVersion: string;
+
+  /** Comma-separated, as upstream stores them. */
+  @Column({ name: 'feature_flags', type: 'text', default: '' })
+  featureFlags: string;
+
   @Column({ name: 'auth_type', type: 'text', default: 'api-key' })
   authType: string;
 

@@ -3,6 +3,7 @@ import { DataSource, Repository } from 'typeorm';
 import { BouncerEntity } from '../entities';
 import { returnedRows } from './decisions.repository';
 import { listBouncers } from '../reads';
+import type { BaseMetricsUpdate } from './machines.repository';
 
 @Injectable()
 export class BouncersRepository {
@@ -72,12 +73,33 @@ export class BouncersRepository {
     return (res.affected ?? 0) > 0;
   }
 
-  async recordPull(id: number, meta: { type?: string; version?: string }): Promise<void> {
-    const set: Record<string, unknown> = { lastPull: () => 'now()' };
-    if (meta.type) set.type = meta.type;
-    if (meta.version) set.version = meta.version;
-    await this.repo.createQueryBuilder().update().set(set).where('id = :id', { id }).execute();
+  /** A call from the bouncer: now is its last pull, and its User-Agent gave this type and version (`crowdsec-firewall-bouncer/v0.0.28`). */
+  async recordClient(id: number, type: string, version: string): Promise<void> {
+    await this.repo.query('UPDATE bouncers SET type = $2, version = $3, last_pull = now() WHERE id = $1', [id, type, version]);
   }
+
+  /** What a bouncer's usage metrics said of itself; as upstream, the version only when it sent one, and the type stays its User-Agent's. */
+  async recordBaseMetrics(id: number, base: BaseMetricsUpdate): Promise<void> {
+    await this.repo.query(
+      `UPDATE bouncers SET version = coalesce($2, version), os_name = $3, os_family = $4, os_version = $5, feature_flags = $6 WHERE id = $1`,
+      [id, base.version ?? null, base.osName, base.osFamily, base.osVersion, base.featureFlags],
+    );
+  }
+
+  /** Bouncers that have not pulled since `before` (or never, and were created before it), as cscli's prune lists them. */
+  inactiveSince(before: Date): Promise<BouncerEntity[]> {
+    return listBouncers(this.repo, { where: 'coalesce(last_pull, created_at) < $1', params: [before] });
+  }
+
+  /**
+   * Deletes these rows alone (not the other rows sharing their keys, as deleteByName does);
+   * returns the deleted rows' key hashes, for the other nodes to forget.
+   */
+  async deleteByIds(ids: number[]): Promise<string[]> {
+    const rows = await this.repo.query('DELETE FROM bouncers WHERE id = ANY($1::int[]) RETURNING api_key_hash', [ids]);
+    return [...new Set(returnedRows<{ api_key_hash: string }>(rows).map((r) => r.api_key_hash))];
+  }
+
 
   /** The stream cursor, and the delivery in flight if any (`expired` once its confirmation is overdue). */
   async readCursor(id: number): Promise<{ seq: number; delivering?: { from: number; expired: boolean } } | undefined> {

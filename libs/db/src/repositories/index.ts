@@ -8,3 +8,5 @@ export * from './capi-decisions.repository';
 export * from './capi-signals.repository';
 export * from './capi-state.repository';
 export * from './certificates.repository';
+export * from './usage-metrics.repository';
+export * from './fleet-cleanup.repository';

@@ -2,8 +2,19 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, Repository } from 'typeorm';
 import { MachineEntity } from '../entities';
 import { listMachines } from '../reads';
+import { returnedRows } from './decisions.repository';
 
 export type MachineWithPassword = MachineEntity & { passwordHash: string | null };
+
+/** The system a client's usage metrics describe (upstream's BaseMetrics, flattened as it stores them). */
+export interface BaseMetricsUpdate {
+  version?: string;
+  osName: string;
+  osFamily: string;
+  osVersion: string;
+  /** Comma-separated. */
+  featureFlags: string;
+}
 
 @Injectable()
 export class MachinesRepository {
@@ -63,11 +74,35 @@ export class MachinesRepository {
     return (res.affected ?? 0) > 0;
   }
 
-  async recordLogin(id: number, ipAddress: string, scenarios: string | undefined): Promise<void> {
+  /** A login: the address, the scenarios, and the version its User-Agent gave (kept when it gave none). */
+  async recordLogin(id: number, ipAddress: string, scenarios: string | undefined, version?: string): Promise<void> {
     const set: Partial<MachineEntity> = { ipAddress, updatedAt: new Date() };
     if (scenarios !== undefined) set.scenarios = scenarios;
+    if (version) set.version = version;
     await this.repo.update({ id }, set);
   }
+
+  /** What an agent's usage metrics said of itself, its hub items and data sources (as upstream's MachineUpdateBaseMetrics). */
+  async recordBaseMetrics(id: number, base: BaseMetricsUpdate, hubState: MachineEntity['hubState'], datasources: Record<string, number>): Promise<void> {
+    await this.repo.query(
+      `UPDATE machines SET version = coalesce($2, version), os_name = $3, os_family = $4, os_version = $5, feature_flags = $6,
+         hub_state = $7::jsonb, datasources = $8::jsonb WHERE id = $1`,
+      [id, base.version ?? null, base.osName, base.osFamily, base.osVersion, base.featureFlags, JSON.stringify(hubState), JSON.stringify(datasources)],
+    );
+  }
+
+  /** Machines to prune as cscli does: pending ones, and unless `pendingOnly` validated ones silent since `before` (or never heard from, created before it). */
+  prunable(before: Date, pendingOnly: boolean): Promise<MachineEntity[]> {
+    const inactive = '(is_validated AND last_heartbeat < $1) OR (last_heartbeat IS NULL AND created_at < $1)';
+    return listMachines(this.repo, { where: pendingOnly ? 'NOT is_validated' : `NOT is_validated OR ${inactive}`, params: pendingOnly ? [] : [before] });
+  }
+
+  /** Deletes these machines; returns the ids of those deleted. */
+  async deleteByIds(ids: number[]): Promise<string[]> {
+    const rows = await this.repo.query('DELETE FROM machines WHERE id = ANY($1::int[]) RETURNING machine_id', [ids]);
+    return returnedRows<{ machine_id: string }>(rows).map((r) => r.machine_id);
+  }
+
 
   async recordHeartbeat(id: number): Promise<void> {
     await this.repo.update({ id }, { lastHeartbeat: new Date() });
