@@ -5,3 +5,4 @@ export * from './cscli';
 export * from './custom-bouncer';
 export * from './recording-proxy';
 export * from './upstream-lapi';
+export * from './client-traces';
