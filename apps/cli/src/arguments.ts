@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { parseDuration } from '@lapi/common/light';
 
 /** Commander argument parsers: bad values are refused while parsing, before any database is opened. */
 export function wholeNumber(value: string): number {
@@ -58,4 +59,11 @@ export function splitShortEquals(argv: string[], takesValue: (flag: string) => b
     else out.push(arg);
   }
   return out;
+}
+
+/** A positive Go duration (45m, 1h30m, 7d, 1s), in milliseconds. */
+export function positiveDuration(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) throw new InvalidArgumentError('expected a positive duration such as 45m, 2h or 7d.');
+  return ms;
 }

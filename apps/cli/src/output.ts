@@ -94,3 +94,20 @@ export function goDuration(ms: number): string {
   s -= m * 60;
   return `${neg ? '-' : ''}${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${s}s`;
 }
+
+/** Go's time.Time.String() in UTC ("2026-12-04 05:21:33.123 +0000 UTC"), as cscli's inspect tables print times. */
+export function goTime(d: Date | null | undefined): string {
+  if (!d) return '<nil>';
+  const [date, time] = d.toISOString().replace('Z', '').split('T');
+  return `${date} ${time.replace(/\.?0+$/, '')} +0000 UTC`;
+}
+
+/** cscli 1.6's clientinfo: "name/version", either alone, or "?" when neither is known. */
+export function osNameAndVersion(c: { osName: string; osVersion: string }): string {
+  return [c.osName, c.osVersion].filter(Boolean).join('/') || '?';
+}
+
+/** cscli 1.6's feature flag list: none when empty (left out of its JSON). */
+export function featureFlagList(c: { featureFlags: string }): string[] | undefined {
+  return c.featureFlags ? c.featureFlags.split(',') : undefined;
+}

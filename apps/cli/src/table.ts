@@ -23,3 +23,9 @@ export function renderTable(header: string[], rows: string[][], colored: boolean
   const rule = paint(GREY, '-'.repeat(widths.reduce((a, w) => a + w, 0) + 3 * (widths.length - 1) + 2));
   return [rule, paint(RED, line(head)), rule, ...body.map(line), rule].join('\n');
 }
+
+/** cscli's inspect tables: a title over rows of a name and a value, no header. */
+export function renderTitledRows(title: string, rows: string[][], colored: boolean): string {
+  const [top, , , ...rest] = renderTable(['', ''], rows, colored).split('\n');
+  return [top, ` ${title.replace(CONTROL, ' ')}`, top, ...rest].join('\n');
+}

@@ -54,6 +54,20 @@ export class BouncersService implements OnModuleInit {
     return this.bouncers.list();
   }
 
+  /** Bouncers that have not pulled since `before` (never-pulled ones by their creation), as cscli's prune finds them. */
+  inactiveSince(before: Date): Promise<BouncerEntity[]> {
+    return this.bouncers.inactiveSince(before);
+  }
+
+  /** Deletes these rows (and only these: a key's other hosts keep theirs); every node forgets their keys. */
+  async deleteRows(rows: BouncerEntity[]): Promise<void> {
+    const hashes = await this.bouncers.deleteByIds(rows.map((r) => r.id));
+    for (const hash of hashes) {
+      this.cache.delete(hash);
+      await publishAfterCommit(this.logger, 'a pruned bouncer\'s revocation', () => this.bus.publishRevocation({ kind: 'bouncer', id: hash }));
+    }
+  }
+
   async delete(name: string): Promise<void> {
     const row = await this.bouncers.findByName(name);
     if (!row) throw notFound(`bouncer ${name} not found`);
@@ -144,7 +158,7 @@ export class BouncersService implements OnModuleInit {
     const base = rows[0];
     if (base.ipAddress === '' && (await this.bouncers.claimForHost(base.id, ip))) return { ...base, ipAddress: ip };
     const name = `${base.name.split('@')[0]}@${ip}`;
-    await this.bouncers.create(name, hash, ip);
+    await this.bouncers.create(name, hash, ip, true);
     const created = await this.bouncers.findByName(name);
     if (!created) throw notFound(`bouncer ${name} vanished`);
     return created;

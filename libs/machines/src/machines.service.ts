@@ -108,6 +108,21 @@ export class MachinesService {
     return this.machines.list();
   }
 
+  /** Machines cscli's prune would remove: pending ones, and unless `pendingOnly` those silent since `before`. */
+  prunable(before: Date, pendingOnly: boolean): Promise<MachineEntity[]> {
+    return this.machines.prunable(before, pendingOnly);
+  }
+
+  /** Deletes these machines; every node forgets their sessions. Returns how many went. */
+  async deleteMany(rows: MachineEntity[]): Promise<number> {
+    const deleted = await this.machines.deleteByIds(rows.map((r) => r.id));
+    for (const id of deleted) {
+      this.sessions.forget(id);
+      await publishAfterCommit(this.logger, `machine ${id}'s revocation`, () => this.bus.publishRevocation({ kind: 'machine', id }));
+    }
+    return deleted.length;
+  }
+
   async validate(machineId: string): Promise<void> {
     if (!(await this.machines.validate(machineId))) throw notFound(`machine ${machineId} not found`);
     this.sessions.forget(machineId);

@@ -4,7 +4,9 @@ import { MachinesService } from '@lapi/machines';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { CliError } from '../cli-error';
-import { logInfo, OutputFormat, printJson } from '../output';
+import { confirm, stopAsking } from '../confirm';
+import { logInfo, OutputFormat, printJson, printList } from '../output';
+import { machineColumns } from './machines.reads';
 import type { MachineAddOptions } from './machines.options';
 
 export async function addMachine(app: INestApplicationContext, format: OutputFormat, name: string | undefined, o: MachineAddOptions): Promise<void> {
@@ -54,5 +56,37 @@ export async function deleteMachines(app: INestApplicationContext, names: string
   for (const name of names) {
     await app.get(MachinesService).delete(name);
     logInfo(`machine ${name} deleted`);
+  }
+}
+
+/** Below this, cscli warns that a prune may remove agents only briefly disconnected. */
+const SHORT_PRUNE_MS = 2 * 60_000;
+
+/** cscli 1.6's `machines prune`: pending machines, and those silent for `duration`; asks, deletes. `--force` skips the questions. */
+async function pruneMachinesAsking(app: INestApplicationContext, o: { duration: number; notValidatedOnly?: boolean; force?: boolean }): Promise<void> {
+  const short = o.duration < SHORT_PRUNE_MS && !o.notValidatedOnly;
+  if (short && !o.force && !(await confirm('The duration you provided is less than 2 minutes. This can break installations if the machines are only temporarily disconnected. Continue?'))) {
+    console.log('User aborted prune. No changes were made.');
+    return;
+  }
+  const service = app.get(MachinesService);
+  const stale = await service.prunable(new Date(Date.now() - o.duration), Boolean(o.notValidatedOnly));
+  if (stale.length === 0) {
+    console.log('No machines to prune.');
+    return;
+  }
+  printList('human', stale, machineColumns('human'));
+  if (!o.force && !(await confirm('You are about to PERMANENTLY remove the above machines from the database. These will NOT be recoverable. Continue?'))) {
+    console.log('User aborted prune. No changes were made.');
+    return;
+  }
+  logInfo(`successfully deleted ${await service.deleteMany(stale)} machines`);
+}
+
+export async function pruneMachines(app: INestApplicationContext, o: { duration: number; notValidatedOnly?: boolean; force?: boolean }): Promise<void> {
+  try {
+    await pruneMachinesAsking(app, o);
+  } finally {
+    stopAsking();
   }
 }

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { name } from '../arguments';
+import { name, positiveDuration } from '../arguments';
 import { Read, Run } from '../output';
 import type { MachineAddOptions } from './machines.options';
 
@@ -21,6 +21,14 @@ export function machinesCommand(run: Run, read: Read): Command {
     .action((machine: string | undefined, o: MachineAddOptions) => run(async (app, format) => (await actions()).addMachine(app, format, machine, o))());
   cmd.command('list').alias('ls').description('list machines')
     .action(() => read(async (reader, format) => (await reads()).listMachines(reader, format))());
+  cmd.command('inspect').argument('<name>', 'machine name', name).description('show one machine: its version, OS, data sources, feature flags (cscli 1.6\'s layout)')
+    .option('-H, --hub', 'show its hub items instead')
+    .action((machine: string, o: { hub?: boolean }) => read(async (reader, format) => (await reads()).inspectMachine(reader, format, machine, Boolean(o.hub)))());
+  cmd.command('prune').description('delete pending machines and those silent for a while, after a confirmation')
+    .option('-d, --duration <duration>', 'time since a validated machine\'s last heartbeat (default 10m)', positiveDuration, 600_000)
+    .option('--not-validated-only', 'only prune machines that are not validated')
+    .option('--force', 'do not ask for confirmation')
+    .action((o: { duration: number; notValidatedOnly?: boolean; force?: boolean }) => run(async (app) => (await actions()).pruneMachines(app, o))());
   cmd.command('validate <name>').description('validate a machine registered with cscli lapi register')
     .action((machine: string) => run(async (app) => (await actions()).validateMachine(app, machine))());
   cmd.command('delete <names...>').alias('remove').description('delete machines')

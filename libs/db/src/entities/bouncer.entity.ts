@@ -37,6 +37,10 @@ export class BouncerEntity {
   @Column({ name: 'feature_flags', type: 'text', default: '' })
   featureFlags: string;
 
+  /** Made by the LAPI itself: a key's row for a new host, a certificate's on first use (upstream's auto_created). */
+  @Column({ name: 'auto_created', type: 'boolean', default: false })
+  autoCreated: boolean;
+
   @Column({ name: 'auth_type', type: 'text', default: 'api-key' })
   authType: string;
 

@@ -16,6 +16,9 @@ export class Inventory1796360767838 implements MigrationInterface {
       );
     }
     await q.query(`ALTER TABLE machines ADD COLUMN hub_state jsonb, ADD COLUMN datasources jsonb`);
+    // Rows the LAPI made itself (a key used from a new host, a certificate's first use), as upstream's auto_created.
+    await q.query(`ALTER TABLE bouncers ADD COLUMN auto_created boolean NOT NULL DEFAULT false`);
+    await q.query(`UPDATE bouncers SET auto_created = true WHERE auth_type = 'tls' OR (ip_address <> '' AND name = split_part(name, '@', 1) || '@' || ip_address)`);
     await q.query(
       `CREATE TABLE usage_metrics (
          id bigserial PRIMARY KEY,
@@ -31,6 +34,7 @@ export class Inventory1796360767838 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query('DROP TABLE usage_metrics');
+    await q.query('ALTER TABLE bouncers DROP COLUMN auto_created');
     await q.query('ALTER TABLE machines DROP COLUMN hub_state, DROP COLUMN datasources');
     for (const table of ['machines', 'bouncers']) {
       await q.query(`ALTER TABLE ${table} DROP COLUMN os_name, DROP COLUMN os_family, DROP COLUMN os_version, DROP COLUMN feature_flags`);

@@ -12,7 +12,7 @@ const MACHINE_COLUMNS = `id, machine_id AS "machineId", ip_address AS "ipAddress
 
 const BOUNCER_COLUMNS = `id, name, ip_address AS "ipAddress", type, version, auth_type AS "authType", created_at AS "createdAt",
   updated_at AS "updatedAt", last_pull AS "lastPull", last_seq AS "lastSeq", os_name AS "osName", os_family AS "osFamily",
-  os_version AS "osVersion", feature_flags AS "featureFlags"`;
+  os_version AS "osVersion", feature_flags AS "featureFlags", auto_created AS "autoCreated"`;
 
 /** A condition on the rows listed, written by the db lib's repositories only (never from user input). */
 export interface RowCondition {

@@ -14,10 +14,10 @@ export class BouncersRepository {
   }
 
   /** Creates a bouncer; false when the name is taken. */
-  async create(name: string, apiKeyHash: string, ipAddress = ''): Promise<boolean> {
+  async create(name: string, apiKeyHash: string, ipAddress = '', autoCreated = false): Promise<boolean> {
     const rows = await this.repo.query(
-      `INSERT INTO bouncers (name, api_key_hash, ip_address) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING id`,
-      [name, apiKeyHash, ipAddress],
+      `INSERT INTO bouncers (name, api_key_hash, ip_address, auto_created) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING RETURNING id`,
+      [name, apiKeyHash, ipAddress, autoCreated],
     );
     return rows.length > 0;
   }
@@ -28,7 +28,7 @@ export class BouncersRepository {
    */
   async createForCertificate(name: string, ipAddress: string, authType: string): Promise<void> {
     await this.repo.query(
-      `INSERT INTO bouncers (name, api_key_hash, ip_address, auth_type) VALUES ($1, 'cert:' || md5(random()::text || clock_timestamp()::text), $2, $3)
+      `INSERT INTO bouncers (name, api_key_hash, ip_address, auth_type, auto_created) VALUES ($1, 'cert:' || md5(random()::text || clock_timestamp()::text), $2, $3, true)
        ON CONFLICT (name) DO NOTHING`,
       [name, ipAddress, authType],
     );
