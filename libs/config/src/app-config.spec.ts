@@ -32,9 +32,19 @@ describe('loadConfig', () => {
     ['LAPI_DB_CACHE', '8', /LAPI_DB_CACHE="8": expected a size/],
     ['LAPI_DB_CACHE', '512kB', /LAPI_DB_CACHE="512kB": expected between 1MB and 1GB/],
     ['LAPI_DB_CACHE', '2GB', /LAPI_DB_CACHE/],
+    ['LAPI_BOUNCERS_AUTODELETE_CERT', 'weekly', /LAPI_BOUNCERS_AUTODELETE_CERT="weekly"/],
+    ['LAPI_AGENTS_AUTODELETE_LOGIN_PASSWORD', '-1h', /LAPI_AGENTS_AUTODELETE_LOGIN_PASSWORD/],
+    ['LAPI_USAGE_METRICS_MAX_AGE', '0', /LAPI_USAGE_METRICS_MAX_AGE/],
   ])('stops on a bad %s and names it', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('keeps bouncers and agents for good unless an autodelete duration is set, as upstream\'s flush', () => {
+    expect(loadConfig({}).autoDelete).toEqual({ bouncersCertMs: undefined, bouncersApiKeyMs: undefined, agentsCertMs: undefined, agentsLoginPasswordMs: undefined });
+    const c = loadConfig({ LAPI_BOUNCERS_AUTODELETE_CERT: '1h', LAPI_BOUNCERS_AUTODELETE_API_KEY: '7d', LAPI_AGENTS_AUTODELETE_CERT: '30m', LAPI_AGENTS_AUTODELETE_LOGIN_PASSWORD: '2d' });
+    expect(c.autoDelete).toEqual({ bouncersCertMs: 3_600_000, bouncersApiKeyMs: 7 * 86_400_000, agentsCertMs: 1_800_000, agentsLoginPasswordMs: 2 * 86_400_000 });
+    expect(loadConfig({}).usageMetricsMaxAgeMs).toBe(7 * 86_400_000);
   });
 
   it('talks to upstream\'s CAPI by default, sharing and pulling; each can be switched', () => {
