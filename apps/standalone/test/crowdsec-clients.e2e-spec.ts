@@ -120,4 +120,18 @@ describe.each([
     expect(alerts.flatMap((a) => a.decisions ?? [])).toContainEqual(expect.objectContaining({ value: '203.0.113.66', type: 'ban', origin: 'crowdsec' }));
     await bouncer.waitFor(sawAdd('203.0.113.66'), 10_000, 'the ban from the agent');
   });
+
+  it('lapictl bouncers list shows the real bouncer\'s type and version from its User-Agent, and machines list the agent\'s version', async () => {
+    const [listed] = JSON.parse(await lapictl('-o', 'json', 'bouncers', 'list')).filter((b: { name: string }) => b.name === 'custom-e2e');
+    expect(listed).toMatchObject({ type: 'crowdsec-custom-bouncer', version: expect.stringMatching(/^v?\d+\.\d+\.\d+/), last_pull: expect.any(String) });
+    const agent = JSON.parse(await lapictl('-o', 'json', 'machines', 'list')).find((m: { machineId: string }) => m.machineId === 'agent-e2e');
+    expect(agent.version).toMatch(/^v1\.4\.6/);
+  });
+
+  it('lapictl bouncers prune --duration 1s removes the bouncer once it stopped polling', async () => {
+    await bouncer.stop();
+    await new Promise((r) => setTimeout(r, 1500)); // silence longer than the duration
+    await lapictl('bouncers', 'prune', '--duration', '1s', '--force');
+    expect(JSON.parse(await lapictl('-o', 'json', 'bouncers', 'list')).map((b: { name: string }) => b.name)).not.toContain('custom-e2e');
+  });
 });

@@ -45,6 +45,8 @@ export class CapiSim {
   readonly requests: SimRequest[] = [];
   readonly signalBatches: Record<string, unknown>[][] = [];
   readonly metrics: unknown[] = [];
+  /** The 1.6+ usage reports (POST /v3/usage-metrics) received. */
+  readonly usageMetrics: any[] = [];
   readonly enrollments: unknown[] = [];
   readonly machines = new Map<string, Machine>();
   /** Every login attempt's time, refused ones included (as CAPI counts them). */
@@ -180,6 +182,11 @@ export class CapiSim {
     if (method === 'POST' && path === '/v3/metrics/') {
       this.metrics.push(body);
       return reply(201, { message: 'OK' });
+    }
+    if (method === 'POST' && path === '/v3/usage-metrics') {
+      if (!Array.isArray(body?.remediation_components) || !Array.isArray(body?.log_processors)) return reply(422, { message: 'remediation_components and log_processors required' });
+      this.usageMetrics.push(body);
+      return reply(201, {});
     }
     if (method === 'POST' && path === '/v3/watchers/enroll') {
       if (typeof body?.attachment_key !== 'string' || !body.attachment_key) return reply(400, { message: 'attachment_key required' });

@@ -69,6 +69,11 @@ export class CapiHttp {
     await this.call('POST', 'v3/metrics/', metrics, token);
   }
 
+  /** The 1.6+ usage report (swagger AllMetrics), as upstream's apiclient UsageMetrics.Add sends it. */
+  async pushUsageMetrics(token: string, metrics: unknown): Promise<void> {
+    await this.call('POST', 'v3/usage-metrics', metrics, token);
+  }
+
   /** A blocklist link: its lines, or undefined when it has not changed since `ifModifiedSince`. */
   async fetchLink(url: string, ifModifiedSince?: string): Promise<{ values: string[]; lastModified?: string } | undefined> {
     const headers: Record<string, string> = { 'user-agent': CAPI_USER_AGENT };

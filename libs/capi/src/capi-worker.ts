@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Logger } from '@nestjs/common';
-import { CapiDecisionsRepository, CapiSignalsRepository, CapiStateRepository } from '@lapi/db';
+import { CapiDecisionsRepository, CapiSignalsRepository, CapiStateRepository, UsageMetricsRepository } from '@lapi/db';
 import { DecisionChanges } from '@lapi/decision-model';
 import { BlocklistSync } from './blocklist-sync';
 import { Clock, systemClock } from './capi-clock';
-import { CapiHttp } from './capi-http';
+import { CAPI_USER_AGENT, CapiHttp } from './capi-http';
 import { capiMetrics } from './capi-metrics';
 import { CapiSession } from './capi-session';
 import { CapiUnavailableError } from './capi.errors';
 import { pushUsageMetrics } from './metrics-push';
 import { SignalPush } from './signal-push';
+import { pushFleetUsageMetrics } from './usage-metrics-push';
 
 /** Upstream's schedule: blocklist every 2 h, signals every 10 s, usage metrics every 30 min. */
 export const PULL_EVERY_MS = 2 * 3600_000;
@@ -28,6 +29,8 @@ export interface CapiWorkerDeps {
   state: CapiStateRepository;
   decisions: CapiDecisionsRepository;
   signals: CapiSignalsRepository;
+  /** What agents and bouncers pushed to POST /v1/usage-metrics, reported on with the legacy metrics. */
+  usageMetrics: UsageMetricsRepository;
   http: CapiHttp;
   /** Sends decision changes on the bus, like every other decision write. */
   publish(changes: DecisionChanges): Promise<void>;
@@ -154,6 +157,7 @@ export class CapiWorker {
 
   private async metrics(): Promise<void> {
     await pushUsageMetrics(this.session, this.deps.http, this.deps.state);
+    await pushFleetUsageMetrics(this.session, this.deps.http, this.deps.usageMetrics, CAPI_USER_AGENT.split('/')[1]);
     await this.deps.state.setNextMetrics(this.after(METRICS_EVERY_MS));
   }
 

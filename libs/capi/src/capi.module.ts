@@ -1,6 +1,6 @@
 import { Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@lapi/config';
-import { CapiDecisionsRepository, CapiSignalsRepository, CapiStateRepository } from '@lapi/db';
+import { CapiDecisionsRepository, CapiSignalsRepository, CapiStateRepository, UsageMetricsRepository } from '@lapi/db';
 import { DecisionWriter, DecisionWritesModule } from '@lapi/decisions';
 import { CapiHttp } from './capi-http';
 import { CapiWorker } from './capi-worker';
@@ -31,10 +31,10 @@ export class CapiRunner implements OnApplicationBootstrap, OnApplicationShutdown
     CapiSignalsRepository,
     {
       provide: CapiWorker,
-      inject: [CapiStateRepository, CapiDecisionsRepository, CapiSignalsRepository, DecisionWriter, AppConfig],
-      useFactory: (state: CapiStateRepository, decisions: CapiDecisionsRepository, signals: CapiSignalsRepository, writer: DecisionWriter, config: AppConfig) =>
+      inject: [CapiStateRepository, CapiDecisionsRepository, CapiSignalsRepository, UsageMetricsRepository, DecisionWriter, AppConfig],
+      useFactory: (state: CapiStateRepository, decisions: CapiDecisionsRepository, signals: CapiSignalsRepository, usageMetrics: UsageMetricsRepository, writer: DecisionWriter, config: AppConfig) =>
         new CapiWorker(
-          { state, decisions, signals, http: new CapiHttp(config.capiUrl), publish: (c) => writer.publish(c) },
+          { state, decisions, signals, usageMetrics, http: new CapiHttp(config.capiUrl), publish: (c) => writer.publish(c) },
           { sharing: config.capiSharing, pull: config.capiPull },
         ),
     },

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { CapiSim, CapiSimOptions } from '@lapi/capi-sim';
 import { AppConfig, loadConfig } from '@lapi/config';
-import { CapiDecisionsRepository, CapiSignalsRepository, CapiStateRepository, Database, DecisionsRepository, openDatabase } from '@lapi/db';
+import { CapiDecisionsRepository, CapiSignalsRepository, CapiStateRepository, Database, DecisionsRepository, openDatabase, UsageMetricsRepository } from '@lapi/db';
 import { CapiAdmin, CapiHttp, CapiWorker, ManualClock } from '@lapi/capi';
 import { DecisionChanges } from '@lapi/decision-model';
 
@@ -16,6 +16,7 @@ export class CapiNode {
   readonly state: CapiStateRepository;
   readonly signals: CapiSignalsRepository;
   readonly decisions: CapiDecisionsRepository;
+  readonly usageMetrics: UsageMetricsRepository;
   readonly published: DecisionChanges[] = [];
 
   private constructor(
@@ -27,6 +28,7 @@ export class CapiNode {
     this.state = new CapiStateRepository(db.dataSource);
     this.signals = new CapiSignalsRepository(db.dataSource);
     this.decisions = new CapiDecisionsRepository(db.dataSource, new DecisionsRepository(db.dataSource));
+    this.usageMetrics = new UsageMetricsRepository(db.dataSource);
   }
 
   static async open(url: string, sim: CapiSim, clock: ManualClock, overrides: Partial<AppConfig> = {}): Promise<CapiNode> {
@@ -37,7 +39,7 @@ export class CapiNode {
 
   worker(): CapiWorker {
     return new CapiWorker(
-      { state: this.state, decisions: this.decisions, signals: this.signals, http: new CapiHttp(this.sim.url), publish: async (c) => void this.published.push(c) },
+      { state: this.state, decisions: this.decisions, signals: this.signals, usageMetrics: this.usageMetrics, http: new CapiHttp(this.sim.url), publish: async (c) => void this.published.push(c) },
       { sharing: this.config.capiSharing, pull: this.config.capiPull, clock: this.clock, random: () => 0.5 },
     );
   }

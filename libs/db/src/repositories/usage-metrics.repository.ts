@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { BouncerEntity, MachineEntity } from '../entities';
+import { listBouncers, listMachines } from '../reads';
 
 /** Who pushed a usage metrics payload: a log processor (agent) or a remediation component (bouncer), as upstream's ent enum. */
 export type UsageMetricsSource = 'LP' | 'RC';
@@ -37,5 +39,10 @@ export class UsageMetricsRepository {
 
   async markPushed(ids: string[]): Promise<void> {
     await this.dataSource.query('UPDATE usage_metrics SET pushed_at = now() WHERE id = ANY($1::bigint[])', [ids]);
+  }
+
+  /** Every machine and bouncer, with what they told of themselves, for the Central API's usage report. */
+  async fleet(): Promise<{ machines: MachineEntity[]; bouncers: BouncerEntity[] }> {
+    return { machines: await listMachines(this.dataSource), bouncers: await listBouncers(this.dataSource) };
   }
 }
