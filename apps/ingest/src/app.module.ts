@@ -15,7 +15,7 @@ export class IngestModule {
   static with(config?: AppConfig): DynamicModule {
     return {
       module: IngestModule,
-      imports: [ConfigModule.forRoot(config), DbModule, BusModule.forNode(), HealthModule, AuthModule, MachineLoginModule, MachineDecisionsModule, AlertsModule],
+      imports: [ConfigModule.forRoot(config), DbModule, BusModule.forNode(), HealthModule, AuthModule, MachineLoginModule, MachineDecisionsModule, AlertsModule, InventoryModule],
     };
   }
 }

@@ -17,7 +17,7 @@ export class StandaloneModule {
   static with(config?: AppConfig): DynamicModule {
     return {
       module: StandaloneModule,
-      imports: [ConfigModule.forRoot(config), DbModule, BusModule.forNode(), HealthModule, UpstreamHealthModule, AuthModule, MachineRegistrationModule, MachineLoginModule, DecisionsModule, MachineDecisionsModule, AlertsModule, CapiModule, CaEnrollmentModule.with('in-process')],
+      imports: [ConfigModule.forRoot(config), DbModule, BusModule.forNode(), HealthModule, UpstreamHealthModule, AuthModule, MachineRegistrationModule, MachineLoginModule, DecisionsModule, MachineDecisionsModule, AlertsModule, InventoryModule, CapiModule, CaEnrollmentModule.with('in-process')],
     };
   }
 }
