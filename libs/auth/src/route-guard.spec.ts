@@ -47,6 +47,26 @@ describe('RouteGuard', () => {
     await expect(async () => guard(undefined, cert).admit(request({ authorization: 'Bearer good' }), route({ auth: 'machine' }))).rejects.toThrow('cannot be used as a agent');
   });
 
+  describe('on a route open to machines and bouncers (usage metrics, upstream\'s eitherAuth)', () => {
+    const either = route({ method: 'POST', path: '/v1/usage-metrics', auth: 'machine-or-bouncer' });
+
+    it('checks the key of a caller that sends one, and the token of a caller that sends one', async () => {
+      const fw = request({ 'x-api-key': 'key' });
+      expect(guard().admit(fw, either)).toBeUndefined();
+      expect([fw.bouncer, fw.machine]).toEqual([bouncer, undefined]);
+      const agent = request({ authorization: 'Bearer good' });
+      await guard().admit(agent, either);
+      expect([agent.machine, agent.bouncer]).toEqual([machine, undefined]);
+    });
+
+    it('refuses a wrong credential of either kind, and a caller with none as upstream: 403 for a bouncer, 401 for a crowdsec/ agent', async () => {
+      expect(() => guard().admit(request({ 'x-api-key': 'wrong' }), either)).toThrow('access forbidden');
+      await expect(async () => guard().admit(request({ authorization: 'Bearer bad' }), either)).rejects.toThrow('Token is expired or invalid');
+      expect(() => guard().admit(request({ 'user-agent': 'curl/8' }), either)).toThrow('access forbidden');
+      await expect(async () => guard().admit(request({ 'user-agent': 'crowdsec/v1.7.8' }), either)).rejects.toThrow('auth header is empty');
+    });
+  });
+
   describe('on a public route that declares a client certificate', () => {
     const agent: ClientCertificate = { cn: 'edge-1', ous: ['agent-ou'], serial: '02', role: 'agent' };
     const fw: ClientCertificate = { cn: 'fw', ous: ['bouncer-ou'], serial: '03', role: 'bouncer' };
