@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { registry } from '@lapi/common';
 import { BouncersRepository, MachinesRepository } from '@lapi/db';
 import { agent17Trace, agentUsageMetrics, bouncer17Trace, bouncerUsageMetrics, FIREWALL_BOUNCER_USER_AGENT, lapictlWith, pollUntil, replayTrace } from '@lapi/testing';
 import { DataSource } from 'typeorm';
@@ -51,6 +52,11 @@ describe.each([
     expect(b).toMatchObject({ osName: 'debian', osFamily: 'debian', osVersion: '12', featureFlags: '' });
     expect(b.version).toMatch(/^v0\.0\.31-/);
     expect(b.lastPull).not.toBeNull();
+    // The fleet's gauges, read from the database at the scrape.
+    const scraped = await registry.metrics();
+    expect(scraped).toMatch(/^lapi_active_bouncers\{type="crowdsec-firewall-bouncer",version="v0\.0\.31-[^"]+"\} [1-9]/m);
+    expect(scraped).toMatch(/^lapi_active_machines\{version="v1\.7\.8-debian-pragmatic-amd64-a88b497b"\} 1$/m);
+    expect(scraped).toMatch(/^lapi_bouncer_last_pull_age_seconds\{bouncer="fw-17",type="crowdsec-firewall-bouncer"\} \d/m);
     const [stored] = await storedMetrics('fw-17');
     expect(stored).toMatchObject({ generated_type: 'RC', payload: { type: 'crowdsec-firewall-bouncer' } });
     expect(stored.payload.metrics[0].items).toHaveLength(6);

@@ -41,7 +41,14 @@ function databaseGauge(name: string, help: string, labelNames: string[]): Gauge 
 export const activeDecisionsGauge = databaseGauge('cs_active_decisions', 'Number of active decisions.', ['reason', 'origin', 'action']);
 export const alertsGauge = databaseGauge('cs_alerts', 'Number of alerts (excluding CAPI).', ['reason']);
 
+/** The fleet (lapi_*): who calls, in which versions, and how long since each bouncer pulled. */
+export const activeBouncersGauge = databaseGauge('lapi_active_bouncers', 'Bouncers that pulled in the last 5 minutes, by type and version.', ['type', 'version']);
+export const activeMachinesGauge = databaseGauge('lapi_active_machines', 'Machines that sent a heartbeat in the last 5 minutes, by version.', ['version']);
+export const bouncerLastPullAgeGauge = databaseGauge('lapi_bouncer_last_pull_age_seconds', 'Seconds since each bouncer (per host) last pulled; bouncers that never pulled are left out.', ['bouncer', 'type']);
+
+export type DatabaseGaugeName = 'cs_active_decisions' | 'cs_alerts' | 'lapi_active_bouncers' | 'lapi_active_machines' | 'lapi_bouncer_last_pull_age_seconds';
+
 /** Where a database gauge's values come from (the lib owning the tables registers it). */
-export function readGaugeFrom(gauge: 'cs_active_decisions' | 'cs_alerts', read: () => Promise<GaugeRow[]>): void {
+export function readGaugeFrom(gauge: DatabaseGaugeName, read: () => Promise<GaugeRow[]>): void {
   gaugeReaders.set(gauge, read);
 }

@@ -45,4 +45,20 @@ export class UsageMetricsRepository {
   async fleet(): Promise<{ machines: MachineEntity[]; bouncers: BouncerEntity[] }> {
     return { machines: await listMachines(this.dataSource), bouncers: await listBouncers(this.dataSource) };
   }
+
+  /** Bouncers and machines heard from within `withinMs`, counted by client; each bouncer's seconds since its last pull. */
+  async fleetGauges(withinMs: number): Promise<{
+    bouncers: { type: string; version: string; n: number }[];
+    machines: { version: string; n: number }[];
+    pullAges: { name: string; type: string; age: number }[];
+  }> {
+    const since = new Date(Date.now() - withinMs);
+    return {
+      bouncers: await this.dataSource.query('SELECT type, version, count(*)::int AS n FROM bouncers WHERE last_pull >= $1 GROUP BY type, version', [since]),
+      machines: await this.dataSource.query('SELECT version, count(*)::int AS n FROM machines WHERE last_heartbeat >= $1 GROUP BY version', [since]),
+      pullAges: await this.dataSource.query(
+        'SELECT name, type, extract(epoch FROM now() - last_pull)::float8 AS age FROM bouncers WHERE last_pull IS NOT NULL ORDER BY name LIMIT 10000',
+      ),
+    };
+  }
 }
