@@ -1,12 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { registry } from '@lapi/common';
-// Every service's composition: loading them defines every metric the code registers.
-import '../../ca/src/app.module';
-import '../../capi/src/app.module';
-import '../../decisions/src/app.module';
-import '../../ingest/src/app.module';
-import '../../registration/src/app.module';
+// The standalone composes every lib the cluster's services compose (apps only compose libs, and
+// metrics are defined in the libs): loading it defines every metric any service registers.
 import '../src/app.module';
 
 const DASHBOARD = resolve(__dirname, '../../../deploy/grafana/lapi-cluster.json');
