@@ -72,7 +72,7 @@ program.addCommand(capiCommand(run));
 program.addCommand(consoleCommand(run));
 program.addCommand(caCommand(run));
 program.addCommand(lapiCommand());
-program.addCommand(metricsCommand(format));
+program.addCommand(metricsCommand(format, read));
 program.command('version').description('print the version').action(() => console.log(version()));
 
 // Usage errors exit 2 with commander's one-line message, at every level.

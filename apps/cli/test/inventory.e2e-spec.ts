@@ -81,6 +81,16 @@ describe('lapictl bouncers and machines, as cscli 1.6', () => {
     expect(JSON.parse(await ok('-o', 'json', 'machines', 'inspect', '-H', 'agent-17')).parsers).toEqual([{ name: 'crowdsecurity/sshd-logs', status: 'official', version: '2.9' }]);
   });
 
+  it('metrics show bouncers shows what each bouncer reported, per origin, as cscli 1.6', async () => {
+    const human = await ok('metrics', 'show', 'bouncers');
+    expect(human).toMatch(/Bouncer Metrics \(fw-17\) since /);
+    expect(human).toMatch(/Origin\s+active_decisions \(IPs\)\s+dropped \(bytes\)\s+dropped \(packets\)\s+processed \(bytes\)\s+processed \(packets\)/);
+    expect(human).toMatch(/CAPI \(community blocklist\)\s+12\s+-\s+-/);
+    expect(human).toMatch(/ Total\s+15\s+4\.10k\s+64\s+1\.05M\s+2\.05k/);
+    expect(JSON.parse(await ok('-o', 'json', 'metrics', 'show', 'bouncers')).bouncers['fw-17'].crowdsec.dropped).toEqual({ byte: 4096, packet: 64 });
+    expect(await ok('metrics', 'show', 'bouncers', '--no-unit')).toMatch(/ Total\s+15\s+4096\s+64\s+1048576\s+2048/);
+  });
+
   it('inspects on a plain connection, loading no framework', async () => {
     for (const args of [['bouncers', 'inspect', 'fw-17'], ['machines', 'inspect', 'agent-17']]) {
       const res = await lapictlRun({ ...env, NODE_DEBUG: 'module' }, args);

@@ -1,5 +1,5 @@
-import { Command } from 'commander';
-import { OutputFormat, printList } from '../output';
+import { Command, InvalidArgumentError } from 'commander';
+import { OutputFormat, printList, Read } from '../output';
 
 async function metricsUrl(): Promise<string> {
   const { loadConfig } = await import('@lapi/config/light');
@@ -20,8 +20,8 @@ function samples(text: string): { name: string; value: string }[] {
 }
 
 /** `metrics`: the LAPI's Prometheus metrics (cscli metrics reads the same listener). */
-export function metricsCommand(format: () => OutputFormat): Command {
-  return new Command('metrics').description('show the LAPI\'s metrics (its Prometheus listener)').option('-u, --url <url>', 'the metrics URL (default: from LAPI_LISTEN_ADDR and LAPI_METRICS_PORT)')
+export function metricsCommand(format: () => OutputFormat, read: Read): Command {
+  const cmd = new Command('metrics').description('show the LAPI\'s metrics (its Prometheus listener)').option('-u, --url <url>', 'the metrics URL (default: from LAPI_LISTEN_ADDR and LAPI_METRICS_PORT)')
     // cscli's --no-unit shows real numbers instead of ones formatted with units; lapictl prints the samples as served, so it is accepted and changes nothing.
     .option('--no-unit', 'show the real numbers (as cscli; lapictl always does)')
     .action(async (o: { url?: string }) => {
@@ -32,4 +32,12 @@ export function metricsCommand(format: () => OutputFormat): Command {
       if (!res.ok) throw new Error(`${url} answered ${res.status}`);
       printList(format(), samples(await res.text()), { header: ['metric', 'value'], row: (s) => [s.name, s.value] });
     });
+  // cscli 1.6's `metrics show bouncers`: what bouncers reported through POST /v1/usage-metrics, read from the database.
+  cmd.command('show').argument('<section>', 'bouncers (what bouncers reported in their usage metrics)', (v: string) => {
+    if (v !== 'bouncers') throw new InvalidArgumentError('lapictl shows the bouncers section (the others are the agents\' own, on their hosts).');
+    return v;
+  }).option('--no-unit', 'show the real numbers instead of 1.23k, 4.56M').description('show one section of the metrics, as cscli metrics show does')
+    // --no-unit after the section is parsed by `metrics`, which takes it too: either says it.
+    .action((_section: string, o: { unit: boolean }) => read(async (reader, f) => (await import('./metrics-bouncers.reads')).showBouncerMetrics(reader, f, o.unit && cmd.opts<{ unit: boolean }>().unit))());
+  return cmd;
 }
