@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DecisionWritesModule } from '@lapi/decisions';
+import { ProfilesModule } from '@lapi/profiles';
 import { AlertBatcher } from './alert-batcher';
 import { AlertsController } from './alerts.controller';
 import { AlertsService } from './alerts.service';
@@ -7,7 +8,7 @@ import { DatabaseGauges } from './database-gauges';
 import { RetentionService } from './retention.service';
 
 @Module({
-  imports: [DecisionWritesModule],
+  imports: [DecisionWritesModule, ProfilesModule],
   controllers: [AlertsController],
   providers: [AlertBatcher, AlertsService, RetentionService, DatabaseGauges],
   exports: [AlertsService, RetentionService],

@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { badRequest, notFound, parseCidr, parseDuration, parseIp } from '@lapi/common';
-import { AppConfig } from '@lapi/config';
 import { AlertFilter, AlertsRepository, MachinesRepository, NewAlert, NewDecision, StoredAlert } from '@lapi/db';
 import { DecisionWriter } from '@lapi/decisions';
+import { ProfilesService } from '@lapi/profiles';
 import { randomUUID } from 'node:crypto';
 import { normalizeScope } from '@lapi/decision-model';
 import { AlertBatcher } from './alert-batcher';
 import { parseAlertTime } from './alert-time';
-import { defaultProfileDecisions } from './default-profile';
 import { AlertDto, DecisionDto } from './dto/alert.dto';
 
 /** The longest decision accepted (about 100 years): durations beyond it are typos. */
@@ -24,7 +23,7 @@ export class AlertsService {
     private readonly alerts: AlertsRepository,
     private readonly machines: MachinesRepository,
     private readonly decisions: DecisionWriter,
-    private readonly config: AppConfig,
+    private readonly profiles: ProfilesService,
   ) {}
 
   /** Stores alerts and their decisions in one transaction, then tells every replica. Returns the new ids. */
@@ -32,8 +31,10 @@ export class AlertsService {
     if (dtos.length === 0) return [];
     const now = Date.now();
     const alerts = dtos.map((a, i) => toNewAlert(a, machine.machineId, `alert ${i}`));
+    // Profiles run before the transaction: GetDecisionsCount reads the database, and a slow read must not hold the batch.
+    const outcomes = await Promise.all(dtos.map((a) => this.profiles.run(a)));
     const decisions = dtos.map((a, i) => {
-      const wanted = a.decisions?.length ? a.decisions : defaultProfileDecisions(a, this.config.defaultBanDurationMs);
+      const wanted = a.decisions?.length ? a.decisions : outcomes[i].decisions;
       return wanted.map((d, j) => toNewDecision(d, a.simulated, now, `alert ${i} decision ${j}`));
     });
     const alertIds = await this.batcher.insert(alerts, decisions);

@@ -34,8 +34,10 @@ export class AppConfig {
   /** Auto-registration: machines that present this token from these ranges are validated at once. */
   autoRegistrationToken?: string;
   autoRegistrationRanges: string[] = [];
-  /** The default profile's remediation for alerts that carry no decisions. */
+  /** The shipped profiles' ban, for alerts that carry no decisions (only without `profilesFile`). */
   defaultBanDurationMs = 4 * 3600_000;
+  /** An upstream profiles.yaml; unset means upstream's shipped one. Read and compiled at start-up by @lapi/profiles. */
+  profilesFile?: string;
   /** Retention, as upstream's db_config.flush. */
   flushMaxItems = 5000;
   flushMaxAgeMs = 7 * 24 * 3600_000;
@@ -314,6 +316,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     fail('LAPI_AUTO_REGISTRATION_RANGES', '', 'required when LAPI_AUTO_REGISTRATION_TOKEN is set');
   }
   c.defaultBanDurationMs = duration(env, 'LAPI_DEFAULT_BAN_DURATION', c.defaultBanDurationMs);
+  c.profilesFile = readableFile(env, 'LAPI_PROFILES_FILE');
+  if (c.profilesFile && env.LAPI_DEFAULT_BAN_DURATION) {
+    fail('LAPI_DEFAULT_BAN_DURATION', env.LAPI_DEFAULT_BAN_DURATION, 'applies to the shipped profiles only; with LAPI_PROFILES_FILE set, write the duration in that file');
+  }
   c.flushMaxItems = int(env, 'LAPI_FLUSH_MAX_ITEMS', c.flushMaxItems, 0, 1e9);
   c.flushMaxAgeMs = duration(env, 'LAPI_FLUSH_MAX_AGE', c.flushMaxAgeMs);
   c.loginMaxFailures = int(env, 'LAPI_LOGIN_MAX_FAILURES', c.loginMaxFailures, 1, 1e6);

@@ -8,3 +8,4 @@ export * from './capi-decisions.repository';
 export * from './capi-signals.repository';
 export * from './capi-state.repository';
 export * from './certificates.repository';
+export * from './decision-counts.repository';
