@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AllowlistsModule } from '@lapi/allowlists';
 import { DecisionWritesModule } from '@lapi/decisions';
 import { ProfilesModule } from '@lapi/profiles';
 import { AlertBatcher } from './alert-batcher';
@@ -8,7 +9,7 @@ import { DatabaseGauges } from './database-gauges';
 import { RetentionService } from './retention.service';
 
 @Module({
-  imports: [DecisionWritesModule, ProfilesModule],
+  imports: [AllowlistsModule, DecisionWritesModule, ProfilesModule],
   controllers: [AlertsController],
   providers: [AlertBatcher, AlertsService, RetentionService, DatabaseGauges],
   exports: [AlertsService, RetentionService],

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { AllowlistsService } from '@lapi/allowlists';
 import { badRequest, notFound, parseCidr, parseDuration, parseIp } from '@lapi/common';
 import { AlertFilter, AlertsRepository, MachinesRepository, NewAlert, NewDecision, StoredAlert } from '@lapi/db';
 import { DecisionWriter } from '@lapi/decisions';
@@ -17,6 +18,7 @@ const RECORD_PUSH_EVERY_MS = 30_000;
 @Injectable()
 export class AlertsService {
   private readonly lastPushRecorded = new Map<number, number>();
+  private readonly logger = new Logger('Alerts');
 
   constructor(
     private readonly batcher: AlertBatcher,
@@ -24,10 +26,12 @@ export class AlertsService {
     private readonly machines: MachinesRepository,
     private readonly decisions: DecisionWriter,
     private readonly profiles: ProfilesService,
+    private readonly allowlists: AllowlistsService,
   ) {}
 
   /** Stores alerts and their decisions in one transaction, then tells every replica. Returns the new ids. */
-  async create(machine: { id: number; machineId: string }, dtos: AlertDto[]): Promise<string[]> {
+  async create(machine: { id: number; machineId: string }, all: AlertDto[]): Promise<string[]> {
+    const dtos = await this.withoutAllowlisted(all);
     if (dtos.length === 0) return [];
     const now = Date.now();
     const alerts = dtos.map((a, i) => toNewAlert(a, machine.machineId, `alert ${i}`));
@@ -40,6 +44,19 @@ export class AlertsService {
     const alertIds = await this.batcher.insert(alerts, decisions);
     await this.recordPush(machine.id, now);
     return alertIds;
+  }
+
+  /**
+   * Upstream drops an alert without decisions whose Ip or Range source is allowlisted: it is not
+   * stored and gets no decision. Alerts with decisions (cscli, lapictl) were checked by their sender.
+   */
+  private async withoutAllowlisted(dtos: AlertDto[]): Promise<AlertDto[]> {
+    const checked = dtos.map((a) => (!a.decisions?.length && ['Ip', 'Range'].includes(normalizeScope(a.source.scope)) ? a.source.value : ''));
+    if (checked.every((v) => v === '')) return dtos;
+    const reasons = await this.allowlists.reasonsAmong(checked);
+    if (reasons.size === 0) return dtos;
+    for (const [i, reason] of reasons) this.logger.log(`alert source ${dtos[i].source.value} is allowlisted by ${reason}, skipping`);
+    return dtos.filter((_, i) => !reasons.has(i));
   }
 
   private async recordPush(machineId: number, now: number): Promise<void> {

@@ -9,3 +9,4 @@ export * from './capi-signals.repository';
 export * from './capi-state.repository';
 export * from './certificates.repository';
 export * from './decision-counts.repository';
+export * from './allowlists.repository';
