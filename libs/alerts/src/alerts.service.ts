@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AllowlistsService } from '@lapi/allowlists';
-import { badRequest, notFound, parseCidr, parseDuration, parseIp } from '@lapi/common';
+import { badRequest, formatDuration, notFound, parseCidr, parseDuration, parseIp } from '@lapi/common';
 import { AlertFilter, AlertsRepository, MachinesRepository, NewAlert, NewDecision, StoredAlert } from '@lapi/db';
 import { DecisionWriter } from '@lapi/decisions';
+import { NotificationsService } from '@lapi/notifications';
 import { ProfilesService } from '@lapi/profiles';
 import { randomUUID } from 'node:crypto';
 import { normalizeScope } from '@lapi/decision-model';
@@ -27,6 +28,7 @@ export class AlertsService {
     private readonly decisions: DecisionWriter,
     private readonly profiles: ProfilesService,
     private readonly allowlists: AllowlistsService,
+    private readonly notifications: NotificationsService,
   ) {}
 
   /** Stores alerts and their decisions in one transaction, then tells every replica. Returns the new ids. */
@@ -42,6 +44,10 @@ export class AlertsService {
       return wanted.map((d, j) => toNewDecision(d, a.simulated, now, `alert ${i} decision ${j}`));
     });
     const alertIds = await this.batcher.insert(alerts, decisions);
+    // Committed: the notifications go to the outbox without holding this answer.
+    this.notifications.queue(
+      dtos.flatMap((a, i) => (outcomes[i].notifications.length ? [{ alert: notifiedAlert(a, alerts[i], alertIds[i], decisions[i], now), names: outcomes[i].notifications.flatMap((n) => n.names) }] : [])),
+    );
     await this.recordPush(machine.id, now);
     return alertIds;
   }
@@ -85,6 +91,34 @@ export class AlertsService {
     if (deleted === 0) throw notFound('object not found');
     return deleted;
   }
+}
+
+/** The alert as upstream's notifications carry it (models.Alert, as GET /v1/alerts/{id} shows it). */
+function notifiedAlert(a: AlertDto, stored: NewAlert, id: string, decisions: NewDecision[], now: number): Record<string, unknown> {
+  return {
+    capacity: a.capacity,
+    created_at: new Date(now).toISOString(),
+    decisions: decisions.map((d) => ({
+      duration: formatDuration(d.until.getTime() - now), origin: d.origin, scenario: d.scenario, scope: d.scope, simulated: d.simulated, type: d.type, uuid: d.uuid, value: d.value,
+    })),
+    events: a.events ?? [],
+    events_count: a.events_count,
+    id: Number(id),
+    labels: a.labels ?? null,
+    leakspeed: a.leakspeed,
+    machine_id: stored.machineId,
+    message: a.message,
+    meta: a.meta ?? [],
+    remediation: a.remediation ?? false,
+    scenario: a.scenario,
+    scenario_hash: a.scenario_hash,
+    scenario_version: a.scenario_version,
+    simulated: a.simulated,
+    source: { ...a.source, scope: stored.sourceScope },
+    start_at: a.start_at,
+    stop_at: a.stop_at,
+    uuid: stored.uuid,
+  };
 }
 
 function time(text: string, where: string): Date {

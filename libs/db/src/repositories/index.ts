@@ -10,3 +10,4 @@ export * from './capi-state.repository';
 export * from './certificates.repository';
 export * from './decision-counts.repository';
 export * from './allowlists.repository';
+export * from './notification-deliveries.repository';
