@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BouncerEvent, buildServices, pollUntil, CustomBouncer, HTTP_PROBING_HUB_ITEMS, httpProbingLog, sshBruteForceLog, startAgentReplay, startCustomBouncer } from '@lapi/testing';
@@ -91,5 +92,48 @@ describe.each([
     expect(adds(events, '203.0.113.20').map((e) => [e.decision?.type, e.decision?.scenario])).toEqual([['captcha', 'crowdsecurity/http-probing']]);
     expect(Number(adds(events, '203.0.113.20')[0].duration)).toBeLessThanOrEqual(HOUR);
     expect(adds(events, '203.0.113.21').map((e) => [e.decision?.type, e.decision?.scenario])).toEqual([['ban', 'crowdsecurity/ssh-bf']]);
+  });
+});
+
+/** What an operator sees when their files use more than is supported: the service does not start, and says why in one line. */
+describe('a profiles or notifications file that cannot be used stops start-up', () => {
+  const root = mkdtempSync(join(tmpdir(), 'lapi-profiles-bad-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  const start = (env: Record<string, string>) => {
+    const res = spawnSync(process.execPath, [join(__dirname, '../../../scripts/service.js'), 'standalone'], {
+      env: { ...process.env, DATABASE_URL: '', NATS_URL: '', LAPI_DATA_DIR: join(root, 'data'), LAPI_PORT: '0', LAPI_METRICS_PORT: '0', LAPI_LOG_FORMAT: 'json', ...env },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    return { code: res.status, firstLine: (res.stderr + res.stdout).split('\n').find((l) => l.startsWith('configuration error: ')) };
+  };
+  const file = (name: string, text: string) => {
+    const path = join(root, name);
+    mkdirSync(join(path, '..'), { recursive: true });
+    writeFileSync(path, text);
+    return path;
+  };
+
+  beforeAll(() => buildServices());
+
+  it.each([
+    ['an unknown function', 'name: cti\nfilters:\n - CrowdsecCTI(Alert.GetValue()).GetBackgroundNoiseScore() > 6\n', 'profile "cti": filter 1: "CrowdsecCTI(Alert.GetValue()).GetBackgroundNoiseScore() > 6": unknown function CrowdsecCTI'],
+    ['a syntax error', 'name: broken\nfilters:\n - Alert.GetScope() = "Ip"\n', 'profile "broken": filter 1: "Alert.GetScope() = \\"Ip\\"": unexpected character "="'],
+    ['a bad duration', 'name: long\nfilters: ["true"]\ndecisions:\n - {type: ban, duration: 4 hours}\n', 'profile "long": decision 1: duration "4 hours" is not a positive duration'],
+    ['a notification without a config', 'name: n\nfilters: ["true"]\nnotifications: [slack_default]\n', 'profile "n": notification "slack_default" has no config'],
+  ])('%s, naming the file, the profile and the expression', (_what, text, message) => {
+    const path = file(`${_what.replace(/ /g, '-')}.yaml`, text);
+    const { code, firstLine } = start({ LAPI_PROFILES_FILE: path });
+    expect(code).toBe(1);
+    expect(firstLine).toContain(`configuration error: invalid LAPI_PROFILES_FILE=${JSON.stringify(path)}: ${path}: ${message}`);
+  });
+
+  it('a notification format other than upstream\'s shipped {{.|toJson}}', () => {
+    const dir = join(root, 'notifications');
+    file('notifications/http.yaml', 'type: http\nname: hook\nurl: http://127.0.0.1:9/\nformat: |\n  {{range .}}{{.Scenario}}{{end}}\n');
+    const { code, firstLine } = start({ LAPI_NOTIFICATIONS_DIR: dir });
+    expect(code).toBe(1);
+    expect(firstLine).toContain('is not supported: only upstream\'s shipped template {{.|toJson}}');
   });
 });
