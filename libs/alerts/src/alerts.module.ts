@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
+import { AllowlistsModule } from '@lapi/allowlists';
 import { DecisionWritesModule } from '@lapi/decisions';
+import { NotificationsModule } from '@lapi/notifications';
+import { ProfilesModule } from '@lapi/profiles';
 import { AlertBatcher } from './alert-batcher';
 import { AlertsController } from './alerts.controller';
 import { AlertsService } from './alerts.service';
@@ -7,7 +10,7 @@ import { DatabaseGauges } from './database-gauges';
 import { RetentionService } from './retention.service';
 
 @Module({
-  imports: [DecisionWritesModule],
+  imports: [AllowlistsModule, DecisionWritesModule, NotificationsModule, ProfilesModule],
   controllers: [AlertsController],
   providers: [AlertBatcher, AlertsService, RetentionService, DatabaseGauges],
   exports: [AlertsService, RetentionService],

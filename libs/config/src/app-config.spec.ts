@@ -60,6 +60,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ LAPI_DB_CACHE: '2048kB' }).dbCacheBytes).toBe(2 << 20);
   });
 
+  it('takes a readable profiles file, and refuses LAPI_DEFAULT_BAN_DURATION beside it (that duration is the shipped profiles\')', () => {
+    expect(loadConfig({}).profilesFile).toBeUndefined();
+    expect(loadConfig({ LAPI_PROFILES_FILE: __filename }).profilesFile).toBe(__filename);
+    expect(() => loadConfig({ LAPI_PROFILES_FILE: '/nonexistent/profiles.yaml' })).toThrow(/LAPI_PROFILES_FILE="\/nonexistent\/profiles.yaml": file does not exist/);
+    expect(() => loadConfig({ LAPI_PROFILES_FILE: __filename, LAPI_DEFAULT_BAN_DURATION: '8h' })).toThrow(/LAPI_DEFAULT_BAN_DURATION="8h": applies to the shipped profiles only/);
+  });
+
   it('requires allowed ranges with an auto-registration token', () => {
     expect(() => loadConfig({ LAPI_AUTO_REGISTRATION_TOKEN: 'x'.repeat(32) })).toThrow(/LAPI_AUTO_REGISTRATION_RANGES/);
   });

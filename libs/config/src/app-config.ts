@@ -1,4 +1,4 @@
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 // One file each, not the libs' indexes: lapictl's read path loads this without the framework.
 import { parseCidr, parseDuration } from '@lapi/common/light';
@@ -34,8 +34,12 @@ export class AppConfig {
   /** Auto-registration: machines that present this token from these ranges are validated at once. */
   autoRegistrationToken?: string;
   autoRegistrationRanges: string[] = [];
-  /** The default profile's remediation for alerts that carry no decisions. */
+  /** The shipped profiles' ban, for alerts that carry no decisions (only without `profilesFile`). */
   defaultBanDurationMs = 4 * 3600_000;
+  /** An upstream profiles.yaml; unset means upstream's shipped one. Read and compiled at start-up by @lapi/profiles. */
+  profilesFile?: string;
+  /** Upstream's notification_dir: notification configs (`type: http`) that profiles name. */
+  notificationsDir?: string;
   /** Retention, as upstream's db_config.flush. */
   flushMaxItems = 5000;
   flushMaxAgeMs = 7 * 24 * 3600_000;
@@ -238,6 +242,19 @@ function readableFile(env: Env, name: string): string | undefined {
   return raw;
 }
 
+function readableDir(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  try {
+    accessSync(raw, constants.R_OK | constants.X_OK);
+    if (!statSync(raw).isDirectory()) fail(name, raw, 'is not a directory');
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    fail(name, raw, 'directory does not exist or cannot be read');
+  }
+  return raw;
+}
+
 function list(env: Env, name: string, fallback: string[]): string[] {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -334,6 +351,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     fail('LAPI_AUTO_REGISTRATION_RANGES', '', 'required when LAPI_AUTO_REGISTRATION_TOKEN is set');
   }
   c.defaultBanDurationMs = duration(env, 'LAPI_DEFAULT_BAN_DURATION', c.defaultBanDurationMs);
+  c.profilesFile = readableFile(env, 'LAPI_PROFILES_FILE');
+  c.notificationsDir = readableDir(env, 'LAPI_NOTIFICATIONS_DIR');
+  if (c.profilesFile && env.LAPI_DEFAULT_BAN_DURATION) {
+    fail('LAPI_DEFAULT_BAN_DURATION', env.LAPI_DEFAULT_BAN_DURATION, 'applies to the shipped profiles only; with LAPI_PROFILES_FILE set, write the duration in that file');
+  }
   c.flushMaxItems = int(env, 'LAPI_FLUSH_MAX_ITEMS', c.flushMaxItems, 0, 1e9);
   c.flushMaxAgeMs = duration(env, 'LAPI_FLUSH_MAX_AGE', c.flushMaxAgeMs);
   c.usageMetricsMaxAgeMs = duration(env, 'LAPI_USAGE_METRICS_MAX_AGE', c.usageMetricsMaxAgeMs);

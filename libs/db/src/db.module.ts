@@ -3,7 +3,7 @@ import { HealthRegistry } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
 import { DataSource } from 'typeorm';
 import { Database, openDatabase } from './data-source';
-import { AlertsRepository, BouncersRepository, CertificatesRepository, DecisionsRepository, LoginAttemptsRepository, MachinesRepository, SettingsRepository, UsageMetricsRepository, FleetCleanupRepository } from './repositories';
+import { AllowlistsRepository, AlertsRepository, BouncersRepository, CertificatesRepository, DecisionCountsRepository, DecisionsRepository, FleetCleanupRepository, LoginAttemptsRepository, MachinesRepository, NotificationDeliveriesRepository, SettingsRepository, UsageMetricsRepository } from './repositories';
 
 export const DATABASE = Symbol('DATABASE');
 
@@ -15,7 +15,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
-const REPOSITORIES = [AlertsRepository, BouncersRepository, CertificatesRepository, DecisionsRepository, LoginAttemptsRepository, MachinesRepository, SettingsRepository, UsageMetricsRepository, FleetCleanupRepository];
+const REPOSITORIES = [AllowlistsRepository, AlertsRepository, BouncersRepository, CertificatesRepository, DecisionCountsRepository, DecisionsRepository, FleetCleanupRepository, LoginAttemptsRepository, MachinesRepository, NotificationDeliveriesRepository, SettingsRepository, UsageMetricsRepository];
 
 /** Opens Postgres (or the embedded database), applies migrations, and provides the repositories. */
 @Global()

@@ -1,5 +1,6 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { AlertDto, AlertsService } from '@lapi/alerts';
+import { AllowlistsService } from '@lapi/allowlists';
 import { DomainError, ErrorCode, parseCidr, parseDuration, parseIp } from '@lapi/common';
 import { DecisionWriter } from '@lapi/decisions';
 import { SingleBar } from 'cli-progress';
@@ -42,6 +43,10 @@ export async function addDecision(app: INestApplicationContext, o: AddOptions): 
   const value = o.ip ?? o.range ?? o.value;
   if (!scope || !value) throw new CliError('missing arguments, a value is required (--ip, --range or --scope and --value)');
   checkValue(scope, value, o.ip ? '--ip' : o.range ? '--range' : `--value with --scope ${o.scope}`);
+  if (!o.bypassAllowlist && (scope === 'Ip' || scope === 'Range')) {
+    const { allowlisted, reason } = await app.get(AllowlistsService).check(value);
+    if (allowlisted) throw new CliError(`${value} is allowlisted by item ${reason}, use --bypass-allowlist to add the decision anyway`);
+  }
   // As cscli: an empty -R is no reason given, for the alert and its decision alike.
   const reason = o.reason || `manual '${o.type}' from '${CLI_MACHINE.machineId}'`;
   const decision = { origin: 'cscli', type: o.type, scope, value, duration: o.duration, scenario: reason };

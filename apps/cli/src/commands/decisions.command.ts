@@ -26,7 +26,7 @@ export function decisionsCommand(run: Run, read: Read): Command {
 
   target(cmd.command('add').description('add a decision (as cscli decisions add)'))
     .option('-d, --duration <duration>', 'how long (1h, 4h, 30m)', '4h').option('-t, --type <type>', 'decision type (ban, captcha, throttle)', decisionType, 'ban')
-    .option('-R, --reason <reason>', 'reason (scenario)')
+    .option('-R, --reason <reason>', 'reason (scenario)').option('-B, --bypass-allowlist', 'add the decision even if the value is allowlisted')
     .action((o: AddOptions) => run(async (app) => (await actions()).addDecision(app, o))());
 
   target(cmd.command('delete').alias('remove').description('delete decisions (bouncers are told)'))

@@ -25,6 +25,7 @@ export interface AddOptions extends TargetOptions {
   duration: string;
   type: string;
   reason?: string;
+  bypassAllowlist?: boolean;
 }
 
 export interface DeleteOptions extends TargetOptions {

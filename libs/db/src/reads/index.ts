@@ -5,3 +5,4 @@ export * from './alert-search';
 export * from './read-connection';
 export * from './schema-check';
 export * from './sql-runner';
+export * from './allowlist-reads';

@@ -10,3 +10,6 @@ export * from './capi-state.repository';
 export * from './certificates.repository';
 export * from './usage-metrics.repository';
 export * from './fleet-cleanup.repository';
+export * from './decision-counts.repository';
+export * from './allowlists.repository';
+export * from './notification-deliveries.repository';

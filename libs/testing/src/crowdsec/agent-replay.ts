@@ -97,3 +97,31 @@ export function sshBruteForceLog(ip: string, count = 10, now = new Date()): stri
   }
   return lines.join('\n') + '\n';
 }
+
+/** What the http-probing replay needs: nginx access lines inside syslog, the http enricher and the scenario. */
+export const HTTP_PROBING_HUB_ITEMS = [
+  'parsers/s00-raw/crowdsecurity/syslog-logs.yaml',
+  'parsers/s01-parse/crowdsecurity/nginx-logs.yaml',
+  'parsers/s02-enrich/crowdsecurity/dateparse-enrich.yaml',
+  'parsers/s02-enrich/crowdsecurity/http-logs.yaml',
+  'scenarios/crowdsecurity/http-probing.yaml',
+];
+
+/** nginx's time_local: `04/Dec/2026:04:00:00 +0000`, in UTC. */
+function httpDate(d: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+}
+
+/**
+ * `count` requests from `ip` for distinct missing pages, answered 404, logged by nginx through
+ * syslog. crowdsecurity/http-probing (capacity 10, distinct paths) overflows past the 10th.
+ */
+export function httpProbingLog(ip: string, count = 20, now = new Date()): string {
+  const at = new Date(now.getTime() - 2000);
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) {
+    lines.push(`${syslogTime(at)} testhost nginx: ${ip} - - [${httpDate(at)}] "GET /probe-${i}/admin.php HTTP/1.1" 404 153 "-" "scanner/1.0"`);
+  }
+  return lines.join('\n') + '\n';
+}

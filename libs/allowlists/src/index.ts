@@ -1,0 +1,3 @@
+export * from './allowlist-view';
+export * from './allowlists.module';
+export * from './allowlists.service';
