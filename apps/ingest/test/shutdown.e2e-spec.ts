@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { buildServices, createTestDatabase, newAlert, newDecision, pollUntil, sql, startService, TestDatabase } from '@lapi/testing';
+import { buildServices, createTestDatabase, lapictlWith, newAlert, newDecision, pollUntil, sql, startService, TestDatabase } from '@lapi/testing';
 
 jest.setTimeout(90_000);
 
@@ -13,10 +13,10 @@ describe('ingest shuts down gracefully on SIGTERM', () => {
   afterAll(() => db.drop());
 
   it('finishes an alert push in flight, then exits promptly', async () => {
-    const token = 't'.repeat(40);
-    const ingest = await startService('ingest', { DATABASE_URL: db.url, LAPI_AUTO_REGISTRATION_TOKEN: token, LAPI_AUTO_REGISTRATION_RANGES: '127.0.0.0/8' });
+    // Ingest serves logins and pushes, not registration: the machine is added as an operator would.
+    await lapictlWith(() => ({ DATABASE_URL: db.url, NATS_URL: '' }))({}, 'machines', 'add', 'm', '-p', 'p');
+    const ingest = await startService('ingest', { DATABASE_URL: db.url });
     const json = { 'content-type': 'application/json' };
-    await fetch(`${ingest.url}/v1/watchers`, { method: 'POST', headers: json, body: JSON.stringify({ machine_id: 'm', password: 'p', registration_token: token }) });
     const { token: jwt } = (await (await fetch(`${ingest.url}/v1/watchers/login`, { method: 'POST', headers: json, body: JSON.stringify({ machine_id: 'm', password: 'p' }) })).json()) as { token: string };
     // Hold the sequence lock, so the push is provably still in flight when SIGTERM arrives.
     const blocker = new Client({ connectionString: db.url });
