@@ -9,11 +9,14 @@ function repositoryWithOneBouncer(key: string) {
   const repo = {
     lookups: 0,
     recordClient: async () => undefined,
+    rows: [row],
     async findByKeyHash(hash: string) {
       repo.lookups++;
       await new Promise((r) => setTimeout(r, 5));
-      return hash === row.apiKeyHash ? [row] : [];
+      return repo.rows.filter((r) => r.apiKeyHash === hash);
     },
+    tableVersion: async () => repo.rows.map((r) => r.id).join(','),
+    listKeyRows: async () => repo.rows,
   };
   return repo;
 }
@@ -21,19 +24,41 @@ function repositoryWithOneBouncer(key: string) {
 describe('BouncersService key checks', () => {
   afterEach(() => jest.useRealTimers());
 
-  it('answers concurrent requests with an expired cache entry from one database read', async () => {
+  it('answers a key from memory however long ago it was read while the table is unchanged', async () => {
     const repo = repositoryWithOneBouncer('k');
     const service = new BouncersService(repo as unknown as BouncersRepository, new InProcessBus());
     expect(await service.identify('k', '192.0.2.1')).toMatchObject({ id: 1, name: 'fw' });
+    await service.checkTable();
+    jest.useFakeTimers({ doNotFake: ['setTimeout'], now: Date.now() + 3_600_000 });
+    await service.checkTable();
+    expect(service.identify('k', '192.0.2.1')).toMatchObject({ id: 1, name: 'fw' });
     expect(repo.lookups).toBe(1);
-    const later = Date.now() + 1500;
-    jest.useFakeTimers({ doNotFake: ['setTimeout'], now: later });
-    const answers = await Promise.all(Array.from({ length: 50 }, () => service.identify('k', '192.0.2.1')));
-    expect(answers.every((a) => a?.id === 1)).toBe(true);
+  });
+
+  it('forgets a key another process deleted at the next table check, and answers the requests that follow from one read', async () => {
+    const repo = repositoryWithOneBouncer('k');
+    const service = new BouncersService(repo as unknown as BouncersRepository, new InProcessBus());
+    expect(await service.identify('k', '192.0.2.1')).toMatchObject({ id: 1 });
+    await service.checkTable();
+    repo.rows = [];
+    await service.checkTable();
+    const answers = await Promise.allSettled(Array.from({ length: 50 }, async () => service.identify('k', '192.0.2.1')));
+    expect(answers.every((a) => a.status === 'rejected')).toBe(true);
     expect(repo.lookups).toBe(2);
   });
 
-  it('answers a key read in the last second at once, without a promise', async () => {
+  it('keeps trusting the keys that still match after another bouncer is added', async () => {
+    const repo = repositoryWithOneBouncer('k');
+    const service = new BouncersService(repo as unknown as BouncersRepository, new InProcessBus());
+    await service.identify('k', '192.0.2.1');
+    await service.checkTable();
+    repo.rows = [...repo.rows, { id: 2, name: 'other', apiKeyHash: hashApiKey('k2'), ipAddress: '' } as BouncerEntity];
+    await service.checkTable();
+    expect(service.identify('k', '192.0.2.1')).toMatchObject({ id: 1 });
+    expect(repo.lookups).toBe(1);
+  });
+
+  it('answers a known key at once, without a promise', async () => {
     const repo = repositoryWithOneBouncer('k');
     const service = new BouncersService(repo as unknown as BouncersRepository, new InProcessBus());
     expect(service.identify('k', '192.0.2.1')).toBeInstanceOf(Promise);
