@@ -15,6 +15,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { decisionAt } from '../lib/dataset';
 import { runFleet, FleetResult } from '../lib/fleet-load';
+import { openPushStreams, PushFleet } from '../lib/push-load';
+import { startPushClient } from '@lapi/testing';
 import { cpuSecondsOf, machineTicks, peakRssMiB, rssMiB, stealPercent } from '../lib/proc-stats';
 import { eachTarget, environment, main, saveResult, targetsFromArgs } from '../lib/results';
 import { AGENT_HEADERS, Target } from '../lib/targets';
@@ -28,6 +30,8 @@ const SETTINGS = {
   measured_s: Number(process.env.BENCH_FLEET_SECONDS ?? 60),
   alerts_per_s: 20,
   sample_bouncers: 50,
+  push_connections: Number(process.env.BENCH_FLEET_PUSH ?? 10_000),
+  push_measured_s: Number(process.env.BENCH_FLEET_SECONDS ?? 60),
 };
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -59,8 +63,37 @@ export interface FleetSize {
   steal_pct: number;
 }
 
+export interface PushSize {
+  connections: number;
+  /** The first replica (or the standalone) with every stream open on it and nothing happening: its RSS before and after, and CPU. */
+  idle_process: string;
+  idle_rss_before_mib: number;
+  idle_rss_after_mib: number;
+  idle_kib_per_connection: number;
+  idle_cpu_cores: number;
+  /** Then the streams spread over every replica while decisions are added. */
+  cpu_cores: Record<string, number>;
+  cpu_total_cores: number;
+  decisions_added: number;
+  failed_pushes: number;
+  /** Decisions counted in all the streams, against streams × decisions added. */
+  delivered: number;
+  expected: number;
+  streams_closed: number;
+  /** Sampled streams (full parse, reconnect with Last-Event-ID): missing and repeated decisions in all. */
+  sample_missing: number;
+  sample_repeated: number;
+  /** From a push's 201 (its commit is before it) to a sampled stream's event. */
+  latency_p50_ms: number;
+  latency_p99_ms: number;
+  latency_max_ms: number;
+  rss_mib: Record<string, number>;
+  load_average: number[];
+}
+
 export interface FleetResultRun {
   sizes: FleetSize[];
+  push?: PushSize;
   /** Why the run stopped before the largest size, if it did. */
   stopped?: string;
 }
@@ -128,25 +161,7 @@ async function measureSize(t: Target, jwt: string, keys: string[], firstValue: n
     perUrl.map((p) => runFleet({ url: p.url, keys: p.keys, intervalMs: interval, seconds: wrkSeconds, connections: Math.min(1000, Math.max(16, Math.ceil(p.keys.length / 10))), threads: perUrl.length > 1 ? 1 : 2 })),
   );
 
-  // Alerts at a steady rate, one decision each, each a new value.
-  const values: string[] = [];
-  let failedPushes = 0;
-  let injecting = true;
-  const injector = (async () => {
-    for (let next = performance.now(), k = firstValue; injecting; next += 1000 / SETTINGS.alerts_per_s, k++) {
-      await sleep(Math.max(0, next - performance.now()));
-      const d = decisionAt(k);
-      const decision = { origin: 'crowdsec', type: 'ban', scope: d.scope, value: d.value, duration: '4h', scenario: 'crowdsecurity/ssh-bf' };
-      try {
-        const res = await fetch(`${t.ingestUrl}/v1/alerts`, { method: 'POST', headers: { ...AGENT_HEADERS, authorization: `Bearer ${jwt}` }, body: JSON.stringify([alertOf(decision)]) });
-        await res.arrayBuffer();
-        if (res.status === 201) values.push(d.value);
-        else failedPushes++;
-      } catch {
-        failedPushes++;
-      }
-    }
-  })();
+  const injector = startInjector(t, jwt, firstValue);
 
   const pgPids = t.postgresDatabase ? await postgresBackends(t.postgresDatabase) : [];
   const procs = t.processes();
@@ -159,8 +174,7 @@ async function measureSize(t: Target, jwt: string, keys: string[], firstValue: n
   const wall = (performance.now() - wallBefore) / 1000;
   const steal = stealPercent(ticks, machineTicks());
   const load = loadavg().map((l) => round(l, 2));
-  injecting = false;
-  await injector;
+  const { values, failedPushes } = await injector.stop();
   const rss = Object.fromEntries(procs.map((p) => [p.name, rssMiB(p.pid)]));
   const peak = Object.fromEntries(procs.map((p) => [p.name, peakRssMiB([p.pid])[0]]));
 
@@ -205,8 +219,118 @@ async function measureSize(t: Target, jwt: string, keys: string[], firstValue: n
   return { size, added };
 }
 
+/** Alerts at a steady rate (SETTINGS.alerts_per_s), one decision each, each a new value; `answeredAt` is when each push was answered 201 (its commit came before). */
+function startInjector(t: Target, jwt: string, firstValue: number) {
+  const values: string[] = [];
+  const answeredAt = new Map<string, number>();
+  let failedPushes = 0;
+  let injecting = true;
+  const run = (async () => {
+    for (let next = performance.now(), k = firstValue; injecting; next += 1000 / SETTINGS.alerts_per_s, k++) {
+      await sleep(Math.max(0, next - performance.now()));
+      const d = decisionAt(k);
+      const decision = { origin: 'crowdsec', type: 'ban', scope: d.scope, value: d.value, duration: '4h', scenario: 'crowdsecurity/ssh-bf' };
+      try {
+        const res = await fetch(`${t.ingestUrl}/v1/alerts`, { method: 'POST', headers: { ...AGENT_HEADERS, authorization: `Bearer ${jwt}` }, body: JSON.stringify([alertOf(decision)]) });
+        await res.arrayBuffer();
+        if (res.status === 201) {
+          values.push(d.value);
+          answeredAt.set(d.value, performance.now());
+        } else failedPushes++;
+      } catch {
+        failedPushes++;
+      }
+    }
+  })();
+  return {
+    answeredAt,
+    async stop() {
+      injecting = false;
+      await run;
+      return { values, failedPushes };
+    },
+  };
+}
+
 /** A server keeps up while every poll is answered and within the poll interval. */
 const keepsUp = (s: FleetSize) => s.failed_polls === 0 && s.p99_ms < SETTINGS.poll_every_s * 1000;
+
+async function measurePush(t: Target, jwt: string, keys: string[], firstValue: number): Promise<PushSize> {
+  const procs = t.processes();
+  const idle = procs.find((p) => p.name === 'decisions-1' || p.name === 'standalone')!;
+  const sampleKeys = keys.slice(0, SETTINGS.sample_bouncers);
+  const streamKeys = keys.slice(SETTINGS.sample_bouncers, SETTINGS.sample_bouncers + SETTINGS.push_connections);
+
+  // Every stream on one process, idle: what an open connection costs.
+  // Settled (the collector's work done) before each reading.
+  const settle = () => sleep(5000);
+  await settle();
+  const rssBefore = rssMiB(idle.pid);
+  const fleet: PushFleet = await openPushStreams(t.decisionUrls[0], streamKeys);
+  await settle();
+  const rssAfter = rssMiB(idle.pid);
+  const idleCpuBefore = cpuSecondsOf([idle.pid]);
+  await sleep(10_000);
+  const idleCpu = (cpuSecondsOf([idle.pid]).get(idle.pid)! - idleCpuBefore.get(idle.pid)!) / 10;
+  fleet.close();
+  await sleep(2000);
+
+  // The same number spread over every replica, with decisions coming.
+  const perUrl = t.decisionUrls.map((url, u) => streamKeys.filter((_, k) => k % t.decisionUrls.length === u));
+  const fleets = await Promise.all(perUrl.map((k, u) => openPushStreams(t.decisionUrls[u], k)));
+  const sample = sampleKeys.map((key, i) => startPushClient(() => t.decisionUrls[i % t.decisionUrls.length], key, { startup: false }));
+  while (!sample.every((c) => c.lastEventId !== undefined)) await sleep(100);
+  const injector = startInjector(t, jwt, firstValue);
+  const pgPids = t.postgresDatabase ? await postgresBackends(t.postgresDatabase) : [];
+  const cpuBefore = cpuSecondsOf([...procs.map((p) => p.pid), ...pgPids]);
+  const wallBefore = performance.now();
+  await sleep(SETTINGS.push_measured_s * 1000);
+  const pgAfter = t.postgresDatabase ? await postgresBackends(t.postgresDatabase) : [];
+  const cpuAfter = cpuSecondsOf([...procs.map((p) => p.pid), ...pgAfter]);
+  const wall = (performance.now() - wallBefore) / 1000;
+  const load = loadavg().map((l) => round(l, 2));
+  const { values, failedPushes } = await injector.stop();
+  await sleep(2000);
+  const rss = Object.fromEntries(procs.map((p) => [p.name, rssMiB(p.pid)]));
+  const used = (pid: number) => (cpuAfter.get(pid) ?? 0) - (cpuBefore.get(pid) ?? 0);
+  const cpu: Record<string, number> = Object.fromEntries(procs.map((p) => [p.name, round(used(p.pid) / wall, 3)]));
+  if (t.postgresDatabase) cpu.postgres = round(pgAfter.reduce((a, pid) => a + used(pid), 0) / wall, 3);
+  const latencies: number[] = [];
+  for (const c of sample) for (const v of values) {
+    const at = c.arrivedAt.get(v);
+    if (at !== undefined) latencies.push(Math.max(0, at - injector.answeredAt.get(v)!));
+  }
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => round(latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] ?? NaN, 1);
+  const delivered = fleets.reduce((a, f) => a + f.values, 0);
+  const closed = fleets.reduce((a, f) => a + f.closed, 0);
+  const result: PushSize = {
+    connections: streamKeys.length + sample.length,
+    idle_process: idle.name,
+    idle_rss_before_mib: rssBefore,
+    idle_rss_after_mib: rssAfter,
+    idle_kib_per_connection: round(((rssAfter - rssBefore) * 1024) / streamKeys.length, 1),
+    idle_cpu_cores: round(idleCpu, 3),
+    cpu_cores: cpu,
+    cpu_total_cores: round(Object.values(cpu).reduce((a, b) => a + b, 0), 3),
+    decisions_added: values.length,
+    failed_pushes: failedPushes,
+    delivered,
+    expected: streamKeys.length * values.length,
+    streams_closed: closed,
+    sample_missing: sample.reduce((a, c) => a + values.filter((v) => !c.received.has(v)).length, 0),
+    sample_repeated: sample.reduce((a, c) => a + [...c.received.values()].filter((n) => n > 1).length, 0),
+    latency_p50_ms: pct(50),
+    latency_p99_ms: pct(99),
+    latency_max_ms: round(latencies[latencies.length - 1] ?? NaN, 1),
+    rss_mib: rss,
+    load_average: load,
+  };
+  for (const f of fleets) f.close();
+  for (const c of sample) c.stop();
+  console.log(`[bench] fleet ${t.name} push: ${JSON.stringify(result)}`);
+  return result;
+}
 
 export async function measureFleet(t: Target): Promise<FleetResultRun> {
   const jwt = await t.login();
@@ -225,6 +349,7 @@ export async function measureFleet(t: Target): Promise<FleetResultRun> {
       break;
     }
   }
+  if (t.name !== 'crowdsec' && SETTINGS.push_connections > 0) out.push = await measurePush(t, jwt, keys, nextValue);
   return out;
 }
 
