@@ -128,7 +128,7 @@ async function startupPolls(t: Target, keys: string[]): Promise<void> {
   await Promise.all(Array.from({ length: 16 }, worker));
 }
 
-async function measureSize(t: Target, jwt: string, keys: string[], firstValue: number): Promise<{ size: FleetSize; added: number }> {
+async function measureSize(t: Target, jwt: string, keys: string[], firstValue: number): Promise<{ size: FleetSize; nextValue: number }> {
   const sample: SampledBouncer[] = keys.slice(0, SETTINGS.sample_bouncers).map((key) => ({ key, received: new Map(), failed: 0 }));
   const fleetKeys = keys.slice(SETTINGS.sample_bouncers);
   const interval = SETTINGS.poll_every_s * 1000;
@@ -174,7 +174,8 @@ async function measureSize(t: Target, jwt: string, keys: string[], firstValue: n
   const wall = (performance.now() - wallBefore) / 1000;
   const steal = stealPercent(ticks, machineTicks());
   const load = loadavg().map((l) => round(l, 2));
-  const { values, failedPushes } = await injector.stop();
+  const injected = await injector.stop();
+  const { values, failedPushes } = injected;
   const rss = Object.fromEntries(procs.map((p) => [p.name, rssMiB(p.pid)]));
   const peak = Object.fromEntries(procs.map((p) => [p.name, peakRssMiB([p.pid])[0]]));
 
@@ -216,7 +217,7 @@ async function measureSize(t: Target, jwt: string, keys: string[], firstValue: n
     steal_pct: steal,
   };
   console.log(`[bench] fleet ${t.name} ${keys.length}: ${JSON.stringify(size)}`);
-  return { size, added };
+  return { size, nextValue: injected.nextValue };
 }
 
 /** Alerts at a steady rate (SETTINGS.alerts_per_s), one decision each, each a new value; `answeredAt` is when each push was answered 201 (its commit came before). */
@@ -225,21 +226,28 @@ function startInjector(t: Target, jwt: string, firstValue: number) {
   const answeredAt = new Map<string, number>();
   let failedPushes = 0;
   let injecting = true;
+  let nextValue = firstValue;
+  const inFlight = new Set<Promise<void>>();
+  const pushOne = async (k: number) => {
+    const d = decisionAt(k);
+    const decision = { origin: 'crowdsec', type: 'ban', scope: d.scope, value: d.value, duration: '4h', scenario: 'crowdsecurity/ssh-bf' };
+    try {
+      const res = await fetch(`${t.ingestUrl}/v1/alerts`, { method: 'POST', headers: { ...AGENT_HEADERS, authorization: `Bearer ${jwt}` }, body: JSON.stringify([alertOf(decision)]) });
+      await res.arrayBuffer();
+      if (res.status === 201) {
+        values.push(d.value);
+        answeredAt.set(d.value, performance.now());
+      } else failedPushes++;
+    } catch {
+      failedPushes++;
+    }
+  };
+  // On schedule, whatever the answers' latency: agents do not wait for each other.
   const run = (async () => {
-    for (let next = performance.now(), k = firstValue; injecting; next += 1000 / SETTINGS.alerts_per_s, k++) {
+    for (let next = performance.now(); injecting; next += 1000 / SETTINGS.alerts_per_s) {
       await sleep(Math.max(0, next - performance.now()));
-      const d = decisionAt(k);
-      const decision = { origin: 'crowdsec', type: 'ban', scope: d.scope, value: d.value, duration: '4h', scenario: 'crowdsecurity/ssh-bf' };
-      try {
-        const res = await fetch(`${t.ingestUrl}/v1/alerts`, { method: 'POST', headers: { ...AGENT_HEADERS, authorization: `Bearer ${jwt}` }, body: JSON.stringify([alertOf(decision)]) });
-        await res.arrayBuffer();
-        if (res.status === 201) {
-          values.push(d.value);
-          answeredAt.set(d.value, performance.now());
-        } else failedPushes++;
-      } catch {
-        failedPushes++;
-      }
+      const p = pushOne(nextValue++).finally(() => inFlight.delete(p));
+      inFlight.add(p);
     }
   })();
   return {
@@ -247,7 +255,8 @@ function startInjector(t: Target, jwt: string, firstValue: number) {
     async stop() {
       injecting = false;
       await run;
-      return { values, failedPushes };
+      await Promise.all(inFlight);
+      return { values, failedPushes, nextValue };
     },
   };
 }
@@ -341,8 +350,9 @@ export async function measureFleet(t: Target): Promise<FleetResultRun> {
     const fresh = await t.addBouncers(n - keys.length, keys.length);
     await startupPolls(t, fresh);
     keys.push(...fresh);
-    const { size, added } = await measureSize(t, jwt, keys, nextValue);
-    nextValue += added + 1000;
+    const measured = await measureSize(t, jwt, keys, nextValue);
+    const size = measured.size;
+    nextValue = measured.nextValue;
     out.sizes.push(size);
     if (t.name === 'crowdsec' && !keepsUp(size)) {
       out.stopped = `did not keep up with ${n} bouncers (p99 ${size.p99_ms} ms, ${size.failed_polls} failed polls)`;
