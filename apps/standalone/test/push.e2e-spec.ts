@@ -91,4 +91,47 @@ describe.each(['embedded', 'postgres'] as const)('push delivery on the standalon
     }
     expect(clients.every((c) => c.connects > 1)).toBe(true);
   });
+
+  it('holds a long poll (?wait=) until a decision commits, delivers each once, and answers empty when the wait ends', async () => {
+    const json = { 'content-type': 'application/json' };
+    const token = ((await (await fetch(`${lapi.url}/v1/watchers/login`, { method: 'POST', headers: json, body: JSON.stringify({ machine_id: 'agent', password: 'pw' }) })).json()) as { token: string }).token;
+    const key = await insertBouncer(db?.url ?? `postgres://postgres@localhost/postgres?host=${encodeURIComponent(dataDir!)}`, 'long-poller');
+    const poll = async (query: string) => {
+      const res = await fetch(`${lapi.url}/v1/decisions/stream${query}`, { headers: { 'x-api-key': key } });
+      return { status: res.status, body: (await res.json()) as { new: { value: string }[] | null; message?: string } };
+    };
+    expect((await poll('?startup=true')).status).toBe(200);
+    expect((await poll('?wait=2m')).status).toBe(400);
+
+    const started = performance.now();
+    const empty = await poll('?wait=1s');
+    expect(empty.status).toBe(200);
+    expect(empty.body.new ?? []).toEqual([]);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(900);
+
+    const received = new Map<string, number>();
+    const pushed: string[] = [];
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        const r = await poll('?wait=20s');
+        expect(r.status).toBe(200);
+        for (const d of r.body.new ?? []) received.set(d.value, (received.get(d.value) ?? 0) + 1);
+      }
+    })();
+    for (let i = 0; i < 30; i++) {
+      const value = `10.41.0.${i}`;
+      const res = await fetch(`${lapi.url}/v1/alerts`, { method: 'POST', headers: { ...json, authorization: `Bearer ${token}` }, body: JSON.stringify([newAlert({ sourceValue: value, decisions: [newDecision({ value })] })]) });
+      expect(res.status).toBe(201);
+      pushed.push(value);
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 100));
+    }
+    // Held polls answer when a decision commits, not when their 20 s run out.
+    await pollUntil(() => pushed.every((v) => received.has(v)), 'every decision through long polls', { timeoutMs: 15_000 });
+    polling = false;
+    const last = fetch(`${lapi.url}/v1/alerts`, { method: 'POST', headers: { ...json, authorization: `Bearer ${token}` }, body: JSON.stringify([newAlert({ sourceValue: '10.41.1.1', decisions: [newDecision({ value: '10.41.1.1' })] })]) });
+    await (await last).arrayBuffer();
+    await poller;
+    expect([...received].filter(([, n]) => n > 1)).toEqual([]);
+  });
 });

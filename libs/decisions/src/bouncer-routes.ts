@@ -64,9 +64,10 @@ export class BouncerRoutes implements OnModuleInit {
 
   /** The cursor moves once the whole reply is out ('finish'); a reply cut short is sent again next poll. */
   private async stream(bouncer: BouncerIdentity, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-    const { startup, filter, dedup } = readStreamQuery(req.query as Record<string, unknown>);
+    const { startup, filter, dedup, waitMs } = readStreamQuery(req.query as Record<string, unknown>);
     if (wantsPush(req)) return this.push.open(bouncer, req, reply, { startup, filter, dedup });
-    const { body, delivered, failed } = await this.decisions.stream(bouncer, startup, filter, dedup);
+    const wait = waitMs > 0 ? { ms: waitMs, gone: () => req.socket.destroyed } : undefined;
+    const { body, delivered, failed } = await this.decisions.stream(bouncer, startup, filter, dedup, wait);
     const warn = (e: Error) => this.logger.warn(`stream delivery not recorded: ${e.message}`);
     let finished = false;
     reply.raw.once('finish', () => {

@@ -10,6 +10,12 @@ import { StreamCursors } from './stream-cursors';
 
 const nothingToRecord = async () => undefined;
 
+/** A poll that may wait `ms` for something to send; `gone` tells that the client left meanwhile. */
+export interface LongPoll {
+  ms: number;
+  gone(): boolean;
+}
+
 export interface StreamReply {
   body: Readable;
   /** The change the reply runs to: the bouncer's cursor once it is delivered. */
@@ -43,7 +49,8 @@ export class DecisionsService {
    * one left unconfirmed (a replica died mid-reply, or the client went away) is sent again.
    * Cursor moves and confirmations of many polls share one statement (StreamCursors).
    */
-  async stream(bouncer: BouncerIdentity, startup: boolean, filter: DecisionFilter, dedup = true): Promise<StreamReply> {
+  async stream(bouncer: BouncerIdentity, startup: boolean, filter: DecisionFilter, dedup = true, wait?: LongPoll): Promise<StreamReply> {
+    let waitUntil = wait ? Date.now() + wait.ms : 0;
     for (;;) {
       const head = this.sync.index.head;
       const deliveryId = randomInt(1, 2 ** 31 - 1);
@@ -59,6 +66,15 @@ export class DecisionsService {
           this.sync.rebuildWhenAhead();
           throw unavailable('this replica is ahead of the database and is reloading; retry');
         case 'nothing':
+          // A long poll: nothing new yet, so wait for the index to move past the cursor (no database
+          // work meanwhile), then take the cursor again. Answered empty at the end of the wait.
+          if (wait && Date.now() < waitUntil && !wait.gone()) {
+            await this.sync.waitPast(taken.from, waitUntil - Date.now());
+            if (!wait.gone()) {
+              waitUntil = 0;
+              continue;
+            }
+          }
           return { body: await this.reply(taken.from, head, filter, dedup), upTo: Math.max(head, taken.from), delivered: nothingToRecord, failed: nothingToRecord };
         case 'started':
           return {

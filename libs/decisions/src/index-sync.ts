@@ -73,6 +73,22 @@ export class IndexSync implements OnModuleInit, OnApplicationShutdown {
     return () => this.advanceListeners.delete(listener);
   }
 
+  /** Resolves once the index head is past `seq`, or after `ms`. */
+  waitPast(seq: number, ms: number): Promise<void> {
+    if (this.index.head > seq) return Promise.resolve();
+    return new Promise((done) => {
+      const finish = () => {
+        clearTimeout(timer);
+        stop();
+        done();
+      };
+      const timer = setTimeout(finish, ms);
+      const stop = this.onAdvance(() => {
+        if (this.index.head > seq) finish();
+      });
+    });
+  }
+
   private updateGauges(): void {
     indexSize.set(this.index.size);
     indexHead.set(this.index.head);
