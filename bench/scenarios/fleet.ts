@@ -7,6 +7,7 @@
  * one of them got every decision exactly once. Sizes grow on one running server (bouncers are
  * added between them); CrowdSec stops at the first size it does not keep up with.
  * Run: npm run bench:fleet [crowdsec|standalone|embedded|cluster ...]
+ * Push streams only (memory per connection): BENCH_FLEET_POLLS=0 BENCH_FLEET_SIZES=10050 npm run bench:fleet cluster
  * A trial at a smaller scale (not saved as the scenario's figures):
  *   BENCH_FLEET_SIZES=200,500 BENCH_FLEET_SECONDS=20 npm run bench:fleet standalone
  */
@@ -23,7 +24,9 @@ import { AGENT_HEADERS, Target } from '../lib/targets';
 import { round } from '../lib/wrk';
 
 const sizes = process.env.BENCH_FLEET_SIZES?.split(',').map(Number);
-const TRIAL = !!(sizes || process.env.BENCH_FLEET_SECONDS);
+/** Only the push streams (bouncers are still added, for their keys): `BENCH_FLEET_POLLS=0`. */
+const POLLS = process.env.BENCH_FLEET_POLLS !== '0';
+const TRIAL = !!(sizes || process.env.BENCH_FLEET_SECONDS || process.env.BENCH_FLEET_PUSH || !POLLS);
 const SETTINGS = {
   fleets: sizes ?? [1000, 5000, 10_000],
   poll_every_s: 10,
@@ -350,6 +353,7 @@ export async function measureFleet(t: Target): Promise<FleetResultRun> {
     const fresh = await t.addBouncers(n - keys.length, keys.length);
     await startupPolls(t, fresh);
     keys.push(...fresh);
+    if (!POLLS) continue;
     const measured = await measureSize(t, jwt, keys, nextValue);
     const size = measured.size;
     nextValue = measured.nextValue;
