@@ -40,6 +40,7 @@ export class BouncersService implements OnModuleInit, OnModuleDestroy {
   private trustedSince = 0;
   private tableVersion?: string;
   private watching?: NodeJS.Timeout;
+  private checking?: Promise<void>;
 
   constructor(
     private readonly bouncers: BouncersRepository,
@@ -73,7 +74,13 @@ export class BouncersService implements OnModuleInit, OnModuleDestroy {
    * compared with the table as read now: those that still match are trusted again, the others
    * are forgotten (reloaded on their next use). While the database is away nothing changes.
    */
-  async checkTable(): Promise<void> {
+  checkTable(): Promise<void> {
+    // One check at a time: an older one finishing after a newer one would trust stale entries again.
+    this.checking ??= this.compareWithTable().finally(() => (this.checking = undefined));
+    return this.checking;
+  }
+
+  private async compareWithTable(): Promise<void> {
     const checkedAt = Date.now();
     const version = await this.bouncers.tableVersion();
     if (version === this.tableVersion) return;

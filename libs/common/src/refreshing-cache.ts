@@ -45,12 +45,13 @@ export class RefreshingCache<K extends NonNullable<unknown>, V> {
   }
 
   /**
-   * After the source changed: entries loaded before `checkedAt` that `stillTrue` accepts (checked
-   * against the source as read at `checkedAt`) count as loaded then; the others are forgotten.
+   * After the source changed: entries loaded up to `checkedAt` that `stillTrue` accepts (checked
+   * against the source as read after `checkedAt`) count as loaded then; the others are forgotten.
+   * One loaded in the same millisecond as the check may have read before the change: checked too.
    */
   revalidate(checkedAt: number, stillTrue: (key: K, value: V) => boolean): void {
     for (const [key, entry] of this.entries.entries()) {
-      if (entry.at >= checkedAt) continue;
+      if (entry.at > checkedAt) continue;
       if (stillTrue(key, entry.value)) entry.at = checkedAt;
       else this.entries.delete(key);
     }
