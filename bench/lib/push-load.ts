@@ -65,3 +65,45 @@ export function openPushStreams(url: string, keys: string[], parallel = 200): Pr
   };
   return Promise.all(Array.from({ length: parallel }, worker)).then(() => fleet);
 }
+
+export interface PushFleetStats {
+  open: number;
+  closed: number;
+  values: number;
+}
+
+/**
+ * openPushStreams in a worker thread: its reads then never hold up the harness's own event loop
+ * (the agents' pushes and the sampled clients whose latency is measured).
+ */
+export async function openPushStreamsInWorker(url: string, keys: string[]): Promise<{ stats(): Promise<PushFleetStats>; close(): Promise<void> }> {
+  const { Worker } = await import('node:worker_threads');
+  const worker = new Worker(
+    `require('ts-node/register/transpile-only');
+     const { parentPort, workerData } = require('node:worker_threads');
+     const { openPushStreams } = require(${JSON.stringify(__filename)});
+     openPushStreams(workerData.url, workerData.keys).then((fleet) => {
+       parentPort.postMessage({ ready: true });
+       parentPort.on('message', (m) => {
+         if (m === 'stats') parentPort.postMessage({ open: fleet.open, closed: fleet.closed, values: fleet.values });
+         if (m === 'close') { fleet.close(); parentPort.postMessage({ closed: true }); }
+       });
+     });`,
+    { eval: true, workerData: { url, keys } },
+  );
+  const next = () => new Promise<Record<string, number | boolean>>((done) => worker.once('message', done));
+  await next();
+  return {
+    stats: async () => {
+      const reply = next();
+      worker.postMessage('stats');
+      return (await reply) as unknown as PushFleetStats;
+    },
+    close: async () => {
+      const reply = next();
+      worker.postMessage('close');
+      await reply;
+      await worker.terminate();
+    },
+  };
+}

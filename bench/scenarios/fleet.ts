@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { decisionAt } from '../lib/dataset';
 import { runFleet, FleetResult } from '../lib/fleet-load';
-import { openPushStreams, PushFleet } from '../lib/push-load';
+import { openPushStreamsInWorker } from '../lib/push-load';
 import { startPushClient } from '@lapi/testing';
 import { cpuSecondsOf, machineTicks, peakRssMiB, rssMiB, stealPercent } from '../lib/proc-stats';
 import { eachTarget, environment, main, saveResult, targetsFromArgs } from '../lib/results';
@@ -278,18 +278,18 @@ async function measurePush(t: Target, jwt: string, keys: string[], firstValue: n
   const settle = () => sleep(5000);
   await settle();
   const rssBefore = rssMiB(idle.pid);
-  const fleet: PushFleet = await openPushStreams(t.decisionUrls[0], streamKeys);
+  const fleet = await openPushStreamsInWorker(t.decisionUrls[0], streamKeys);
   await settle();
   const rssAfter = rssMiB(idle.pid);
   const idleCpuBefore = cpuSecondsOf([idle.pid]);
   await sleep(10_000);
   const idleCpu = (cpuSecondsOf([idle.pid]).get(idle.pid)! - idleCpuBefore.get(idle.pid)!) / 10;
-  fleet.close();
+  await fleet.close();
   await sleep(2000);
 
   // The same number spread over every replica, with decisions coming.
   const perUrl = t.decisionUrls.map((url, u) => streamKeys.filter((_, k) => k % t.decisionUrls.length === u));
-  const fleets = await Promise.all(perUrl.map((k, u) => openPushStreams(t.decisionUrls[u], k)));
+  const fleets = await Promise.all(perUrl.map((k, u) => openPushStreamsInWorker(t.decisionUrls[u], k)));
   const sample = sampleKeys.map((key, i) => startPushClient(() => t.decisionUrls[i % t.decisionUrls.length], key, { startup: false }));
   while (!sample.every((c) => c.lastEventId !== undefined)) await sleep(100);
   const injector = startInjector(t, jwt, firstValue);
@@ -314,8 +314,9 @@ async function measurePush(t: Target, jwt: string, keys: string[], firstValue: n
   }
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => round(latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] ?? NaN, 1);
-  const delivered = fleets.reduce((a, f) => a + f.values, 0);
-  const closed = fleets.reduce((a, f) => a + f.closed, 0);
+  const stats = await Promise.all(fleets.map((f) => f.stats()));
+  const delivered = stats.reduce((a, f) => a + f.values, 0);
+  const closed = stats.reduce((a, f) => a + f.closed, 0);
   const result: PushSize = {
     connections: streamKeys.length + sample.length,
     idle_process: idle.name,
@@ -338,7 +339,7 @@ async function measurePush(t: Target, jwt: string, keys: string[], firstValue: n
     rss_mib: rss,
     load_average: load,
   };
-  for (const f of fleets) f.close();
+  await Promise.all(fleets.map((f) => f.close()));
   for (const c of sample) c.stop();
   console.log(`[bench] fleet ${t.name} push: ${JSON.stringify(result)}`);
   return result;

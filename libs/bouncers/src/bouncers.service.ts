@@ -7,7 +7,7 @@ import { hashApiKey, isWellFormedApiKey, newApiKey } from './api-key';
 import { BouncerActivity } from './bouncer-activity';
 
 /** How often the bouncers table is checked for changes made by other processes (deletions): a deleted key is refused within this. */
-const TABLE_CHECK_MS = 1000;
+const TABLE_CHECK_MS = 500;
 /** Keys (and their rows) remembered, least recently used out first: far more than the bouncers of a cluster. */
 const MAX_REMEMBERED_KEYS = 100_000;
 
@@ -18,7 +18,7 @@ const toIdentity = (row: BouncerEntity): BouncerIdentity => ({ id: row.id, name:
 
 /**
  * Bouncer keys are checked from memory. A key's rows are trusted until the bouncers table changes:
- * a deletion made here is applied at once, one made elsewhere arrives on the bus, and every
+ * a deletion made here is applied at once, one made elsewhere arrives on the bus, and twice a
  * second one small query (row count, highest id, latest update) tells whether anything changed
  * at all; when it did, the remembered keys are checked against the table in one read, and those
  * that no longer match are forgotten. So a poll costs no database read however many bouncers
