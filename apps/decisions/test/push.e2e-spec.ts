@@ -157,6 +157,20 @@ describe('push delivery through the edge and two decisions replicas', () => {
     expect(idle.connects).toBe(connects);
   });
 
+  it('ends its streams when a replica stops (SIGTERM), and their bouncers carry on from the other replica', async () => {
+    let stopped = false;
+    const keys = await Promise.all([0, 1, 2].map((i) => insertBouncer(db.url, `push-term-${i}`)));
+    const onReplica = keys.map((key) => startPushClient(() => (stopped ? services[3].url : services[2].url), key));
+    clients.push(...onReplica);
+    await pollUntil(() => onReplica.every((c) => c.lastEventId !== undefined), 'the first events');
+    // Resolves once the process has exited: a stream left open would hold the shutdown (and time the test out).
+    await services[2].stop('SIGTERM');
+    stopped = true;
+    expect(await push('192.0.2.222')).toBe(201);
+    await pollUntil(() => onReplica.every((c) => c.received.get('192.0.2.222') === 1 && c.connects === 2), 'the decision on every stream, reconnected once');
+    services[2] = await startService('decisions', env, services[2].port);
+  });
+
   it('refuses a Last-Event-ID this LAPI never issued, with a JSON 400', async () => {
     const key = await insertBouncer(db.url, 'push-forged');
     const res = await fetch(`${edge.url}/v1/decisions/stream`, { headers: { 'x-api-key': key, accept: 'text/event-stream', 'last-event-id': '999999999' } });
