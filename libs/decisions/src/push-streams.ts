@@ -2,7 +2,7 @@ import { Injectable, Logger, BeforeApplicationShutdown, OnModuleInit } from '@ne
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import { BouncerIdentity, badRequest } from '@lapi/common';
+import { BouncerIdentity, badRequest, pushStreams } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
 import { DecisionsRepository } from '@lapi/db';
 import { DecisionFilter } from '@lapi/decision-model';
@@ -107,6 +107,7 @@ export class PushStreams implements OnModuleInit, BeforeApplicationShutdown {
     let firstOut = false;
     raw.once('close', () => {
       this.streams.delete(s);
+      pushStreams.set(this.streams.size);
       if (first && !firstOut) void first.failed().catch((e: Error) => this.logger.warn(`stream delivery not recorded: ${e.message}`));
       if (s.flushed > 0) this.cursors.advance(s.bouncerId, s.flushed);
     });
@@ -132,6 +133,7 @@ export class PushStreams implements OnModuleInit, BeforeApplicationShutdown {
     }
     if (raw.destroyed) return;
     this.streams.add(s);
+    pushStreams.set(this.streams.size);
     this.schedule();
   }
 
