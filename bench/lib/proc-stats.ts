@@ -28,12 +28,6 @@ export function cpuSecondsOf(pids: number[]): Map<number, number> {
   return out;
 }
 
-/** Resident set of a process now, in MiB. */
-export function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Math.round(Number(m[1]) / 1024) : NaN;
-}
-
 /** Restarts each process's peak resident set (VmHWM) from its current size, so a later peak belongs to what ran in between. */
 export function resetPeakRss(pids: number[]): void {
   for (const pid of pids) writeFileSync(`/proc/${pid}/clear_refs`, '5');

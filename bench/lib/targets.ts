@@ -27,8 +27,8 @@ export interface Target {
   addBouncers(count: number, from?: number): Promise<string[]>;
   /** The server processes, for CPU and memory readings. */
   pids(): number[];
-  /** The same, named (`decisions-1`, `crowdsec`, ...). */
-  processes(): { name: string; pid: number }[];
+  /** The same, named (`decisions-1`, `crowdsec`, ...); see `namedProcesses`. */
+  processes?(): { name: string; pid: number }[];
   /** The Postgres database the server uses (its backends' CPU counts as the server's); none for CrowdSec's SQLite and the embedded database, which run inside the server's process. */
   postgresDatabase?: string;
 
@@ -197,4 +197,9 @@ export async function inBatches<T>(count: number, parallel: number, make: (i: nu
   };
   await Promise.all(Array.from({ length: Math.min(parallel, count) }, worker));
   return out;
+}
+
+/** A target's processes by name, or numbered when it does not name them. */
+export function namedProcesses(t: Target): { name: string; pid: number }[] {
+  return t.processes?.() ?? t.pids().map((pid, i) => ({ name: `process-${i + 1}`, pid }));
 }

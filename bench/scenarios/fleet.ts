@@ -20,7 +20,7 @@ import { openPushStreamsInWorker } from '../lib/push-load';
 import { startPushClient } from '@lapi/testing';
 import { cpuSecondsOf, machineTicks, peakRssMiB, rssMiB, stealPercent } from '../lib/proc-stats';
 import { eachTarget, environment, main, saveResult, targetsFromArgs } from '../lib/results';
-import { AGENT_HEADERS, Target } from '../lib/targets';
+import { AGENT_HEADERS, namedProcesses, Target } from '../lib/targets';
 import { round } from '../lib/wrk';
 
 const sizes = process.env.BENCH_FLEET_SIZES?.split(',').map(Number);
@@ -167,7 +167,7 @@ async function measureSize(t: Target, jwt: string, keys: string[], firstValue: n
   const injector = startInjector(t, jwt, firstValue);
 
   const pgPids = t.postgresDatabase ? await postgresBackends(t.postgresDatabase) : [];
-  const procs = t.processes();
+  const procs = namedProcesses(t);
   const cpuBefore = cpuSecondsOf([...procs.map((p) => p.pid), ...pgPids]);
   const ticks = machineTicks();
   const wallBefore = performance.now();
@@ -179,7 +179,7 @@ async function measureSize(t: Target, jwt: string, keys: string[], firstValue: n
   const load = loadavg().map((l) => round(l, 2));
   const injected = await injector.stop();
   const { values, failedPushes } = injected;
-  const rss = Object.fromEntries(procs.map((p) => [p.name, rssMiB(p.pid)]));
+  const rss = Object.fromEntries(procs.map((p) => [p.name, rssMiB([p.pid])[0]]));
   const peak = Object.fromEntries(procs.map((p) => [p.name, peakRssMiB([p.pid])[0]]));
 
   const results: FleetResult[] = await fleet;
@@ -268,7 +268,7 @@ function startInjector(t: Target, jwt: string, firstValue: number) {
 const keepsUp = (s: FleetSize) => s.failed_polls === 0 && s.p99_ms < SETTINGS.poll_every_s * 1000;
 
 async function measurePush(t: Target, jwt: string, keys: string[], firstValue: number): Promise<PushSize> {
-  const procs = t.processes();
+  const procs = namedProcesses(t);
   const idle = procs.find((p) => p.name === 'decisions-1' || p.name === 'standalone')!;
   const sampleKeys = keys.slice(0, SETTINGS.sample_bouncers);
   const streamKeys = keys.slice(SETTINGS.sample_bouncers, SETTINGS.sample_bouncers + SETTINGS.push_connections);
@@ -277,10 +277,10 @@ async function measurePush(t: Target, jwt: string, keys: string[], firstValue: n
   // Settled (the collector's work done) before each reading.
   const settle = () => sleep(5000);
   await settle();
-  const rssBefore = rssMiB(idle.pid);
+  const rssBefore = rssMiB([idle.pid])[0];
   const fleet = await openPushStreamsInWorker(t.decisionUrls[0], streamKeys);
   await settle();
-  const rssAfter = rssMiB(idle.pid);
+  const rssAfter = rssMiB([idle.pid])[0];
   const idleCpuBefore = cpuSecondsOf([idle.pid]);
   await sleep(10_000);
   const idleCpu = (cpuSecondsOf([idle.pid]).get(idle.pid)! - idleCpuBefore.get(idle.pid)!) / 10;
@@ -303,7 +303,7 @@ async function measurePush(t: Target, jwt: string, keys: string[], firstValue: n
   const load = loadavg().map((l) => round(l, 2));
   const { values, failedPushes } = await injector.stop();
   await sleep(2000);
-  const rss = Object.fromEntries(procs.map((p) => [p.name, rssMiB(p.pid)]));
+  const rss = Object.fromEntries(procs.map((p) => [p.name, rssMiB([p.pid])[0]]));
   const used = (pid: number) => (cpuAfter.get(pid) ?? 0) - (cpuBefore.get(pid) ?? 0);
   const cpu: Record<string, number> = Object.fromEntries(procs.map((p) => [p.name, round(used(p.pid) / wall, 3)]));
   if (t.postgresDatabase) cpu.postgres = round(pgAfter.reduce((a, pid) => a + used(pid), 0) / wall, 3);
