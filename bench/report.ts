@@ -11,6 +11,7 @@ import type { FanoutResult } from './scenarios/fanout';
 import type { IngestionResult } from './scenarios/ingestion';
 import type { LookupResult } from './scenarios/lookups';
 import type { PollsResult } from './scenarios/delta-polls';
+import type { FleetResultRun, FleetSize, PushSize } from './scenarios/fleet';
 import type { StartupReading } from './scenarios/stream-startup';
 import { loadResult, ScenarioResult } from './lib/results';
 import { WrkResult } from './lib/wrk';
@@ -79,6 +80,58 @@ function polls(): string {
     return [[label(name, r), v.cpu_cores.toFixed(2), `${v.p50_ms} ms`, `${v.p99_ms} ms`, String(v.failed_polls), `${num(v.decisions_added)} (${v.failed_pushes} pushes refused)`, `${num(v.received_min)}–${num(v.received_max)}`, name === 'crowdsec' ? '—' : verdict(v.cpu_cores < 1)]];
   });
   return `${num(s.bouncers)} bouncers with distinct keys poll every ${s.poll_every_s} s (after one startup poll each) for ${s.measured_s} s while ${s.decisions_per_s} decisions/s are pushed. CPU is the servers' processes' user+system time over wall time (for the cluster: ingest, registration and both replicas; Postgres not included; CrowdSec's SQLite is inside its process). Received: fewest–most decisions one bouncer got by the end, against the number added.\n\n${table(['server', 'CPU (cores)', 'poll p50', 'poll p99', 'failed polls', 'decisions added', 'received per bouncer', 'target < 1 core'], rows)}`;
+}
+
+const cores = (m: Record<string, number>) => Object.entries(m).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
+const mib = (m: Record<string, number>) => Object.entries(m).map(([k, v]) => `${k} ${num(v)}`).join(', ');
+
+/** The cluster's targets for a fleet (issue #20); the standalone has no replicas, so only the others apply. */
+function fleetVerdicts(name: string, v: FleetSize): string {
+  const replicas = Object.entries(v.cpu_cores).filter(([k]) => k.startsWith('decisions-'));
+  const once = v.fleet_received === v.fleet_expected && v.sample_missing === 0 && v.sample_repeated === 0;
+  return [
+    name === 'cluster' ? `replicas < 0.5 core: ${verdict(replicas.every(([, c]) => c < 0.5))}` : '',
+    `p99 < 50 ms: ${verdict(v.p99_ms < 50)}`,
+    `no failed poll: ${verdict(v.failed_polls === 0)}`,
+    `exactly once: ${verdict(once)}`,
+  ].filter(Boolean).join('; ');
+}
+
+function fleet(): string {
+  const r = loadResult<FleetResultRun>('fleet');
+  if (!r) return '_not run_ (`npm run bench:fleet`)';
+  const s = r.settings as Record<string, number>;
+  const rows: Row[] = [];
+  const pushRows: Row[] = [];
+  const stops: string[] = [];
+  for (const name of ['crowdsec', ...OURS] as const) {
+    const run = r.runs[name];
+    if (!run) continue;
+    for (const v of run.sizes) {
+      rows.push([
+        label(name, r), num(v.bouncers), `${num(v.polls_per_s)}/s`, cores(v.cpu_cores), v.cpu_total_cores.toFixed(2), `${v.p50_ms} ms`, `${v.p99_ms} ms`, num(v.failed_polls),
+        `${num(v.decisions_added)}${v.failed_pushes ? ` (${v.failed_pushes} pushes refused)` : ''}`,
+        `${num(v.fleet_received)} of ${num(v.fleet_expected)}; sample ${num(v.sample_received_min)}–${num(v.sample_received_max)}, ${v.sample_missing} missing, ${v.sample_repeated} repeated`,
+        mib(v.rss_mib), v.load_average.join(' '), name === 'crowdsec' ? '—' : fleetVerdicts(name, v),
+      ]);
+    }
+    if (run.stopped) stops.push(`${label(name, r)} ${run.stopped}, so the larger fleets were not run on it.`);
+    const p: PushSize | undefined = run.push;
+    if (p) {
+      pushRows.push([
+        label(name, r), num(p.connections), `${p.idle_process}: ${num(p.idle_rss_before_mib)} → ${num(p.idle_rss_after_mib)} MiB, ${p.idle_kib_per_connection} KiB each, ${p.idle_cpu_cores.toFixed(2)} cores idle`,
+        cores(p.cpu_cores), `${num(p.decisions_added)}`, `${num(p.delivered)} of ${num(p.expected)}; sample ${p.sample_missing} missing, ${p.sample_repeated} repeated; ${num(p.streams_closed)} streams closed`,
+        `${p.latency_p50_ms} ms`, `${p.latency_p99_ms} ms`, p.load_average.join(' '), `p99 < 100 ms: ${verdict(p.latency_p99_ms < 100)}; exactly once: ${verdict(p.delivered === p.expected && p.sample_missing === 0 && p.sample_repeated === 0)}`,
+      ]);
+    }
+  }
+  return `Fleets of ${(s.fleets as unknown as number[]).map(num).join(', ')} bouncers with distinct keys, each polling \`/v1/decisions/stream\` every ${s.poll_every_s} s (after one startup poll each), measured for ${s.measured_s} s while ${s.alerts_per_s} alerts a second (one decision each) are pushed, on one server that grows from one size to the next. wrk drives the fleet (a Lua script keeps each key's schedule and counts the decisions in every answer); ${s.sample_bouncers} of the bouncers are driven by the harness instead, roaming over the replicas, each decision counted. CPU is user+system time over wall time per process; \`postgres\` is the Postgres backends connected to the server's database (CrowdSec's SQLite and the embedded database are inside their process). Received: decisions in all the wrk bouncers' answers against their number × decisions added, and the fewest–most one sampled bouncer got. Load average is the machine's (1, 5, 15 min) at the end of the window: this machine is shared, and a high one means the figures are noisy. CrowdSec runs only as long as it keeps up (every poll answered within the interval).${stops.length ? `\n\n${stops.join(' ')}` : ''}
+
+${rows.length ? table(['server', 'bouncers', 'polls', 'CPU per process (cores)', 'CPU total', 'poll p50', 'poll p99', 'failed polls', 'decisions added', 'received', 'RSS (MiB)', 'load avg', 'targets'], rows) : ''}
+
+Push delivery (\`Accept: text/event-stream\`, README "Push delivery"): first every stream open on one process with nothing happening (its resident memory before and after: what an idle connection costs), then the same number spread over every replica for ${s.push_measured_s} s while ${s.alerts_per_s} alerts a second are pushed. The streams are held by bare sockets counting \`"value":\` in what arrives; ${s.sample_bouncers} more are full clients (reconnecting with Last-Event-ID) for the exactly-once check and the latency, from each push's 201 to the event.
+
+${pushRows.length ? table(['server', 'streams', 'idle', 'CPU per process under load (cores)', 'decisions added', 'delivered', 'latency p50', 'latency p99', 'load avg', 'targets'], pushRows) : '_not run_'}`;
 }
 
 function ingestion(): string {
@@ -199,7 +252,7 @@ function environmentSection(results: (ScenarioResult | undefined)[]): string {
 
 function main(): void {
   const ceiling = loadResult<WrkResult>('ceiling');
-  const all = ['ceiling', 'lookups', 'stream-startup', 'delta-polls', 'ingestion', 'fanout', 'expiry', 'cli', 'footprint'].map((s) => loadResult(s));
+  const all = ['ceiling', 'lookups', 'stream-startup', 'delta-polls', 'ingestion', 'fanout', 'expiry', 'cli', 'footprint', 'fleet'].map((s) => loadResult(s));
   const notesPath = join(__dirname, 'NOTES.md');
   const notes = existsSync(notesPath) ? readFileSync(notesPath, 'utf8').trim() : '';
   const md = `# Benchmarks
@@ -208,7 +261,7 @@ lapi-cluster side by side with the real CrowdSec LAPI, on the same machine, in t
 the same data. Regenerate everything with \`npm run bench\` (about 20 minutes; it installs wrk, curl and
 crowdsec from Debian if they are missing); raw results are in \`bench/results/\`. One scenario:
 \`npm run bench:lookups\`, \`bench:stream\`, \`bench:polls\`, \`bench:ingestion\`, \`bench:fanout\`,
-\`bench:ceiling\`, \`bench:expiry\`, \`bench:footprint\` (each takes server names: \`crowdsec\`, \`standalone\`, \`embedded\`, \`cluster\`; a rerun of
+\`bench:ceiling\`, \`bench:expiry\`, \`bench:footprint\`, \`bench:fleet\` (each takes server names: \`crowdsec\`, \`standalone\`, \`embedded\`, \`cluster\`; a rerun of
 some servers keeps the others' figures), then \`npm run bench:report\` to rewrite this file. Ratios compare figures from
 the same run.
 
@@ -251,6 +304,10 @@ ${cli()}
 ## 9. Footprint
 
 ${footprint()}
+
+## 10. Fleet
+
+${fleet()}
 ${notes ? `\n${notes}\n` : ''}`;
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), md);
   console.log('wrote BENCHMARKS.md');

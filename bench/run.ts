@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
-const SCENARIOS = ['ceiling', 'lookups', 'stream-startup', 'delta-polls', 'ingestion', 'fanout', 'expiry', 'footprint'];
+const SCENARIOS = ['ceiling', 'lookups', 'stream-startup', 'delta-polls', 'ingestion', 'fanout', 'expiry', 'footprint', 'fleet'];
 
 for (const s of SCENARIOS) {
   console.log(`[bench] === ${s} ===`);

@@ -15,6 +15,19 @@ export function cpuSeconds(pids: number[]): number {
   return ticks / TICKS_PER_SECOND;
 }
 
+/** CPU seconds of each process so far; a process that is gone reads as absent. */
+export function cpuSecondsOf(pids: number[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      out.set(pid, cpuSeconds([pid]));
+    } catch {
+      // exited
+    }
+  }
+  return out;
+}
+
 /** Restarts each process's peak resident set (VmHWM) from its current size, so a later peak belongs to what ran in between. */
 export function resetPeakRss(pids: number[]): void {
   for (const pid of pids) writeFileSync(`/proc/${pid}/clear_refs`, '5');

@@ -23,10 +23,14 @@ export interface Target {
   decisionUrls: string[];
   /** A machine's JWT for POST /v1/alerts. */
   login(): Promise<string>;
-  /** `count` bouncers with distinct keys, registered as each server's own CLI does (straight into its database). */
-  addBouncers(count: number): Promise<string[]>;
+  /** `count` bouncers with distinct keys, registered as each server's own CLI does (straight into its database); names are numbered from `from`. */
+  addBouncers(count: number, from?: number): Promise<string[]>;
   /** The server processes, for CPU and memory readings. */
   pids(): number[];
+  /** The same, named (`decisions-1`, `crowdsec`, ...); see `namedProcesses`. */
+  processes?(): { name: string; pid: number }[];
+  /** The Postgres database the server uses (its backends' CPU counts as the server's); none for CrowdSec's SQLite and the embedded database, which run inside the server's process. */
+  postgresDatabase?: string;
 
   stop(): Promise<void>;
 }
@@ -63,8 +67,9 @@ async function startCrowdsec(): Promise<Target> {
     ingestUrl: lapi.url,
     decisionUrls: [lapi.url],
     login: () => login(lapi.url, { machine_id: creds.login!, password: creds.password! }),
-    addBouncers: (count) => inBatches(count, 4, (i) => lapi.addBouncer(`bench-bouncer-${i}`)),
+    addBouncers: (count, from = 0) => inBatches(count, 4, (i) => lapi.addBouncer(`bench-bouncer-${from + i}`)),
     pids: () => [lapi.proc.pid!],
+    processes: () => [{ name: 'crowdsec', pid: lapi.proc.pid! }],
     stop: async () => void (await lapi.stop()),
   };
 }
@@ -77,16 +82,21 @@ async function startOurs(name: 'standalone' | 'embedded' | 'cluster'): Promise<T
   const profDir = process.env.BENCH_CPU_PROF;
   const start = (service: 'standalone' | 'ingest' | 'decisions' | 'registration') => startService(service, env, undefined, profDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profDir)}`] : []);
   const procs: RunningProcess[] = [];
+  const names: string[] = [];
+  let natsPid: number | undefined;
   const stops: (() => Promise<unknown>)[] = [];
   try {
     if (name !== 'cluster') {
       procs.push(await start('standalone'));
+      names.push('standalone');
     } else {
       const nats = await startNats();
       stops.push(() => nats.stop('SIGKILL'));
+      natsPid = nats.proc.pid;
       env.NATS_URL = nats.url;
       procs.push(await start('ingest'));
       procs.push(...(await Promise.all([start('registration'), start('decisions'), start('decisions')])));
+      names.push('ingest', 'registration', 'decisions-1', 'decisions-2');
     }
   } catch (e) {
     await Promise.all([...procs.map((p) => p.stop('SIGKILL')), ...stops.map((s) => s())]);
@@ -102,8 +112,10 @@ async function startOurs(name: 'standalone' | 'embedded' | 'cluster'): Promise<T
     ingestUrl,
     decisionUrls,
     login: () => login(ingestUrl, MACHINE),
-    addBouncers: (count) => inBatches(count, 8, (i) => insertBouncer(db.url, `bench-bouncer-${i}`)),
+    addBouncers: (count, from = 0) => inBatches(count, 8, (i) => insertBouncer(db.url, `bench-bouncer-${from + i}`)),
     pids: () => procs.map((p) => p.proc.pid!),
+    processes: () => [...procs.map((p, i) => ({ name: names[i], pid: p.proc.pid! })), ...(natsPid ? [{ name: 'nats', pid: natsPid }] : [])],
+    postgresDatabase: db.name,
     stop: async () => {
       await Promise.all(procs.map((p) => p.stop('SIGTERM')));
       await Promise.all(stops.map((s) => s()));
@@ -142,6 +154,8 @@ export async function login(url: string, machine: { machine_id: string; password
 
 export interface BenchDatabase {
   url: string;
+  /** The Postgres database's name. */
+  name?: string;
   /** The embedded database's data directory. */
   dir?: string;
   drop(): Promise<void>;
@@ -159,7 +173,7 @@ export async function createDatabase(): Promise<BenchDatabase> {
   await adminQuery(`CREATE DATABASE ${name}`);
   const u = new URL(ADMIN_URL);
   u.pathname = `/${name}`;
-  return { url: u.toString(), drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return { url: u.toString(), name, drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 async function adminQuery(text: string): Promise<void> {
@@ -183,4 +197,9 @@ export async function inBatches<T>(count: number, parallel: number, make: (i: nu
   };
   await Promise.all(Array.from({ length: Math.min(parallel, count) }, worker));
   return out;
+}
+
+/** A target's processes by name, or numbered when it does not name them. */
+export function namedProcesses(t: Target): { name: string; pid: number }[] {
+  return t.processes?.() ?? t.pids().map((pid, i) => ({ name: `process-${i + 1}`, pid }));
 }

@@ -45,6 +45,7 @@ export interface WrkRun {
  */
 const REPORTER = `
 done = function(summary, latency, requests)
+  if extra_report then extra_report() end
   for _, t in ipairs(all_threads or {}) do
     local body = t:get("last_error")
     if body then io.write("WRK_ERROR " .. body:gsub("\\n", " ") .. "\\n") end
@@ -56,7 +57,12 @@ done = function(summary, latency, requests)
 end
 `;
 
-export function runWrk(run: WrkRun): Promise<WrkResult> {
+export async function runWrk(run: WrkRun): Promise<WrkResult> {
+  return (await runWrkWithOutput(run)).result;
+}
+
+/** runWrk, with wrk's whole stdout for lines a script printed itself (its `extra_report`, called from `done`). */
+export function runWrkWithOutput(run: WrkRun): Promise<{ result: WrkResult; stdout: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'lapi-wrk-'));
   const scriptPath = join(dir, 'script.lua');
   writeFileSync(scriptPath, run.script + REPORTER);
@@ -69,7 +75,7 @@ export function runWrk(run: WrkRun): Promise<WrkResult> {
       const r = JSON.parse(line) as Record<string, number>;
       const sampleError = /WRK_ERROR (.*)/.exec(stdout)?.[1];
       const seconds = r.duration_us / 1e6;
-      done({
+      const result: WrkResult = {
         requests: r.requests,
         seconds: round(seconds, 2),
         rps: Math.round(r.requests / seconds),
@@ -81,7 +87,8 @@ export function runWrk(run: WrkRun): Promise<WrkResult> {
         non2xx: r.status,
         ...(sampleError ? { sample_error: sampleError.slice(0, 300) } : {}),
         steal_pct: stealPercent(ticks, machineTicks()),
-      });
+      };
+      done({ result, stdout });
     });
   });
 }

@@ -40,14 +40,14 @@ describe('stream cursor: concurrent polls with one key', () => {
     await pushBan('192.0.2.82');
     expect(b.app.get(IndexSync).index.head).toBeLessThan(a.app.get(IndexSync).index.head);
 
-    // b's poll reads the cursor first, and records its delivery only after a's has.
+    // b's poll takes its head first, and reaches the database only after a's poll has started its delivery and failed it.
     const bRepo = b.app.get(BouncersRepository);
-    const startOnB = bRepo.startDelivery.bind(bRepo);
+    const takeOnB = bRepo.takeCursors.bind(bRepo);
     let aStarted!: () => void;
     const aHasStarted = new Promise<void>((r) => (aStarted = r));
-    const gate = jest.spyOn(bRepo, 'startDelivery').mockImplementation(async (...args) => {
+    const gate = jest.spyOn(bRepo, 'takeCursors').mockImplementation(async (...args) => {
       await aHasStarted;
-      return startOnB(...args);
+      return takeOnB(...args);
     });
     const identity = { id: row.id, name: row.name, lastSeq: row.lastSeq };
     const filter = { scopes: ['Ip', 'Range'] };
@@ -55,9 +55,9 @@ describe('stream cursor: concurrent polls with one key', () => {
       const onB = b.app.get(DecisionsService).stream(identity, false, filter);
       await pollUntil(() => gate.mock.calls.length > 0, 'b to read the cursor');
       const onA = await a.app.get(DecisionsService).stream(identity, false, filter);
-      aStarted();
       // a's reply never gets out (the client went away); b's does.
       await onA.failed();
+      aStarted();
       const replyB = await onB;
       const seen = await read(replyB.body);
       await replyB.delivered();

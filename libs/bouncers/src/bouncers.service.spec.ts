@@ -9,33 +9,68 @@ function repositoryWithOneBouncer(key: string) {
   const repo = {
     lookups: 0,
     recordClient: async () => undefined,
+    rows: [row],
     async findByKeyHash(hash: string) {
       repo.lookups++;
       await new Promise((r) => setTimeout(r, 5));
-      return hash === row.apiKeyHash ? [row] : [];
+      return repo.rows.filter((r) => r.apiKeyHash === hash);
     },
+    tableVersion: async () => repo.rows.map((r) => r.id).join(','),
+    listKeyRows: async () => repo.rows,
   };
   return repo;
 }
 
 describe('BouncersService key checks', () => {
-  afterEach(() => jest.useRealTimers());
+  const made: BouncersService[] = [];
+  // The services' one-second table checks start with their first key check: stopped after each test.
+  afterEach(() => {
+    jest.useRealTimers();
+    made.splice(0).forEach((s) => s.onModuleDestroy());
+  });
+  const serviceOf = (repo: unknown, bus = new InProcessBus()) => {
+    const s = new BouncersService(repo as BouncersRepository, bus);
+    made.push(s);
+    return s;
+  };
 
-  it('answers concurrent requests with an expired cache entry from one database read', async () => {
+  it('answers a key from memory however long ago it was read while the table is unchanged', async () => {
     const repo = repositoryWithOneBouncer('k');
-    const service = new BouncersService(repo as unknown as BouncersRepository, new InProcessBus());
+    const service = serviceOf(repo);
     expect(await service.identify('k', '192.0.2.1')).toMatchObject({ id: 1, name: 'fw' });
+    await service.checkTable();
+    jest.useFakeTimers({ doNotFake: ['setTimeout'], now: Date.now() + 3_600_000 });
+    await service.checkTable();
+    expect(service.identify('k', '192.0.2.1')).toMatchObject({ id: 1, name: 'fw' });
     expect(repo.lookups).toBe(1);
-    const later = Date.now() + 1500;
-    jest.useFakeTimers({ doNotFake: ['setTimeout'], now: later });
-    const answers = await Promise.all(Array.from({ length: 50 }, () => service.identify('k', '192.0.2.1')));
-    expect(answers.every((a) => a?.id === 1)).toBe(true);
+  });
+
+  it('forgets a key another process deleted at the next table check, and answers the requests that follow from one read', async () => {
+    const repo = repositoryWithOneBouncer('k');
+    const service = serviceOf(repo);
+    expect(await service.identify('k', '192.0.2.1')).toMatchObject({ id: 1 });
+    await service.checkTable();
+    repo.rows = [];
+    await service.checkTable();
+    const answers = await Promise.allSettled(Array.from({ length: 50 }, async () => service.identify('k', '192.0.2.1')));
+    expect(answers.every((a) => a.status === 'rejected')).toBe(true);
     expect(repo.lookups).toBe(2);
   });
 
-  it('answers a key read in the last second at once, without a promise', async () => {
+  it('keeps trusting the keys that still match after another bouncer is added', async () => {
     const repo = repositoryWithOneBouncer('k');
-    const service = new BouncersService(repo as unknown as BouncersRepository, new InProcessBus());
+    const service = serviceOf(repo);
+    await service.identify('k', '192.0.2.1');
+    await service.checkTable();
+    repo.rows = [...repo.rows, { id: 2, name: 'other', apiKeyHash: hashApiKey('k2'), ipAddress: '' } as BouncerEntity];
+    await service.checkTable();
+    expect(service.identify('k', '192.0.2.1')).toMatchObject({ id: 1 });
+    expect(repo.lookups).toBe(1);
+  });
+
+  it('answers a known key at once, without a promise', async () => {
+    const repo = repositoryWithOneBouncer('k');
+    const service = serviceOf(repo);
     expect(service.identify('k', '192.0.2.1')).toBeInstanceOf(Promise);
     await service.identify('k', '192.0.2.1');
     expect(service.identify('k', '192.0.2.1')).toEqual({ id: 1, name: 'fw', lastSeq: '0' });
@@ -43,7 +78,7 @@ describe('BouncersService key checks', () => {
   });
 
   it('refuses an unknown or missing key with a 403 message', async () => {
-    const service = new BouncersService(repositoryWithOneBouncer('k') as unknown as BouncersRepository, new InProcessBus());
+    const service = serviceOf(repositoryWithOneBouncer('k'));
     await expect(async () => service.identify('nope', '192.0.2.1')).rejects.toThrow('access forbidden');
     expect(() => service.identify(undefined, '192.0.2.1')).toThrow('access forbidden');
   });
@@ -61,7 +96,7 @@ describe('BouncersService key checks', () => {
     };
     const bus = new InProcessBus();
     jest.spyOn(bus, 'publishRevocation').mockRejectedValue(new Error('CONNECTION_CLOSED'));
-    const service = new BouncersService(repo as unknown as BouncersRepository, bus);
+    const service = serviceOf(repo, bus);
     expect(await service.identify(key, '192.0.2.1')).toMatchObject({ name: 'fw' });
     await expect(service.delete('fw')).resolves.toBeUndefined();
     expect(bus.publishRevocation).toHaveBeenCalled();
@@ -75,14 +110,14 @@ describe('BouncersService key checks', () => {
     ['with non-ASCII characters', 'clé'],
   ])('refuses a key %s without hashing it or asking the database', (_name, bad) => {
     const repo = repositoryWithOneBouncer('k');
-    const service = new BouncersService(repo as unknown as BouncersRepository, new InProcessBus());
+    const service = serviceOf(repo);
     expect(() => service.identify(bad, '192.0.2.1')).toThrow('access forbidden');
     expect(repo.lookups).toBe(0);
   });
 
   it('accepts the keys lapictl makes and keys of a user\'s choice in printable ASCII', async () => {
     for (const key of [newApiKey(), 'my-Key_1.2+3/4=5~!', 'x']) {
-      const service = new BouncersService(repositoryWithOneBouncer(key) as unknown as BouncersRepository, new InProcessBus());
+      const service = serviceOf(repositoryWithOneBouncer(key));
       await expect(service.identify(key, '192.0.2.1')).resolves.toMatchObject({ id: 1 });
     }
   });

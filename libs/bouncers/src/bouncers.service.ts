@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Bus, publishAfterCommit } from '@lapi/bus';
 import { BouncerIdentity, RefreshingCache, conflict, forbidden, notFound } from '@lapi/common';
 import { BouncerEntity, BouncersRepository } from '@lapi/db';
@@ -6,18 +6,26 @@ import { LRUCache } from 'lru-cache';
 import { hashApiKey, isWellFormedApiKey, newApiKey } from './api-key';
 import { BouncerActivity } from './bouncer-activity';
 
-/** How long a key lookup is trusted before the database is asked again (deletions by other processes). */
-const KEY_CACHE_MS = 1000;
+/** How often the bouncers table is checked for changes made by other processes (deletions): a deleted key is refused within this. */
+const TABLE_CHECK_MS = 500;
 /** Keys (and their rows) remembered, least recently used out first: far more than the bouncers of a cluster. */
-const MAX_REMEMBERED_KEYS = 10_000;
+const MAX_REMEMBERED_KEYS = 100_000;
 
 /** Upstream's auth type for certificate identities (and ours: libs/auth's CERTIFICATE_AUTH_TYPE). */
 const CERTIFICATE_AUTH = 'tls';
 
 const toIdentity = (row: BouncerEntity): BouncerIdentity => ({ id: row.id, name: row.name, lastSeq: row.lastSeq });
 
+/**
+ * Bouncer keys are checked from memory. A key's rows are trusted until the bouncers table changes:
+ * a deletion made here is applied at once, one made elsewhere arrives on the bus, and twice a
+ * second one small query (row count, highest id, latest update) tells whether anything changed
+ * at all; when it did, the remembered keys are checked against the table in one read, and those
+ * that no longer match are forgotten. So a poll costs no database read however many bouncers
+ * poll (a time-to-live of a second made every poll of a fleet polling every 10 s a read).
+ */
 @Injectable()
-export class BouncersService implements OnModuleInit {
+export class BouncersService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Bouncers');
   /** Bouncer rows by key hash. */
   private readonly cache: RefreshingCache<string, BouncerEntity[]>;
@@ -28,13 +36,19 @@ export class BouncersService implements OnModuleInit {
 
   /** Type, version and last pull of the bouncers calling, written without making them wait. */
   private readonly activity: BouncerActivity;
+  /** Entries whose load started before this are not trusted; see `checkTable`. */
+  private trustedSince = 0;
+  private tableVersion?: string;
+  private watching?: NodeJS.Timeout;
+  private checking?: Promise<void>;
 
   constructor(
     private readonly bouncers: BouncersRepository,
     private readonly bus: Bus,
   ) {
-    this.cache = new RefreshingCache(KEY_CACHE_MS, (hash) => this.bouncers.findByKeyHash(hash), MAX_REMEMBERED_KEYS);
-    this.byName = new RefreshingCache(KEY_CACHE_MS, (name) => this.bouncers.findByName(name), MAX_REMEMBERED_KEYS);
+    const trusted = (loadStartedAt: number) => loadStartedAt >= this.trustedSince;
+    this.cache = new RefreshingCache(trusted, (hash) => this.bouncers.findByKeyHash(hash), MAX_REMEMBERED_KEYS);
+    this.byName = new RefreshingCache(trusted, (name) => this.bouncers.findByName(name), MAX_REMEMBERED_KEYS);
     this.activity = new BouncerActivity((id, type, version) => this.bouncers.recordClient(id, type, version), MAX_REMEMBERED_KEYS);
   }
 
@@ -42,6 +56,43 @@ export class BouncersService implements OnModuleInit {
     this.bus.onRevocation((r) => {
       if (r.kind === 'bouncer') this.cache.delete(r.id);
     });
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.watching);
+  }
+
+  /** Started by the first key check: processes that never check keys (lapictl) never query. */
+  private watchTable(): void {
+    if (this.watching) return;
+    this.watching = setInterval(() => void this.checkTable().catch((e: Error) => this.logger.debug(`bouncers table check failed: ${e.message}`)), TABLE_CHECK_MS);
+    this.watching.unref();
+  }
+
+  /**
+   * When the table changed since the last check, the entries loaded before this check are
+   * compared with the table as read now: those that still match are trusted again, the others
+   * are forgotten (reloaded on their next use). While the database is away nothing changes.
+   */
+  checkTable(): Promise<void> {
+    // One check at a time: an older one finishing after a newer one would trust stale entries again.
+    this.checking ??= this.compareWithTable().finally(() => (this.checking = undefined));
+    return this.checking;
+  }
+
+  private async compareWithTable(): Promise<void> {
+    const checkedAt = Date.now();
+    const version = await this.bouncers.tableVersion();
+    if (version === this.tableVersion) return;
+    const rows = await this.bouncers.listKeyRows();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const hashes = new Set(rows.map((r) => r.apiKeyHash));
+    const sameRow = (r: BouncerEntity) => byId.get(r.id)?.ipAddress === r.ipAddress && byId.get(r.id)?.name === r.name;
+    this.cache.revalidate(checkedAt, (hash, cached) => (cached.length === 0 ? !hashes.has(hash) : cached.every((r) => sameRow(r) && byId.get(r.id)!.apiKeyHash === hash)));
+    const names = new Map(rows.map((r) => [r.name, r.id]));
+    this.byName.revalidate(checkedAt, (name, cached) => (cached === null ? !names.has(name) : names.get(name) === cached.id && sameRow(cached)));
+    this.trustedSince = checkedAt;
+    this.tableVersion = version;
   }
 
   /** Registers a bouncer and returns its key, which is shown once and stored only hashed. */
@@ -89,6 +140,7 @@ export class BouncersService implements OnModuleInit {
   identify(apiKey: string | string[] | undefined, ip: string, userAgent?: string | string[]): BouncerIdentity | Promise<BouncerIdentity> {
     const key = Array.isArray(apiKey) ? apiKey[0] : apiKey;
     if (!key) throw this.refuse(ip, 'no API key');
+    this.watchTable();
     const hash = this.hashOf(key);
     const rows = this.cache.get(hash);
     return rows instanceof Promise ? rows.then((r) => this.identityOf(hash, r, ip, userAgent)) : this.identityOf(hash, rows, ip, userAgent);
@@ -115,6 +167,7 @@ export class BouncersService implements OnModuleInit {
    * type. A name already held by a key bouncer is refused, so a certificate cannot take it over.
    */
   identifyByCertificate(name: string, ip: string, userAgent?: string | string[]): BouncerIdentity | Promise<BouncerIdentity> {
+    this.watchTable();
     const row = this.byName.get(name);
     return row instanceof Promise ? row.then((r) => this.certificateIdentityOf(name, r, ip, userAgent)) : this.certificateIdentityOf(name, row, ip, userAgent);
   }
@@ -157,6 +210,9 @@ export class BouncersService implements OnModuleInit {
     this.cache.delete(hash);
     const base = rows[0];
     if (base.ipAddress === '' && (await this.bouncers.claimForHost(base.id, ip))) return { ...base, ipAddress: ip };
+    // Rows remembered here may be older than another process's claim of the first row for this host.
+    const claimed = (await this.bouncers.findByKeyHash(hash)).find((r) => r.ipAddress === ip);
+    if (claimed) return claimed;
     const name = `${base.name.split('@')[0]}@${ip}`;
     await this.bouncers.create(name, hash, ip, true);
     const created = await this.bouncers.findByName(name);

@@ -10,20 +10,27 @@ import { LRUCache } from 'lru-cache';
  * use one database read, never a wrong answer.
  */
 export class RefreshingCache<K extends NonNullable<unknown>, V> {
+  /** `at`: when the load that read the value started (what it read may be older than its end). */
   private readonly entries: LRUCache<K, { value: V; at: number }>;
   private readonly loading = new Map<K, Promise<V>>();
+  private readonly isFresh: (at: number) => boolean;
 
+  /**
+   * `freshness`: how long an entry is trusted (ms), or a test of the time its load started (for
+   * an owner that knows when the source last changed, see `revalidate`).
+   */
   constructor(
-    private readonly ttlMs: number,
+    freshness: number | ((loadStartedAt: number) => boolean),
     private readonly load: (key: K) => Promise<V>,
     maxEntries = 10_000,
   ) {
     this.entries = new LRUCache({ max: maxEntries });
+    this.isFresh = typeof freshness === 'number' ? (at) => Date.now() - at < freshness : freshness;
   }
 
   get(key: K): V | Promise<V> {
     const hit = this.entries.get(key);
-    if (hit && Date.now() - hit.at < this.ttlMs) return hit.value;
+    if (hit && this.isFresh(hit.at)) return hit.value;
     let pending = this.loading.get(key);
     if (!pending) {
       pending = this.refresh(key, hit?.value).finally(() => this.loading.delete(key));
@@ -37,7 +44,21 @@ export class RefreshingCache<K extends NonNullable<unknown>, V> {
     this.entries.delete(key);
   }
 
+  /**
+   * After the source changed: entries loaded up to `checkedAt` that `stillTrue` accepts (checked
+   * against the source as read after `checkedAt`) count as loaded then; the others are forgotten.
+   * One loaded in the same millisecond as the check may have read before the change: checked too.
+   */
+  revalidate(checkedAt: number, stillTrue: (key: K, value: V) => boolean): void {
+    for (const [key, entry] of this.entries.entries()) {
+      if (entry.at > checkedAt) continue;
+      if (stillTrue(key, entry.value)) entry.at = checkedAt;
+      else this.entries.delete(key);
+    }
+  }
+
   private async refresh(key: K, stale: V | undefined): Promise<V> {
+    const at = Date.now();
     let value: V;
     try {
       value = await this.load(key);
@@ -45,7 +66,7 @@ export class RefreshingCache<K extends NonNullable<unknown>, V> {
       if (stale !== undefined) return stale;
       throw e;
     }
-    this.entries.set(key, { value, at: Date.now() });
+    this.entries.set(key, { value, at });
     return value;
   }
 }

@@ -18,6 +18,8 @@ export class AppConfig {
   dbTimeoutMs = 10_000;
   /** The embedded database's page cache (its Postgres shared_buffers), in bytes; resident for good once filled. */
   dbCacheBytes = 8 * 1024 * 1024;
+  /** A comment line on every idle push stream this often, so proxies and NATs keep the connection open. */
+  pushHeartbeatMs = 15_000;
   /** NATS server URL; unset means the in-process bus. */
   natsUrl?: string;
   /** TLS to NATS beyond the URL's scheme; see NatsTlsConfig. */
@@ -323,6 +325,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (env.LAPI_DATA_DIR) c.dataDir = env.LAPI_DATA_DIR;
   c.dbTimeoutMs = duration(env, 'LAPI_DB_TIMEOUT', c.dbTimeoutMs);
   c.dbCacheBytes = size(env, 'LAPI_DB_CACHE', c.dbCacheBytes, 1 << 20, 1 << 30);
+  c.pushHeartbeatMs = duration(env, 'LAPI_PUSH_HEARTBEAT', c.pushHeartbeatMs);
   c.natsUrl = url(env, 'NATS_URL', ['nats:', 'tls:', 'ws:', 'wss:']);
   refusePlaceholderCredential('NATS_URL', c.natsUrl, true);
   c.natsTls = loadNatsTls(env);

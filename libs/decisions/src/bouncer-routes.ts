@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BouncerIdentity, JSON_CONTENT_TYPE, LapiRequest, NO_BODY, declareRoute, sendErrorReply } from '@lapi/common';
 import { readDecisionsQuery, readStreamQuery } from './decision-queries';
 import { DecisionsService } from './decisions.service';
+import { PushStreams, wantsPush } from './push-streams';
 
 /** A bouncer's live lookup of an IP, range or value. */
 export const DECISIONS_LOOKUP = declareRoute({ method: 'GET', path: '/v1/decisions', auth: 'bouncer', bodyLimit: NO_BODY, service: 'decisions' });
@@ -29,6 +30,7 @@ export class BouncerRoutes implements OnModuleInit {
   constructor(
     private readonly host: HttpAdapterHost,
     private readonly decisions: DecisionsService,
+    private readonly push: PushStreams,
   ) {}
 
   onModuleInit(): void {
@@ -42,7 +44,8 @@ export class BouncerRoutes implements OnModuleInit {
   /** A live lookup with a known key is answered synchronously, start to end: no promise is made unless the stream cursor has to come from the database. */
   private route(handle: Handler) {
     const fail = (reply: FastifyReply, e: unknown) => sendErrorReply(reply, e);
-    const send = (reply: FastifyReply, body: unknown) => void reply.header('content-type', JSON_CONTENT_TYPE).send(body);
+    // A push stream took the reply over (hijacked): nothing is left to send.
+    const send = (reply: FastifyReply, body: unknown) => void (reply.sent || reply.header('content-type', JSON_CONTENT_TYPE).send(body));
     return (req: FastifyRequest, reply: FastifyReply): void => {
       try {
         const body = handle((req as unknown as LapiRequest).bouncer!, req, reply);
@@ -61,8 +64,10 @@ export class BouncerRoutes implements OnModuleInit {
 
   /** The cursor moves once the whole reply is out ('finish'); a reply cut short is sent again next poll. */
   private async stream(bouncer: BouncerIdentity, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-    const { startup, filter, dedup } = readStreamQuery(req.query as Record<string, unknown>);
-    const { body, delivered, failed } = await this.decisions.stream(bouncer, startup, filter, dedup);
+    const { startup, filter, dedup, waitMs } = readStreamQuery(req.query as Record<string, unknown>);
+    if (wantsPush(req)) return this.push.open(bouncer, req, reply, { startup, filter, dedup });
+    const wait = waitMs > 0 ? { ms: waitMs, gone: () => req.socket.destroyed } : undefined;
+    const { body, delivered, failed } = await this.decisions.stream(bouncer, startup, filter, dedup, wait);
     const warn = (e: Error) => this.logger.warn(`stream delivery not recorded: ${e.message}`);
     let finished = false;
     reply.raw.once('finish', () => {

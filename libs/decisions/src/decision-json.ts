@@ -67,6 +67,11 @@ export class DecisionJsonWriter {
    * huge startup never becomes one string (and no string per decision is built at all).
    */
   stream(created: readonly ViewableDecision[], ended: readonly ViewableDecision[]): Readable {
+    return Readable.from(this.streamChunks(created, ended), { objectMode: false });
+  }
+
+  /** The same bytes as `stream`, as the buffers it is made of (one line: no newline in them). */
+  streamChunks(created: readonly ViewableDecision[], ended: readonly ViewableDecision[]): Generator<Buffer> {
     const bytes = new DecisionByteWriter(this);
     function* chunks(): Generator<Buffer> {
       let buf = Buffer.allocUnsafe(CHUNK_BYTES);
@@ -88,6 +93,6 @@ export class DecisionJsonWriter {
       off += buf.write(']}', off, 'latin1');
       yield buf.subarray(0, off);
     }
-    return Readable.from(chunks(), { objectMode: false });
+    return chunks();
   }
 }

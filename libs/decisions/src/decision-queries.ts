@@ -1,4 +1,4 @@
-import { bool, list, range, readQuery, text } from '@lapi/common';
+import { badRequest, bool, duration, list, range, readQuery, text } from '@lapi/common';
 import { DecisionFilter, normalizeScope } from '@lapi/decision-model';
 
 // The bouncer routes read their parameters as upstream's applyDecisionFilter does (checked in
@@ -46,11 +46,18 @@ export function readDecisionsQuery(raw: Record<string, unknown> | undefined): { 
   return { filter: toFilter(q, scopesOf(q)), dedup: q.dedup ?? true };
 }
 
-/** GET|HEAD /v1/decisions/stream query: the same filters, and scopes default to ip,range as upstream. */
-export function readStreamQuery(raw: Record<string, unknown> | undefined): { startup: boolean; filter: DecisionFilter; dedup: boolean } {
-  const q = readQuery(raw, { ...FILTERS, startup: bool }, 'ignore');
+/** The longest a long poll waits: well inside the edge's proxy_read_timeout (120 s). */
+export const MAX_POLL_WAIT_MS = 60_000;
+
+/**
+ * GET|HEAD /v1/decisions/stream query: the same filters, and scopes default to ip,range as
+ * upstream. `wait` is ours: a long poll (push delivery's fallback where a proxy cannot pass a stream).
+ */
+export function readStreamQuery(raw: Record<string, unknown> | undefined): { startup: boolean; filter: DecisionFilter; dedup: boolean; waitMs: number } {
+  const q = readQuery(raw, { ...FILTERS, startup: bool, wait: duration }, 'ignore');
+  if (q.wait !== undefined && q.wait > MAX_POLL_WAIT_MS) throw badRequest(`parameter 'wait' may be at most ${MAX_POLL_WAIT_MS / 1000}s`);
   const scopes = q.scopes === undefined ? scopesOf(q, ['ip', 'range']) : scopesOf(q);
-  return { startup: q.startup ?? false, dedup: q.dedup ?? true, filter: toFilter(q, scopes) };
+  return { startup: q.startup ?? false, dedup: q.dedup ?? true, filter: toFilter(q, scopes), waitMs: q.wait ?? 0 };
 }
 
 // A machine's delete refuses what it does not know, as upstream's delete does.

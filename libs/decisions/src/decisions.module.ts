@@ -4,11 +4,13 @@ import { DecisionWriter } from './decision-writer';
 import { DecisionsService } from './decisions.service';
 import { IndexSync } from './index-sync';
 import { MachineDecisionsController } from './machine-decisions.controller';
+import { PushStreams } from './push-streams';
+import { StreamCursors } from './stream-cursors';
 
 /** Serving bouncers: the in-memory index and GET /v1/decisions(/stream). */
 @Module({
-  providers: [BouncerRoutes, DecisionsService, IndexSync],
-  exports: [DecisionsService, IndexSync],
+  providers: [BouncerRoutes, DecisionsService, IndexSync, StreamCursors, PushStreams],
+  exports: [DecisionsService, IndexSync, PushStreams],
 })
 export class DecisionsModule {}
 

@@ -6,12 +6,20 @@ import { Readable } from 'node:stream';
 import { DecisionFilter, ViewableDecision } from '@lapi/decision-model';
 import { DecisionJsonWriter } from './decision-json';
 import { IndexSync } from './index-sync';
+import { StreamCursors } from './stream-cursors';
 
-/** How long a reply has to be confirmed before the next poll sends it again. */
-const CONFIRM_WITHIN_MS = 3000;
+const nothingToRecord = async () => undefined;
+
+/** A poll that may wait `ms` for something to send; `gone` tells that the client left meanwhile. */
+export interface LongPoll {
+  ms: number;
+  gone(): boolean;
+}
 
 export interface StreamReply {
   body: Readable;
+  /** The change the reply runs to: the bouncer's cursor once it is delivered. */
+  upTo: number;
   /** The reply is out: confirm the delivery. */
   delivered(): Promise<void>;
   /** The reply did not get out: the next poll sends it again. */
@@ -25,6 +33,7 @@ export class DecisionsService {
     private readonly sync: IndexSync,
     private readonly decisions: DecisionsRepository,
     private readonly bouncers: BouncersRepository,
+    private readonly cursors: StreamCursors,
   ) {}
 
   /** GET /v1/decisions as JSON text: active decisions from memory; upstream answers null for none. */
@@ -38,67 +47,71 @@ export class DecisionsService {
    * this replica's head. The cursor moves before the reply goes out, so a poll landing on another
    * replica right after never repeats it; the delivery is confirmed once the reply is out, and
    * one left unconfirmed (a replica died mid-reply, or the client went away) is sent again.
+   * Cursor moves and confirmations of many polls share one statement (StreamCursors).
    */
-  async stream(bouncer: BouncerIdentity, startup: boolean, filter: DecisionFilter, dedup = true): Promise<StreamReply> {
+  async stream(bouncer: BouncerIdentity, startup: boolean, filter: DecisionFilter, dedup = true, wait?: LongPoll): Promise<StreamReply> {
+    let waitUntil = wait ? Date.now() + wait.ms : 0;
     for (;;) {
-      const read = await this.cursorOf(bouncer);
-      const cursor = startup ? 0 : (read ?? Number(bouncer.lastSeq));
-      const { body, head } = await this.reply(cursor, filter, dedup);
-      if (read === undefined) return { body, delivered: async () => undefined, failed: async () => undefined };
-      if (head <= cursor) {
-        await this.bouncers.recordPullOnly(bouncer.id);
-        return { body, delivered: async () => undefined, failed: async () => undefined };
-      }
+      const head = this.sync.index.head;
       const deliveryId = randomInt(1, 2 ** 31 - 1);
-      const started = await this.bouncers.startDelivery(bouncer.id, read, cursor, head, deliveryId, CONFIRM_WITHIN_MS);
-      if (started === 'ahead') {
-        this.sync.rebuildWhenAhead();
-        throw unavailable('this replica is ahead of the database and is reloading; retry');
-      }
-      // 'raced': another poll with this key moved the cursor since we read it; answer from where it left it.
-      if (started === 'started') {
-        return {
-          body,
-          delivered: () => this.bouncers.confirmDelivery(bouncer.id, deliveryId),
-          failed: () => this.bouncers.failDelivery(bouncer.id, deliveryId),
-        };
+      const taken = await this.cursors.take(bouncer.id, startup, head, deliveryId);
+      // The bouncer was deleted meanwhile: answer from what we knew, record nothing.
+      if (!taken) return { body: await this.reply(startup ? 0 : Number(bouncer.lastSeq), head, filter, dedup), upTo: head, delivered: nothingToRecord, failed: nothingToRecord };
+      switch (taken.outcome) {
+        case 'busy':
+          // Its previous reply is being confirmed (milliseconds), or will be overdue within seconds.
+          await new Promise((r) => setTimeout(r, 5));
+          continue;
+        case 'ahead':
+          this.sync.rebuildWhenAhead();
+          throw unavailable('this replica is ahead of the database and is reloading; retry');
+        case 'nothing':
+          // A long poll: nothing new yet, so wait for the index to move past the cursor (no database
+          // work meanwhile), then take the cursor again. Answered empty at the end of the wait.
+          if (wait && Date.now() < waitUntil && !wait.gone()) {
+            await this.sync.waitPast(taken.from, waitUntil - Date.now());
+            if (!wait.gone()) {
+              waitUntil = 0;
+              continue;
+            }
+          }
+          return { body: await this.reply(taken.from, head, filter, dedup), upTo: Math.max(head, taken.from), delivered: nothingToRecord, failed: nothingToRecord };
+        case 'started':
+          return {
+            body: await this.reply(taken.from, head, filter, dedup),
+            upTo: head,
+            delivered: () => this.cursors.confirm(bouncer.id, deliveryId),
+            failed: () => this.bouncers.failDelivery(bouncer.id, deliveryId),
+          };
       }
     }
   }
 
-  /** The delta from `cursor` to this replica's head. */
-  private async reply(cursor: number, filter: DecisionFilter, dedup: boolean): Promise<{ body: Readable; head: number }> {
+  /**
+   * The changes after `cursor` up to `head` (the head the cursor was moved to). A delta stops at
+   * `head` by itself; everything active (cursor 0) is read now, so what came after `head` while
+   * the cursor moved is left out of it: the next poll's delta carries it.
+   */
+  private async reply(cursor: number, head: number, filter: DecisionFilter, dedup: boolean): Promise<Readable> {
+    const { created, ended, now } = await this.changes(cursor, head, filter, dedup);
+    return new DecisionJsonWriter(now).stream(created, ended);
+  }
+
+  /** What a bouncer at `cursor` is told to bring it to `head` (see `reply`); from memory when it reaches back that far. */
+  async changes(cursor: number, head: number, filter: DecisionFilter, dedup: boolean): Promise<{ created: ViewableDecision[]; ended: ViewableDecision[]; now: number }> {
     const index = this.sync.index;
-    // From here to the delta nothing awaits, so the delta and the head it runs to agree.
     const now = Date.now();
-    const head = index.head;
     let created: ViewableDecision[];
     let ended: ViewableDecision[];
     if (cursor === 0) {
       // First poll of a bouncer (or startup=true): everything active, plus recent ends.
-      created = index.findActive(filter, now, dedup);
-      ended = index.findRecentlyEnded(filter, now);
+      const upToHead = (d: { seq: number }) => index.head <= head || d.seq <= head;
+      created = index.findActive(filter, now, dedup).filter(upToHead);
+      ended = index.findRecentlyEnded(filter, now).filter(upToHead);
     } else {
       const fromMemory = index.delta(cursor, head, filter, now, dedup);
       ({ created, ended } = fromMemory ?? index.classify(await this.decisions.changedBetween(cursor, head), filter, Date.now(), dedup));
     }
-    return { body: new DecisionJsonWriter(now).stream(created, ended), head };
-  }
-
-  /**
-   * The cursor to answer from. While a previous reply is still unconfirmed, wait for it (it is
-   * confirmed within milliseconds of going out); if it never is, send it again from its start.
-   */
-  private async cursorOf(bouncer: BouncerIdentity): Promise<number | undefined> {
-    for (;;) {
-      const state = await this.bouncers.readCursor(bouncer.id);
-      if (!state) return undefined;
-      if (!state.delivering) return state.seq;
-      if (state.delivering.expired) {
-        await this.bouncers.resumeFrom(bouncer.id, state.delivering.from);
-        continue;
-      }
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    return { created, ended, now };
   }
 }

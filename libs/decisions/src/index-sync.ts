@@ -28,6 +28,7 @@ export class IndexSync implements OnModuleInit, OnApplicationShutdown {
   private rebuilding?: Promise<void>;
   private unsubscribe?: () => void;
   ready = false;
+  private readonly advanceListeners = new Set<() => void>();
 
   constructor(
     private readonly bus: Bus,
@@ -66,9 +67,32 @@ export class IndexSync implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /** Called (synchronously, so keep it short) each time the index may have moved: push streams follow it. */
+  onAdvance(listener: () => void): () => void {
+    this.advanceListeners.add(listener);
+    return () => this.advanceListeners.delete(listener);
+  }
+
+  /** Resolves once the index head is past `seq`, or after `ms`. */
+  waitPast(seq: number, ms: number): Promise<void> {
+    if (this.index.head > seq) return Promise.resolve();
+    return new Promise((done) => {
+      const finish = () => {
+        clearTimeout(timer);
+        stop();
+        done();
+      };
+      const timer = setTimeout(finish, ms);
+      const stop = this.onAdvance(() => {
+        if (this.index.head > seq) finish();
+      });
+    });
+  }
+
   private updateGauges(): void {
     indexSize.set(this.index.size);
     indexHead.set(this.index.head);
+    for (const l of this.advanceListeners) l();
   }
 
   /** Loads from the database everything after our head; concurrent calls share one run. */

@@ -4,3 +4,4 @@ export * from './decision-writer';
 export * from './decisions.module';
 export * from './decisions.service';
 export * from './index-sync';
+export * from './push-streams';

@@ -16,3 +16,4 @@ export * from './dns-server';
 export * from './k8s-manifests';
 export * from './netns';
 export * from './proc-memory';
+export * from './push-client';

@@ -12,6 +12,7 @@ export const bouncerRequests = new TallyCounter('cs_lapi_bouncer_requests_total'
 export const requestDuration = new TallyHistogram('cs_lapi_request_duration_seconds', 'Response time of LAPI.', ['endpoint', 'method'], [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registry);
 export const indexSize = new Gauge({ name: 'lapi_decision_index_active', help: 'Active decisions in this replica\'s memory.', registers: [registry] });
 export const indexHead = new Gauge({ name: 'lapi_decision_index_head', help: 'Last change sequence number applied to this replica\'s index.', registers: [registry] });
+export const pushStreams = new Gauge({ name: 'lapi_push_streams', help: 'Push streams (GET /v1/decisions/stream with Accept: text/event-stream) open on this process.', registers: [registry] });
 export const fanoutLag = new Histogram({
   name: 'lapi_fanout_lag_seconds', help: 'From a decision change committed to it applied in this replica\'s index.',
   buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: [registry],

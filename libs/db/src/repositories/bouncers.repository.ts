@@ -5,6 +5,21 @@ import { returnedRows } from './decisions.repository';
 import { listBouncers } from '../reads';
 import type { BaseMetricsUpdate } from './machines.repository';
 
+/** One stream poll: the bouncer (host row), whether it asked for startup, the head its replica answers to, and an id for the delivery it may start. */
+export interface CursorPoll {
+  id: number;
+  startup: boolean;
+  head: number;
+  deliveryId: number;
+}
+
+/** What a poll's reply runs from, and whether it is a delivery to confirm; see takeCursors. */
+export interface CursorTake {
+  id: number;
+  outcome: 'started' | 'nothing' | 'busy' | 'ahead';
+  from: number;
+}
+
 @Injectable()
 export class BouncersRepository {
   private readonly repo: Repository<BouncerEntity>;
@@ -37,6 +52,18 @@ export class BouncersRepository {
   /** Every row (the bouncer and its per-host `name@ip` rows) that holds this key. */
   findByKeyHash(apiKeyHash: string): Promise<BouncerEntity[]> {
     return this.repo.find({ where: { apiKeyHash }, order: { id: 'ASC' } });
+  }
+
+  /** Changes when a row is added, deleted, or claimed for a host: what the key caches depend on. */
+  async tableVersion(): Promise<string> {
+    const [row] = await this.repo.query("SELECT count(*)::text AS n, coalesce(max(id), 0)::text AS top, coalesce(max(updated_at)::text, '') AS changed FROM bouncers");
+    return `${row.n}:${row.top}:${row.changed}`;
+  }
+
+  /** Every row's identity and key hash, to check remembered keys against. */
+  async listKeyRows(): Promise<{ id: number; name: string; ipAddress: string; apiKeyHash: string }[]> {
+    const rows = await this.repo.query('SELECT id, name, ip_address, api_key_hash FROM bouncers');
+    return rows.map((r: { id: number; name: string; ip_address: string; api_key_hash: string }) => ({ id: r.id, name: r.name, ipAddress: r.ip_address, apiKeyHash: r.api_key_hash }));
   }
 
   findByName(name: string): Promise<BouncerEntity | null> {
@@ -101,59 +128,75 @@ export class BouncersRepository {
   }
 
 
-  /** The stream cursor, and the delivery in flight if any (`expired` once its confirmation is overdue). */
-  async readCursor(id: number): Promise<{ seq: number; delivering?: { from: number; expired: boolean } } | undefined> {
-    const [row] = await this.repo.query(
-      'SELECT last_seq, delivering_from, delivering_until <= now() AS expired FROM bouncers WHERE id = $1',
-      [id],
+  /**
+   * Stream polls of many bouncers in one statement (group commit: one round trip and one commit
+   * for all the polls that arrived while the previous batch ran). For each poll, on the row as it
+   * is now (the statement waits for a concurrent one's row lock and reads the new row):
+   * - a delivery in flight, not yet overdue: nothing changes ('busy': the caller waits for its
+   *   confirmation, milliseconds away);
+   * - else the reply starts at the cursor (0 for startup), or where an overdue delivery started
+   *   (it was never confirmed: sent again);
+   * - if the replica's head is past that and not past the database's, the cursor moves to the head
+   *   and the delivery is recorded, to be confirmed within `confirmWithinMs` ('started');
+   * - a head past the database's moves nothing ('ahead').
+   * Every poll records the pull's time. Rows not returned are bouncers deleted meanwhile.
+   */
+  async takeCursors(polls: readonly CursorPoll[], confirmWithinMs: number): Promise<CursorTake[]> {
+    if (polls.length === 0) return [];
+    const busy = '(b.delivering_from IS NOT NULL AND b.delivering_until > now())';
+    const base = '(CASE WHEN b.delivering_from IS NOT NULL THEN b.delivering_from ELSE b.last_seq END)';
+    const from = `(CASE WHEN r.startup THEN 0 ELSE ${base} END)`;
+    const sends = `(NOT ${busy} AND r.head > ${from} AND r.head <= h.db_head)`;
+    const result: unknown = await this.repo.query(
+      `WITH r AS (SELECT * FROM unnest($1::int[], $2::bool[], $3::bigint[], $4::int[]) AS r(id, startup, head, delivery_id)),
+       h AS (SELECT seq AS db_head FROM change_head WHERE id = 1)
+       UPDATE bouncers b SET
+         last_pull = now(),
+         last_seq = CASE WHEN ${busy} THEN b.last_seq WHEN ${sends} THEN r.head ELSE ${base} END,
+         delivering_from = CASE WHEN ${busy} THEN b.delivering_from WHEN ${sends} THEN ${from} END,
+         delivering_until = CASE WHEN ${busy} THEN b.delivering_until WHEN ${sends} THEN now() + ($5::int * interval '1 millisecond') END,
+         delivery_id = CASE WHEN ${busy} THEN b.delivery_id WHEN ${sends} THEN r.delivery_id END
+       FROM r, h WHERE b.id = r.id
+       RETURNING b.id, b.last_seq, b.delivering_from, b.delivery_id, h.db_head`,
+      [polls.map((p) => p.id), polls.map((p) => p.startup), polls.map((p) => p.head), polls.map((p) => p.deliveryId), confirmWithinMs],
     );
-    if (!row) return undefined;
-    const delivering = row.delivering_from === null ? undefined : { from: Number(row.delivering_from), expired: row.expired === true };
-    return { seq: Number(row.last_seq), delivering };
+    const byId = new Map(polls.map((p) => [p.id, p]));
+    type Row = { id: number; last_seq: string; delivering_from: string | null; delivery_id: number | null; db_head: string };
+    return returnedRows<Row>(result).map((row): CursorTake => {
+      const poll = byId.get(row.id)!;
+      if (row.delivery_id === poll.deliveryId) return { id: row.id, outcome: 'started', from: Number(row.delivering_from) };
+      if (row.delivering_from !== null) return { id: row.id, outcome: 'busy', from: Number(row.delivering_from) };
+      const from = poll.startup ? 0 : Number(row.last_seq);
+      return { id: row.id, outcome: poll.head > Number(row.db_head) && poll.head > from ? 'ahead' : 'nothing', from };
+    });
+  }
+
+  /** Replies that are out: their deliveries are done (unless a later one replaced them). */
+  async confirmDeliveries(deliveries: readonly { id: number; deliveryId: number }[]): Promise<void> {
+    if (deliveries.length === 0) return;
+    await this.repo.query(
+      `UPDATE bouncers b SET delivering_from = NULL, delivering_until = NULL, delivery_id = NULL
+       FROM unnest($1::int[], $2::int[]) AS c(id, delivery_id) WHERE b.id = c.id AND b.delivery_id = c.delivery_id`,
+      [deliveries.map((d) => d.id), deliveries.map((d) => d.deliveryId)],
+    );
   }
 
   /**
-   * Moves the cursor from `expected` to `seq` before a reply goes out and records the delivery in
-   * flight, to be confirmed within `confirmWithinMs`. Compare-and-set: 'raced' when another poll
-   * moved the cursor or has a delivery in flight since `expected` was read (the caller reads it
-   * again), 'ahead' when `seq` is past the database head (the caller's index cannot be trusted).
+   * Push streams that ended: each bouncer's cursor moves forward to the last event its stream got
+   * out (never back, never past the database head, never over a poll's delivery in flight).
    */
-  async startDelivery(id: number, expected: number, from: number, seq: number, deliveryId: number, confirmWithinMs: number): Promise<'started' | 'raced' | 'ahead'> {
-    const [row] = await this.repo.query(
-      `WITH h AS (SELECT seq FROM change_head WHERE id = 1),
-       u AS (UPDATE bouncers SET last_seq = $3, last_pull = now(), delivering_from = $2,
-               delivering_until = now() + ($5::int * interval '1 millisecond'), delivery_id = $4
-             WHERE id = $1 AND last_seq = $6 AND delivering_from IS NULL AND $3 <= (SELECT seq FROM h) RETURNING id)
-       SELECT (SELECT count(*) FROM u)::int AS started, (SELECT seq FROM h) AS head`,
-      [id, from, seq, deliveryId, confirmWithinMs, expected],
-    );
-    if (row.started > 0) return 'started';
-    return Number(row.head) < seq ? 'ahead' : 'raced';
-  }
-
-  /** The reply is out: the delivery is done (unless a later one replaced it). */
-  async confirmDelivery(id: number, deliveryId: number): Promise<void> {
+  async advanceCursors(cursors: readonly { id: number; seq: number }[]): Promise<void> {
+    if (cursors.length === 0) return;
     await this.repo.query(
-      'UPDATE bouncers SET delivering_from = NULL, delivering_until = NULL, delivery_id = NULL WHERE id = $1 AND delivery_id = $2',
-      [id, deliveryId],
+      `UPDATE bouncers b SET last_seq = c.seq, last_pull = now()
+       FROM unnest($1::int[], $2::bigint[]) AS c(id, seq)
+       WHERE b.id = c.id AND b.last_seq < c.seq AND b.delivering_from IS NULL AND c.seq <= (SELECT seq FROM change_head WHERE id = 1)`,
+      [cursors.map((c) => c.id), cursors.map((c) => c.seq)],
     );
   }
 
   /** The reply did not get out: the next poll sends it again. */
   async failDelivery(id: number, deliveryId: number): Promise<void> {
     await this.repo.query('UPDATE bouncers SET delivering_until = now() WHERE id = $1 AND delivery_id = $2', [id, deliveryId]);
-  }
-
-  /** Takes back an overdue delivery: the cursor returns to where it started. */
-  async resumeFrom(id: number, from: number): Promise<void> {
-    await this.repo.query(
-      'UPDATE bouncers SET last_seq = $2, delivering_from = NULL, delivering_until = NULL, delivery_id = NULL WHERE id = $1 AND delivering_from = $2',
-      [id, from],
-    );
-  }
-
-  /** Records a pull that delivered nothing new. */
-  async recordPullOnly(id: number): Promise<void> {
-    await this.repo.query('UPDATE bouncers SET last_pull = now() WHERE id = $1', [id]);
   }
 }
