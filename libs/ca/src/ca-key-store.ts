@@ -1,7 +1,10 @@
 import { CaConfig } from '@lapi/config';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import * as forge from 'node-forge';
+import type * as Forge from 'node-forge';
+import { loadedOnFirstUse } from '@lapi/common';
+
+const forge = loadedOnFirstUse(() => require('node-forge') as typeof Forge);
 import { CaKeyPair, buildCrl, createCa } from './x509';
 
 export class CaKeyError extends Error {}

@@ -4,7 +4,10 @@ import type { CertificateRole } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
 import { CertificatesRepository } from '@lapi/db';
 import { writeFileSync } from 'node:fs';
-import * as forge from 'node-forge';
+import type * as Forge from 'node-forge';
+import { loadedOnFirstUse } from '@lapi/common';
+
+const forge = loadedOnFirstUse(() => require('node-forge') as typeof Forge);
 import { caCrlPath, loadCaFiles } from './ca-key-store';
 import { CaKeyPair, CsrError, buildCrl, readCsr, signClientCertificate } from './x509';
 import { CERTIFICATE_NAME, hashEnrollmentToken } from './enrollment-tokens';

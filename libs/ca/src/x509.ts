@@ -1,14 +1,15 @@
 // X.509 with node-forge: the CA's certificate, client and server certificates, CSRs and the CRL.
 // Pure functions; the CA process's service that holds the key and answers requests is ca-signer.ts.
 import { randomBytes } from 'node:crypto';
-import * as forge from 'node-forge';
+import type * as Forge from 'node-forge';
+import { loadedOnFirstUse } from '@lapi/common';
 
-const { pki, asn1 } = forge;
+const forge = loadedOnFirstUse(() => require('node-forge') as typeof Forge);
 
 /** A CA's certificate and unlocked private key, in memory of the CA process only. */
 export interface CaKeyPair {
-  cert: forge.pki.Certificate;
-  key: forge.pki.rsa.PrivateKey;
+  cert: Forge.pki.Certificate;
+  key: Forge.pki.rsa.PrivateKey;
 }
 
 export interface IssuedCertificate {
@@ -32,8 +33,8 @@ function newSerial(): string {
 
 /** A new self-signed CA (RSA 3072: node-forge signs RSA only), valid `years`. */
 export function createCa(commonName: string, years = 10): CaKeyPair {
-  const keys = pki.rsa.generateKeyPair({ bits: 3072 });
-  const cert = pki.createCertificate();
+  const keys = forge.pki.rsa.generateKeyPair({ bits: 3072 });
+  const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
   cert.serialNumber = newSerial();
   cert.validity.notBefore = new Date(Date.now() - BACKDATE_MS);
@@ -62,10 +63,10 @@ export interface ClientCertificateOrder {
 export class CsrError extends Error {}
 
 /** Reads a CSR and checks it is signed by the key it carries (proof the requester holds it) and asks for `name`. */
-export function readCsr(csrPem: string, name: string): forge.pki.CertificateSigningRequest {
-  let csr: forge.pki.CertificateSigningRequest;
+export function readCsr(csrPem: string, name: string): Forge.pki.CertificateSigningRequest {
+  let csr: Forge.pki.CertificateSigningRequest;
   try {
-    csr = pki.certificationRequestFromPem(csrPem);
+    csr = forge.pki.certificationRequestFromPem(csrPem);
   } catch (e) {
     throw new CsrError(`not a PEM certificate signing request with an RSA key: ${(e as Error).message}`);
   }
@@ -84,7 +85,7 @@ export function readCsr(csrPem: string, name: string): forge.pki.CertificateSign
 /** A client certificate for a CSR: the CA decides subject (CN, OU), dates and usage; the CSR gives the key only. */
 export function signClientCertificate(ca: CaKeyPair, order: ClientCertificateOrder): IssuedCertificate {
   const csr = readCsr(order.csrPem, order.name);
-  return issue(ca, csr.publicKey as forge.pki.rsa.PublicKey, [{ shortName: 'OU', value: order.ou }, { name: 'commonName', value: order.name }], order.ttlMs, [
+  return issue(ca, csr.publicKey as Forge.pki.rsa.PublicKey, [{ shortName: 'OU', value: order.ou }, { name: 'commonName', value: order.name }], order.ttlMs, [
     { name: 'basicConstraints', cA: false, critical: true },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'extKeyUsage', clientAuth: true },
@@ -93,7 +94,7 @@ export function signClientCertificate(ca: CaKeyPair, order: ClientCertificateOrd
 
 /** The services' server certificate, for these DNS names and IP addresses; the key is made here. */
 export function issueServerCertificate(ca: CaKeyPair, dnsNames: string[], ips: string[], ttlMs: number): IssuedCertificate & { keyPem: string } {
-  const keys = pki.rsa.generateKeyPair({ bits: 2048 });
+  const keys = forge.pki.rsa.generateKeyPair({ bits: 2048 });
   const altNames = [...dnsNames.map((value) => ({ type: 2, value })), ...ips.map((ip) => ({ type: 7, ip }))];
   const issued = issue(ca, keys.publicKey, [{ name: 'commonName', value: dnsNames[0] ?? ips[0] }], ttlMs, [
     { name: 'basicConstraints', cA: false, critical: true },
@@ -101,11 +102,11 @@ export function issueServerCertificate(ca: CaKeyPair, dnsNames: string[], ips: s
     { name: 'extKeyUsage', serverAuth: true },
     { name: 'subjectAltName', altNames },
   ]);
-  return { ...issued, keyPem: pki.privateKeyToPem(keys.privateKey) };
+  return { ...issued, keyPem: forge.pki.privateKeyToPem(keys.privateKey) };
 }
 
-function issue(ca: CaKeyPair, publicKey: forge.pki.rsa.PublicKey, subject: forge.pki.CertificateField[], ttlMs: number, extensions: object[]): IssuedCertificate {
-  const cert = pki.createCertificate();
+function issue(ca: CaKeyPair, publicKey: Forge.pki.rsa.PublicKey, subject: Forge.pki.CertificateField[], ttlMs: number, extensions: object[]): IssuedCertificate {
+  const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
   cert.serialNumber = newSerial();
   cert.validity.notBefore = new Date(Date.now() - BACKDATE_MS);
@@ -114,14 +115,14 @@ function issue(ca: CaKeyPair, publicKey: forge.pki.rsa.PublicKey, subject: forge
   cert.setIssuer(ca.cert.subject.attributes);
   cert.setExtensions([...extensions, { name: 'authorityKeyIdentifier', keyIdentifier: ca.cert.generateSubjectKeyIdentifier().getBytes() }]);
   cert.sign(ca.key, forge.md.sha256.create());
-  return { pem: pki.certificateToPem(cert), serial: cert.serialNumber.toUpperCase(), notBefore: cert.validity.notBefore, notAfter: cert.validity.notAfter };
+  return { pem: forge.pki.certificateToPem(cert), serial: cert.serialNumber.toUpperCase(), notBefore: cert.validity.notBefore, notAfter: cert.validity.notAfter };
 }
 
-const utcTime = (d: Date) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.UTCTIME, false, asn1.dateToUtcTime(d));
-const integer = (hex: string) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, forge.util.hexToBytes(hex.length % 2 ? `0${hex}` : hex));
-const seq = (items: forge.asn1.Asn1[]) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, items);
+const utcTime = (d: Date) => forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.UTCTIME, false, forge.asn1.dateToUtcTime(d));
+const integer = (hex: string) => forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.INTEGER, false, forge.util.hexToBytes(hex.length % 2 ? `0${hex}` : hex));
+const seq = (items: Forge.asn1.Asn1[]) => forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.SEQUENCE, true, items);
 const sha256WithRsa = () =>
-  seq([asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(pki.oids.sha256WithRSAEncryption).getBytes()), asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, '')]);
+  seq([forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.OID, false, forge.asn1.oidToDer(forge.pki.oids.sha256WithRSAEncryption).getBytes()), forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.NULL, false, '')]);
 
 /**
  * A v2 CRL (RFC 5280 §5) listing these serials, signed by the CA. node-forge has no CRL writer,
@@ -131,22 +132,22 @@ export function buildCrl(ca: CaKeyPair, revoked: { serial: string; revokedAt: Da
   const now = new Date();
   const entries = revoked.map((r) => seq([integer(r.serial), utcTime(r.revokedAt)]));
   const crlNumberExt = seq([
-    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer('2.5.29.20').getBytes()),
-    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, asn1.toDer(integer(crlNumber.toString(16))).getBytes()),
+    forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.OID, false, forge.asn1.oidToDer('2.5.29.20').getBytes()),
+    forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.OCTETSTRING, false, forge.asn1.toDer(integer(crlNumber.toString(16))).getBytes()),
   ]);
   const tbs = seq([
-    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, String.fromCharCode(1)),
+    forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.INTEGER, false, String.fromCharCode(1)),
     sha256WithRsa(),
-    pki.distinguishedNameToAsn1(ca.cert.subject),
+    forge.pki.distinguishedNameToAsn1(ca.cert.subject),
     utcTime(now),
     utcTime(new Date(now.getTime() + validForMs)),
     ...(entries.length ? [seq(entries)] : []),
-    asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, [seq([crlNumberExt])]),
+    forge.asn1.create(forge.asn1.Class.CONTEXT_SPECIFIC, 0, true, [seq([crlNumberExt])]),
   ]);
   const md = forge.md.sha256.create();
-  md.update(asn1.toDer(tbs).getBytes());
+  md.update(forge.asn1.toDer(tbs).getBytes());
   const signature = ca.key.sign(md);
-  const crl = seq([tbs, sha256WithRsa(), asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BITSTRING, false, String.fromCharCode(0) + signature)]);
-  const body = forge.util.encode64(asn1.toDer(crl).getBytes()).replace(/(.{64})/g, '$1\n');
+  const crl = seq([tbs, sha256WithRsa(), forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.BITSTRING, false, String.fromCharCode(0) + signature)]);
+  const body = forge.util.encode64(forge.asn1.toDer(crl).getBytes()).replace(/(.{64})/g, '$1\n');
   return `-----BEGIN X509 CRL-----\n${body}\n-----END X509 CRL-----\n`.replace('\n\n', '\n');
 }

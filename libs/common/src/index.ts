@@ -5,6 +5,7 @@ export * from './errors';
 export * from './http-exception.filter';
 export * from './ip';
 export * from './nul';
+export * from './loaded-on-first-use';
 export * from './query';
 export * from './refreshing-cache';
 export * from './schema-validation';
