@@ -7,6 +7,7 @@ if (!services.includes(name)) {
   console.error(`usage: node scripts/service.js <${services.join('|')}>`);
   process.exit(2);
 }
+require('./heap-growth');
 // Before the framework loads: see lazy-date-format.js (lapictl's lists load no framework at all).
 require('./lazy-date-format').loadWithLazyDateFormat(() => require('@nestjs/common'));
 require('./run-compiled')(`apps/${name}/src/main.js`);

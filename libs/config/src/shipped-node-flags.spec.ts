@@ -13,4 +13,12 @@ describe('the shipped Node flags', () => {
     const sizes = [semiSpace(pkg.scripts.start), semiSpace(read('deploy/Dockerfile')), semiSpace(read('libs/testing/src/processes.ts'))];
     expect(sizes).toEqual([[4], [4], [4]]);
   });
+
+  it('make every service entrypoint (npm start, the image, the harness) grow the old generation by a fifth', () => {
+    // scripts/heap-growth.js sets it in the process: Node refuses the flag in NODE_OPTIONS.
+    expect(read('scripts/heap-growth.js')).toMatch(/setFlagsFromString\('--heap-growing-percent=20'\)/);
+    for (const entry of ['scripts/start.js', 'scripts/service.js']) expect(read(entry)).toMatch(/^require\('\.\/heap-growth'\);$/m);
+    expect(read('deploy/Dockerfile')).toMatch(/ENTRYPOINT \["node", "scripts\/service\.js"\]/);
+    expect(read('libs/testing/src/processes.ts')).toMatch(/scripts\/(service|start)\.js/);
+  });
 });
