@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { buildServices, freePort, insertBouncer, RunningProcess, startNats, startService, startUpstreamLapi } from '@lapi/testing';
+import { buildServices, freePort, insertBouncer, RunningProcess, startNats, startService, startUpstreamLapi, UpstreamLapi } from '@lapi/testing';
 
 export type TargetName = 'crowdsec' | 'standalone' | 'embedded' | 'cluster';
 
@@ -23,6 +23,8 @@ export interface Target {
   decisionUrls: string[];
   /** A machine's JWT for POST /v1/alerts. */
   login(): Promise<string>;
+  /** `count` more machines (agents), each registered as the server's own tools do, and their JWTs (the targets `startTarget` makes). */
+  agents?(count: number): Promise<string[]>;
   /** `count` bouncers with distinct keys, registered as each server's own CLI does (straight into its database); names are numbered from `from`. */
   addBouncers(count: number, from?: number): Promise<string[]>;
   /** The server processes, for CPU and memory readings. */
@@ -67,6 +69,7 @@ async function startCrowdsec(): Promise<Target> {
     ingestUrl: lapi.url,
     decisionUrls: [lapi.url],
     login: () => login(lapi.url, { machine_id: creds.login!, password: creds.password! }),
+    agents: (count) => inBatches(count, 4, (i) => crowdsecAgent(lapi, i)),
     addBouncers: (count, from = 0) => inBatches(count, 4, (i) => lapi.addBouncer(`bench-bouncer-${from + i}`)),
     pids: () => [lapi.proc.pid!],
     processes: () => [{ name: 'crowdsec', pid: lapi.proc.pid! }],
@@ -105,13 +108,15 @@ async function startOurs(name: 'standalone' | 'embedded' | 'cluster'): Promise<T
   }
   const ingestUrl = procs[0].url;
   const decisionUrls = name === 'cluster' ? procs.slice(2).map((p) => p.url) : [ingestUrl];
-  await register(name === 'cluster' ? procs[1].url : ingestUrl);
+  const registrationUrl = name === 'cluster' ? procs[1].url : ingestUrl;
+  await register(registrationUrl);
   return {
     name,
     version: ourVersion(),
     ingestUrl,
     decisionUrls,
     login: () => login(ingestUrl, MACHINE),
+    agents: (count) => inBatches(count, 8, (i) => ourAgent(registrationUrl, ingestUrl, i)),
     addBouncers: (count, from = 0) => inBatches(count, 8, (i) => insertBouncer(db.url, `bench-bouncer-${from + i}`)),
     pids: () => procs.map((p) => p.proc.pid!),
     processes: () => [...procs.map((p, i) => ({ name: names[i], pid: p.proc.pid! })), ...(natsPid ? [{ name: 'nats', pid: natsPid }] : [])],
@@ -137,9 +142,25 @@ export function serviceEnv(name: 'standalone' | 'embedded' | 'cluster', db: Benc
 }
 
 /** Registers the bench's machine (auto-validated); `MACHINE` then logs in. */
-export async function register(url: string): Promise<void> {
-  const res = await fetch(`${url}/v1/watchers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...MACHINE, registration_token: REGISTRATION_TOKEN }) });
+export async function register(url: string, machine = MACHINE): Promise<void> {
+  const res = await fetch(`${url}/v1/watchers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...machine, registration_token: REGISTRATION_TOKEN }) });
   if (res.status !== 202) throw new Error(`machine registration (auto-validated: 202) failed: ${res.status} ${await res.text()}`);
+}
+
+/** Agent `i` of a fleet on CrowdSec: added by cscli (as `cscli machines add`, validated), then logged in. */
+async function crowdsecAgent(lapi: UpstreamLapi, i: number): Promise<string> {
+  const machine = { machine_id: `bench-agent-${i}`, password: `bench-agent-${i}-password` };
+  const file = join(lapi.dir, `agent-${i}.yaml`);
+  const res = await lapi.cscli.run(['machines', 'add', machine.machine_id, '--password', machine.password, '-f', file, '--force']);
+  if (res.code !== 0) throw new Error(`cscli machines add ${machine.machine_id}: ${res.stderr}`);
+  return login(lapi.url, machine);
+}
+
+/** Agent `i` of a fleet on ours: registered with the auto-registration token (validated at once), then logged in. */
+async function ourAgent(registrationUrl: string, ingestUrl: string, i: number): Promise<string> {
+  const machine = { machine_id: `bench-agent-${i}`, password: `bench-agent-${i}-password` };
+  await register(registrationUrl, machine);
+  return login(ingestUrl, machine);
 }
 
 /** CrowdSec refuses a login whose user agent is not crowdsec/<version> ("bad user agent"); agents send this one. */

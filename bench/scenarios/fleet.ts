@@ -32,6 +32,8 @@ const SETTINGS = {
   poll_every_s: 10,
   measured_s: Number(process.env.BENCH_FLEET_SECONDS ?? 60),
   alerts_per_s: 20,
+  /** Machines the alerts come from, each with its own JWT, in turn. */
+  agents: Number(process.env.BENCH_FLEET_AGENTS ?? 1000),
   sample_bouncers: 50,
   push_connections: Number(process.env.BENCH_FLEET_PUSH ?? 10_000),
   push_measured_s: Number(process.env.BENCH_FLEET_SECONDS ?? 60),
@@ -55,6 +57,8 @@ export interface FleetSize {
   /** Decisions the wrk-driven bouncers received in all, against their number × decisions added. */
   fleet_received: number;
   fleet_expected: number;
+  /** Of fleet_received, what the poll of every bouncer after the run got. */
+  fleet_received_after_run: number;
   /** Fewest and most decisions one sampled bouncer received, and how many were missing or repeated in all. */
   sample_received_min: number;
   sample_received_max: number;
@@ -131,7 +135,7 @@ async function startupPolls(t: Target, keys: string[]): Promise<void> {
   await Promise.all(Array.from({ length: 16 }, worker));
 }
 
-async function measureSize(t: Target, jwt: string, keys: string[], firstValue: number): Promise<{ size: FleetSize; nextValue: number }> {
+async function measureSize(t: Target, jwts: string[], keys: string[], firstValue: number): Promise<{ size: FleetSize; nextValue: number }> {
   const sample: SampledBouncer[] = keys.slice(0, SETTINGS.sample_bouncers).map((key) => ({ key, received: new Map(), failed: 0 }));
   const fleetKeys = keys.slice(SETTINGS.sample_bouncers);
   const interval = SETTINGS.poll_every_s * 1000;
@@ -164,7 +168,7 @@ async function measureSize(t: Target, jwt: string, keys: string[], firstValue: n
     perUrl.map((p) => runFleet({ url: p.url, keys: p.keys, intervalMs: interval, seconds: wrkSeconds, connections: Math.min(1000, Math.max(16, Math.ceil(p.keys.length / 10))), threads: perUrl.length > 1 ? 1 : 2 })),
   );
 
-  const injector = startInjector(t, jwt, firstValue);
+  const injector = startInjector(t, jwts, firstValue);
 
   const pgPids = t.postgresDatabase ? await postgresBackends(t.postgresDatabase) : [];
   const procs = namedProcesses(t);
@@ -185,6 +189,12 @@ async function measureSize(t: Target, jwt: string, keys: string[], firstValue: n
   const results: FleetResult[] = await fleet;
   sampling = false;
   await sampled;
+  // A poll scheduled after wrk stopped, or answered after, would miss its count: one more poll of
+  // every bouncer after the run collects what is still due, so the counts are whole.
+  const lastPolls = await finalPolls(t, fleetKeys);
+  for (const [i, got] of (await finalPolls(t, sample.map((b) => b.key))).entries()) {
+    for (const v of got) sample[i].received.set(v, (sample[i].received.get(v) ?? 0) + 1);
+  }
 
   const used = (pid: number) => (cpuAfter.get(pid) ?? 0) - (cpuBefore.get(pid) ?? 0);
   const cpu: Record<string, number> = Object.fromEntries(procs.map((p) => [p.name, round(used(p.pid) / wall, 3)]));
@@ -208,7 +218,8 @@ async function measureSize(t: Target, jwt: string, keys: string[], firstValue: n
     failed_polls: results.reduce((a, r) => a + r.errors, 0) + sample.reduce((a, b) => a + b.failed, 0),
     decisions_added: added,
     failed_pushes: failedPushes,
-    fleet_received: results.reduce((a, r) => a + r.new_received, 0),
+    fleet_received: results.reduce((a, r) => a + r.new_received, 0) + lastPolls.reduce((a, got) => a + got.length, 0),
+    fleet_received_after_run: lastPolls.reduce((a, got) => a + got.length, 0),
     fleet_expected: fleetKeys.length * added,
     sample_received_min: Math.min(...perSample),
     sample_received_max: Math.max(...perSample),
@@ -223,8 +234,24 @@ async function measureSize(t: Target, jwt: string, keys: string[], firstValue: n
   return { size, nextValue: injected.nextValue };
 }
 
-/** Alerts at a steady rate (SETTINGS.alerts_per_s), one decision each, each a new value; `answeredAt` is when each push was answered 201 (its commit came before). */
-function startInjector(t: Target, jwt: string, firstValue: number) {
+/** One poll of each key (16 at a time, each on its own replica as in the run): the values in each answer's `new`. */
+async function finalPolls(t: Target, keys: string[]): Promise<string[][]> {
+  const out: string[][] = new Array(keys.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < keys.length; i = next++) {
+      const res = await fetch(`${t.decisionUrls[i % t.decisionUrls.length]}/v1/decisions/stream`, { headers: { 'x-api-key': keys[i] } });
+      const body = (await res.json()) as { new: { value: string }[] | null };
+      if (res.status !== 200) throw new Error(`poll after the run answered ${res.status}`);
+      out[i] = (body.new ?? []).map((d) => d.value);
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  return out;
+}
+
+/** Alerts at a steady rate (SETTINGS.alerts_per_s), one decision each, each a new value, from each agent in turn; `answeredAt` is when each push was answered 201 (its commit came before). */
+function startInjector(t: Target, jwts: string[], firstValue: number) {
   const values: string[] = [];
   const answeredAt = new Map<string, number>();
   let failedPushes = 0;
@@ -235,7 +262,7 @@ function startInjector(t: Target, jwt: string, firstValue: number) {
     const d = decisionAt(k);
     const decision = { origin: 'crowdsec', type: 'ban', scope: d.scope, value: d.value, duration: '4h', scenario: 'crowdsecurity/ssh-bf' };
     try {
-      const res = await fetch(`${t.ingestUrl}/v1/alerts`, { method: 'POST', headers: { ...AGENT_HEADERS, authorization: `Bearer ${jwt}` }, body: JSON.stringify([alertOf(decision)]) });
+      const res = await fetch(`${t.ingestUrl}/v1/alerts`, { method: 'POST', headers: { ...AGENT_HEADERS, authorization: `Bearer ${jwts[k % jwts.length]}` }, body: JSON.stringify([alertOf(decision)]) });
       await res.arrayBuffer();
       if (res.status === 201) {
         values.push(d.value);
@@ -267,7 +294,7 @@ function startInjector(t: Target, jwt: string, firstValue: number) {
 /** A server keeps up while every poll is answered and within the poll interval. */
 const keepsUp = (s: FleetSize) => s.failed_polls === 0 && s.p99_ms < SETTINGS.poll_every_s * 1000;
 
-async function measurePush(t: Target, jwt: string, keys: string[], firstValue: number): Promise<PushSize> {
+async function measurePush(t: Target, jwts: string[], keys: string[], firstValue: number): Promise<PushSize> {
   const procs = namedProcesses(t);
   const idle = procs.find((p) => p.name === 'decisions-1' || p.name === 'standalone')!;
   const sampleKeys = keys.slice(0, SETTINGS.sample_bouncers);
@@ -292,7 +319,7 @@ async function measurePush(t: Target, jwt: string, keys: string[], firstValue: n
   const fleets = await Promise.all(perUrl.map((k, u) => openPushStreamsInWorker(t.decisionUrls[u], k)));
   const sample = sampleKeys.map((key, i) => startPushClient(() => t.decisionUrls[i % t.decisionUrls.length], key, { startup: false }));
   while (!sample.every((c) => c.lastEventId !== undefined)) await sleep(100);
-  const injector = startInjector(t, jwt, firstValue);
+  const injector = startInjector(t, jwts, firstValue);
   const pgPids = t.postgresDatabase ? await postgresBackends(t.postgresDatabase) : [];
   const cpuBefore = cpuSecondsOf([...procs.map((p) => p.pid), ...pgPids]);
   const wallBefore = performance.now();
@@ -346,7 +373,8 @@ async function measurePush(t: Target, jwt: string, keys: string[], firstValue: n
 }
 
 export async function measureFleet(t: Target): Promise<FleetResultRun> {
-  const jwt = await t.login();
+  if (!t.agents) throw new Error(`${t.name}: no way to add agents`);
+  const jwts = await t.agents(SETTINGS.agents);
   const keys: string[] = [];
   const out: FleetResultRun = { sizes: [] };
   let nextValue = 0;
@@ -355,7 +383,7 @@ export async function measureFleet(t: Target): Promise<FleetResultRun> {
     await startupPolls(t, fresh);
     keys.push(...fresh);
     if (!POLLS) continue;
-    const measured = await measureSize(t, jwt, keys, nextValue);
+    const measured = await measureSize(t, jwts, keys, nextValue);
     const size = measured.size;
     nextValue = measured.nextValue;
     out.sizes.push(size);
@@ -364,7 +392,7 @@ export async function measureFleet(t: Target): Promise<FleetResultRun> {
       break;
     }
   }
-  if (t.name !== 'crowdsec' && SETTINGS.push_connections > 0) out.push = await measurePush(t, jwt, keys, nextValue);
+  if (t.name !== 'crowdsec' && SETTINGS.push_connections > 0) out.push = await measurePush(t, jwts, keys, nextValue);
   return out;
 }
 
@@ -375,8 +403,10 @@ function alertOf(decision: Record<string, unknown>): Record<string, unknown> {
 
 if (require.main === module) {
   main(async () => {
-    const runs = await eachTarget(targetsFromArgs(['crowdsec', 'standalone', 'embedded', 'cluster']), measureFleet);
-    const result = { scenario: TRIAL ? 'fleet-trial' : 'fleet', title: 'Fleet of polling bouncers', date: new Date().toISOString(), environment: environment(), settings: SETTINGS, runs };
-    saveResult(result);
+    // Saved server by server (a partial rerun keeps the others'): a long run that fails on one server keeps the rest.
+    for (const name of targetsFromArgs(['crowdsec', 'standalone', 'embedded', 'cluster'])) {
+      const runs = await eachTarget([name], measureFleet);
+      saveResult({ scenario: TRIAL ? 'fleet-trial' : 'fleet', title: 'Fleet of polling bouncers', date: new Date().toISOString(), environment: environment(), settings: SETTINGS, runs });
+    }
   });
 }

@@ -193,7 +193,8 @@ async function ours(name: 'standalone' | 'embedded' | 'cluster'): Promise<Server
         proc = await startService(app, env, port);
         return { pid: proc.proc.pid!, url: proc.url };
       },
-      readyUrl: () => `http://127.0.0.1:${port}/health`,
+      // The cluster's ingest and registration serve only /health/ready; the standalone answers /health, as a user checks it.
+      readyUrl: () => `http://127.0.0.1:${port}${app === 'standalone' ? '/health' : '/health/ready'}`,
       isReady: (status) => status === 200,
       stop: async () => void (await proc?.stop('SIGTERM')),
     };
@@ -240,12 +241,12 @@ async function ours(name: 'standalone' | 'embedded' | 'cluster'): Promise<Server
 
 if (require.main === module) {
   main(async () => {
-    const runs: Partial<Record<TargetName, FootprintResult>> = {};
+    // Saved server by server (a partial rerun keeps the others'), so one that fails loses only its own.
     for (const name of targetsFromArgs(['crowdsec', 'standalone', 'embedded', 'cluster'])) {
       console.log(`[bench] starting ${name}`);
-      runs[name] = await measure(name);
+      const runs: Partial<Record<TargetName, FootprintResult>> = { [name]: await measure(name) };
+      saveResult({ scenario: 'footprint', title: 'Footprint', date: new Date().toISOString(), environment: environment(), settings: SETTINGS, runs });
     }
-    saveResult({ scenario: 'footprint', title: 'Footprint', date: new Date().toISOString(), environment: environment(), settings: SETTINGS, runs });
   });
 }
 
