@@ -176,15 +176,17 @@ function expiry(): string {
 function footprint(): string {
   const r = loadResult<FootprintResult>('footprint');
   if (!r) return '_not run_';
-  const s = r.settings as { poll_ms: number; idle_after_s: number; sizes: number[]; per_alert: number };
+  const s = r.settings as { poll_ms: number; early_idle_s?: number; idle_after_s: number; sizes: number[]; per_alert: number };
   const mib = (n: number | undefined) => (n === undefined ? '—' : `${num(n)} MiB`);
   const secs = (n: number | undefined) => (n === undefined ? '—' : `${n} s`);
   const at = (p: ProcessFootprint, n: number) => p.decisions.find((d) => d.decisions === n);
   const cs = r.runs.crowdsec && total(r.runs.crowdsec);
   const vsCs = (ours: number | undefined, theirs: number | undefined) => (ours !== undefined && theirs ? x(ours / theirs) : '—');
+  const early = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '' : ` (${num(n)} at ${s.early_idle_s} s)`);
+  const settled = (d: { settled_mib?: number } | undefined) => (d?.settled_mib === undefined || Number.isNaN(d.settled_mib) ? '' : ` → ${num(d.settled_mib)}`);
   const figures = (p: ProcessFootprint): Row => [
-    secs(p.first_start.ready_s), mib(p.first_start.peak_mib), mib(p.first_start.idle_mib), secs(p.restart.ready_s), mib(p.restart.idle_mib),
-    ...s.sizes.map((n) => mib(at(p, n)?.rss_mib)), mib(at(p, s.sizes[s.sizes.length - 1])?.load_peak_mib), mib(p.ingestion_peak_mib),
+    secs(p.first_start.ready_s), mib(p.first_start.peak_mib), `${mib(p.first_start.idle_mib)}${early(p.first_start.idle_early_mib)}`, secs(p.restart.ready_s), `${mib(p.restart.idle_mib)}${early(p.restart.idle_early_mib)}`,
+    ...s.sizes.map((n) => `${mib(at(p, n)?.rss_mib)}${settled(at(p, n))}`), mib(at(p, s.sizes[s.sizes.length - 1])?.load_peak_mib), mib(p.ingestion_peak_mib),
   ];
   const load = (v: FootprintResult) => `${v.load_average.start[0]} → ${v.load_average.end[0]}`;
   const head = ['first start: ready', 'peak', 'idle', 'restart: ready', 'idle', ...s.sizes.map((n) => `${num(n)} decisions`), `peak loading ${num(s.sizes[s.sizes.length - 1])}`, 'peak under ingestion'];
@@ -202,7 +204,7 @@ function footprint(): string {
     return [c.what, c.bound, show(c.value), show(c.crowdsec), c.met === undefined ? '—' : verdict(c.met)];
   });
   const readyOn = r.runs.crowdsec ? ` CrowdSec 1.4.6 has no \`/health\`: its "ready" is its first HTTP answer of any status (\`GET /v1/decisions\`, a 403 without a key), as the harness waits for it.` : '';
-  return `Each server on a new database (embedded: a new data directory; Postgres: a new empty database, so the migrations run; CrowdSec: a new SQLite file), then stopped (SIGTERM) and restarted on the same one. Ready: from the spawn to the first \`GET /health\` 200, polled every ${s.poll_ms} ms.${readyOn} Peak: the process's VmHWM over that start; idle: its VmRSS ${s.idle_after_s} s after ready. Then ${s.sizes.map(num).join(' and ')} active decisions loaded through \`POST /v1/alerts\` in alerts of ${num(s.per_alert)} (VmRSS once a bouncer's startup stream serves them all; the peak is VmHWM over the load), and the peak under the ingestion scenario's load (§4's script and settings; VmHWM reset before). A server's memory is the sum over its processes. Load: the machine's 1-minute load average when that server's run began → ended.\n\n${table(['server', ...head, 'idle after restart vs CrowdSec', `${num(s.sizes[s.sizes.length - 1])} decisions vs CrowdSec`, 'load'], rows)}${services}\n\nIssue #18's targets (CrowdSec's whole server beside each):\n\n${table(['target', 'bound', 'lapi-cluster', 'CrowdSec 1.4.6', 'verdict'], targets)}`;
+  return `Each server on a new database (embedded: a new data directory; Postgres: a new empty database, so the migrations run; CrowdSec: a new SQLite file), then stopped (SIGTERM) and restarted on the same one. Ready: from the spawn to the first \`GET /health\` 200, polled every ${s.poll_ms} ms.${readyOn} Peak: the process's VmHWM over that start; idle: its VmRSS ${s.idle_after_s} s after ready (in brackets ${s.early_idle_s} s after ready: V8 collects a start-up's garbage and gives back its young generation when its memory reducer runs, after about 20 s of little allocation). Then ${s.sizes.map(num).join(' and ')} active decisions loaded through \`POST /v1/alerts\` in alerts of ${num(s.per_alert)} (VmRSS once a bouncer's startup stream serves them all → ${s.idle_after_s} s later, idle; the peak is VmHWM over the load), and the peak under the ingestion scenario's load (§4's script and settings; VmHWM reset before). A server's memory is the sum over its processes. Load: the machine's 1-minute load average when that server's run began → ended.\n\n${table(['server', ...head, 'idle after restart vs CrowdSec', `${num(s.sizes[s.sizes.length - 1])} decisions vs CrowdSec`, 'load'], rows)}${services}\n\nIssue #18's targets (CrowdSec's whole server beside each):\n\n${table(['target', 'bound', 'lapi-cluster', 'CrowdSec 1.4.6', 'verdict'], targets)}`;
 }
 
 interface CliTiming {
