@@ -34,7 +34,7 @@ export class CapiSignalsRepository {
            'decisions', coalesce((SELECT jsonb_agg(jsonb_build_object(
              'id', d.id, 'uuid', d.uuid, 'origin', d.origin, 'scenario', d.scenario, 'scope', d.scope, 'value', d.value, 'type', d.type,
              'simulated', d.simulated, 'until', to_char(d.until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-             'duration', greatest(0, floor(extract(epoch FROM d.until - d.created_at)))::bigint || 's') ORDER BY d.id)
+             'duration', greatest(0, floor(extract(epoch FROM d.until - d.created_at)))::bigint::text || 's') ORDER BY d.id)
              FROM decisions d WHERE d.alert_id = a.id), '[]'::jsonb),
            'created_at', to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
            'start_at', coalesce(to_char(a.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), ''),
