@@ -44,7 +44,7 @@ describe('CAPI manual deletions', () => {
     for (const [i, uuid] of uuids.entries()) {
       await a.db.dataSource.query(
         `INSERT INTO decisions (uuid, alert_id, until, scenario, type, scope, value, origin, seq)
-         SELECT $1, id, now() + interval '4 hours', scenario, 'ban', 'Ip', $3, 'cscli', (SELECT seq FROM change_head) + 1000 + $4 FROM alerts WHERE uuid = $2`,
+         SELECT $1, id, now() + interval '4 hours', scenario, 'ban', 'Ip', $3, 'cscli', (SELECT greatest(coalesce(max(seq), 0), (SELECT seq FROM change_head)) FROM decisions) + 1000 + $4 FROM alerts WHERE uuid = $2`,
         [uuid, alert, value, i],
       );
     }
