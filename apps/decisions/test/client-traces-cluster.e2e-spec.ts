@@ -2,10 +2,10 @@ import {
   agent17Trace, agentRegistrationStep, bouncer17Trace, buildServices, createTestDatabase, insertBouncer, replayTrace, RunningProcess, serviceFor, sql, startNats,
   startService, TestDatabase, TraceStep,
 } from '@lapi/testing';
-// The cluster services' modules, for their routes: the route table is what the edge routes by.
-import '../../ingest/src/app.module';
-import '../../registration/src/app.module';
-import '../src/app.module';
+// The libs that declare the traces' routes, loaded for the route table (what the edge routes by).
+import '@lapi/decisions';
+import '@lapi/inventory';
+import '@lapi/machines';
 
 jest.setTimeout(180_000);
 
