@@ -44,7 +44,7 @@ describe.each([
       ...(embedded ? { embeddedDir: dataDir } : { sharedDatabaseUrl: db!.url }),
       capiUrl: sim.url, capiSharing: true, capiShareManualDecisions: true, capiPull: false,
     });
-  const admin = (l: TestLapi) => new CapiAdmin({ state: l.app.get(CapiStateRepository), signals: l.app.get(CapiSignalsRepository), config: l.config });
+  const admin = (l: TestLapi) => new CapiAdmin({ state: l.app.get(CapiStateRepository), signals: l.app.get(CapiSignalsRepository), deletions: l.app.get(CapiDeletionsRepository), config: l.config });
   const sharedUuids = () => sim.signalBatches.flat().flatMap((s) => (s.decisions as { uuid: string; value: string }[]).map((d) => [d.value, d.uuid]));
 
   it('shares two manual decisions, and reports each deletion exactly once though CAPI was down and the LAPI restarted', async () => {
@@ -67,7 +67,7 @@ describe.each([
     expect((await call(lapi, 'DELETE', '/v1/decisions?ip=192.0.2.60', { token })).body).toEqual({ nbDeleted: '1' });
     await lapictl({}, 'decisions', 'delete', '-i', '192.0.2.61');
     await lapi.app.get(CapiWorker).tick();
-    expect(await lapi.app.get(CapiDeletionsRepository).count()).toBe(2);
+    expect((await admin(lapi).status()).queuedDeletions).toBe(2);
     expect(sim.deletionBatches).toEqual([]);
 
     // The LAPI restarts (the queue is all it keeps), and CAPI is back.

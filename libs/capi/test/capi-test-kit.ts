@@ -47,7 +47,7 @@ export class CapiNode {
   }
 
   admin(): CapiAdmin {
-    return new CapiAdmin({ state: this.state, signals: this.signals, config: this.config, clock: this.clock });
+    return new CapiAdmin({ state: this.state, signals: this.signals, deletions: this.deletions, config: this.config, clock: this.clock });
   }
 
   close(): Promise<void> {
