@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CapiAdmin, CapiWorker } from '@lapi/capi';
 import { CapiSim } from '@lapi/capi-sim';
-import { CapiSignalsRepository, CapiStateRepository } from '@lapi/db';
+import { CapiDeletionsRepository, CapiSignalsRepository, CapiStateRepository } from '@lapi/db';
 import { pollUntil } from '@lapi/testing';
 import { call, startTestLapi, TestLapi } from '../../standalone/test/support/test-lapi';
 
@@ -25,7 +25,7 @@ describe('CAPI on the embedded database', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const admin = (l: TestLapi) => new CapiAdmin({ state: l.app.get(CapiStateRepository), signals: l.app.get(CapiSignalsRepository), config: l.config });
+  const admin = (l: TestLapi) => new CapiAdmin({ state: l.app.get(CapiStateRepository), signals: l.app.get(CapiSignalsRepository), deletions: l.app.get(CapiDeletionsRepository), config: l.config });
   const logins = () => sim.requests.filter((r) => r.path === '/v3/watchers/login').length;
 
   it('registers, leads, pulls the blocklist to bouncers, and keeps its token across a restart', async () => {

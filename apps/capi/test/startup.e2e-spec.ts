@@ -1,4 +1,4 @@
-import { CapiSignalsRepository, CapiStateRepository } from '@lapi/db';
+import { CapiDeletionsRepository, CapiSignalsRepository, CapiStateRepository } from '@lapi/db';
 import { CapiAdmin } from '@lapi/capi';
 import { CapiSim } from '@lapi/capi-sim';
 import { createTestDatabase, newAlert, newDecision, pollUntil, TestDatabase } from '@lapi/testing';
@@ -29,7 +29,7 @@ describe('the LAPI with CAPI down or banning', () => {
     await db.drop();
   });
 
-  const status = (l: TestLapi) => new CapiAdmin({ state: l.app.get(CapiStateRepository), signals: l.app.get(CapiSignalsRepository), config: l.config }).status();
+  const status = (l: TestLapi) => new CapiAdmin({ state: l.app.get(CapiStateRepository), signals: l.app.get(CapiSignalsRepository), deletions: l.app.get(CapiDeletionsRepository), config: l.config }).status();
 
   const serves = async (l: TestLapi) => {
     expect((await call(l, 'GET', '/health/ready')).status).toBe(200);

@@ -44,6 +44,8 @@ const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
 export class CapiSim {
   readonly requests: SimRequest[] = [];
   readonly signalBatches: Record<string, unknown>[][] = [];
+  /** The bodies of POST /v3/decisions/delete: deleted decisions' uuids (swagger DecisionsDeleteRequest). */
+  readonly deletionBatches: string[][] = [];
   readonly metrics: unknown[] = [];
   /** The 1.6+ usage reports (POST /v3/usage-metrics) received. */
   readonly usageMetrics: any[] = [];
@@ -110,8 +112,14 @@ export class CapiSim {
     return this.url;
   }
 
+  /** Stops listening and drops kept-alive connections: CAPI is down until `start` on the same port. */
   async close(): Promise<void> {
-    await new Promise<void>((done) => (this.server ? this.server.close(() => done()) : done()));
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    const closed = new Promise<void>((done) => server.close(() => done()));
+    server.closeAllConnections();
+    await closed;
   }
 
   private newIp(): string {
@@ -156,7 +164,7 @@ export class CapiSim {
       return reply(200, { now: this.now() });
     }
     if (method === 'GET' && path === '/sim/state') {
-      return reply(200, { now: this.now(), loginAttempts: this.loginAttempts, bannedUntil: this.bannedUntil, signals: this.signalBatches.flat().length, blocklist: this.blocklist.length });
+      return reply(200, { now: this.now(), loginAttempts: this.loginAttempts, bannedUntil: this.bannedUntil, signals: this.signalBatches.flat().length, deletions: this.deletionBatches.flat(), blocklist: this.blocklist.length });
     }
     if (method === 'POST' && path === '/sim/blocklist/change') {
       return reply(200, this.changeBlocklist(Number(body?.fraction ?? 0.01)));
@@ -194,7 +202,11 @@ export class CapiSim {
       machine.enrolled = true;
       return reply(200, {});
     }
-    if (method === 'POST' && path === '/v3/decisions/delete') return reply(200, {});
+    if (method === 'POST' && path === '/v3/decisions/delete') {
+      if (!Array.isArray(body) || !body.every((u) => typeof u === 'string')) return reply(400, { message: 'expected an array of decision uuids' });
+      this.deletionBatches.push(body);
+      return reply(200, { message: 'OK' });
+    }
     if (method === 'DELETE' && path === '/v3/watchers/self') {
       this.machines.delete(machineId);
       return reply(200, {});

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AppConfig } from '@lapi/config';
-import { CapiSignalsRepository, CapiStateRepository } from '@lapi/db';
+import { CapiDeletionsRepository, CapiSignalsRepository, CapiStateRepository } from '@lapi/db';
 import { Clock, systemClock } from './capi-clock';
 import { CapiHttp } from './capi-http';
 import { CapiSession } from './capi-session';
@@ -9,6 +9,7 @@ import { CapiStatus, readCapiStatus } from './capi-status';
 export interface CapiAdminDeps {
   state: CapiStateRepository;
   signals: CapiSignalsRepository;
+  deletions: CapiDeletionsRepository;
   config: AppConfig;
   clock?: Clock;
   http?: CapiHttp;
@@ -39,7 +40,7 @@ export class CapiAdmin {
 
   /** From the stored state only: never logs in, however often it is asked. */
   status(): Promise<CapiStatus> {
-    return readCapiStatus(this.deps.state, this.deps.signals, this.clock, { url: this.deps.config.capiUrl, sharing: this.deps.config.capiSharing });
+    return readCapiStatus(this.deps.state, this.deps, this.clock, { url: this.deps.config.capiUrl, sharing: this.deps.config.capiSharing });
   }
 
   /** Makes sure a valid token exists: the stored one, or one login within the budget. */

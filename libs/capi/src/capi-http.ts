@@ -65,6 +65,11 @@ export class CapiHttp {
     await this.call('POST', 'v3/signals', signals, token);
   }
 
+  /** Deleted decisions' uuids (swagger DecisionsDeleteRequest), as upstream's DecisionDelete.Add sends them. */
+  async pushDeletions(token: string, decisionUuids: string[]): Promise<void> {
+    await this.call('POST', 'v3/decisions/delete', decisionUuids, token);
+  }
+
   async pushMetrics(token: string, metrics: MetricsPush): Promise<void> {
     await this.call('POST', 'v3/metrics/', metrics, token);
   }

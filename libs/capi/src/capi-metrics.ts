@@ -14,4 +14,6 @@ export const capiMetrics = {
   blocklistChanges: new Counter({ name: 'lapi_capi_blocklist_changes_total', help: 'Blocklist decisions added or ended by pulls.', labelNames: ['change'], registers: [registry] }),
   signalsPushed: new Counter({ name: 'lapi_capi_signals_pushed_total', help: 'Signals CAPI accepted.', registers: [registry] }),
   signalsQueued: new Gauge({ name: 'lapi_capi_signals_queued', help: 'Signals waiting in the outbox.', registers: [registry] }),
+  deletionsPushed: new Counter({ name: 'lapi_capi_deletions_pushed_total', help: 'Manual deletions (decision uuids) CAPI accepted.', registers: [registry] }),
+  deletionsQueued: new Gauge({ name: 'lapi_capi_deletions_queued', help: 'Manual deletions waiting in the outbox.', registers: [registry] }),
 };

@@ -1,4 +1,4 @@
-import { CapiStateRepository, CapiSignalsRepository } from '@lapi/db';
+import { CapiDeletionsRepository, CapiStateRepository, CapiSignalsRepository } from '@lapi/db';
 import { Clock } from './capi-clock';
 import { countsAsSharing, LOGIN_WINDOW_MS, loginBudget } from './login-budget';
 
@@ -25,12 +25,14 @@ export interface CapiStatus {
   leader: string | null;
   leaseUntil: string | null;
   queuedSignals: number;
+  /** Manual deletions waiting to be reported (LAPI_CAPI_SHARE_MANUAL_DECISIONS). */
+  queuedDeletions: number;
 }
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 export async function readCapiStatus(
-  state: CapiStateRepository, signals: CapiSignalsRepository, clock: Clock, opts: { url: string; sharing: boolean },
+  state: CapiStateRepository, queues: { signals: CapiSignalsRepository; deletions: CapiDeletionsRepository }, clock: Clock, opts: { url: string; sharing: boolean },
 ): Promise<CapiStatus> {
   const s = await state.get();
   const now = clock.now();
@@ -62,6 +64,7 @@ export async function readCapiStatus(
     nextPullAt: iso(s.nextPullAt),
     leader: leading ? s.leaseHolder : null,
     leaseUntil: leading ? iso(s.leaseUntil) : null,
-    queuedSignals: await signals.count(),
+    queuedSignals: await queues.signals.count(),
+    queuedDeletions: await queues.deletions.count(),
   };
 }

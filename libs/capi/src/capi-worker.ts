@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Logger } from '@nestjs/common';
-import { CapiDecisionsRepository, CapiSignalsRepository, CapiStateRepository, UsageMetricsRepository } from '@lapi/db';
+import { CapiDecisionsRepository, CapiDeletionsRepository, CapiSignalsRepository, CapiStateRepository, UsageMetricsRepository } from '@lapi/db';
 import { DecisionChanges } from '@lapi/decision-model';
 import { BlocklistSync } from './blocklist-sync';
 import { Clock, systemClock } from './capi-clock';
@@ -9,6 +9,7 @@ import { CAPI_USER_AGENT, CapiHttp } from './capi-http';
 import { capiMetrics } from './capi-metrics';
 import { CapiSession } from './capi-session';
 import { CapiUnavailableError } from './capi.errors';
+import { DeletionPush } from './deletion-push';
 import { pushUsageMetrics } from './metrics-push';
 import { SignalPush } from './signal-push';
 import { pushFleetUsageMetrics } from './usage-metrics-push';
@@ -29,6 +30,8 @@ export interface CapiWorkerDeps {
   state: CapiStateRepository;
   decisions: CapiDecisionsRepository;
   signals: CapiSignalsRepository;
+  /** Manual deletions waiting to be reported (queued by whichever node deleted). */
+  deletions: CapiDeletionsRepository;
   /** What agents and bouncers pushed to POST /v1/usage-metrics, reported on with the legacy metrics. */
   usageMetrics: UsageMetricsRepository;
   http: CapiHttp;
@@ -38,6 +41,8 @@ export interface CapiWorkerDeps {
 
 export interface CapiWorkerOptions {
   sharing: boolean;
+  /** Upstream's share_manual_decisions: manual decisions go as signals too. */
+  shareManual?: boolean;
   pull: boolean;
   clock?: Clock;
   random?: () => number;
@@ -56,6 +61,7 @@ export class CapiWorker {
   private readonly logger = new Logger('Capi');
   private readonly clock: Clock;
   private readonly signalPush: SignalPush;
+  private readonly deletionPush: DeletionPush;
   private nextSignalsAt = 0;
   private leading = false;
   private ticking?: Promise<void>;
@@ -71,7 +77,8 @@ export class CapiWorker {
     this.holder = options.holder ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
     this.session = new CapiSession(deps.state, deps.http, this.clock, options.sharing);
     this.blocklist = new BlocklistSync(this.session, deps.http, deps.state, deps.decisions, deps.publish);
-    this.signalPush = new SignalPush(this.session, deps.http, deps.signals);
+    this.signalPush = new SignalPush(this.session, deps.http, deps.signals, options.shareManual ?? false);
+    this.deletionPush = new DeletionPush(this.session, deps.http, deps.deletions);
   }
 
   /** Whether the last round found this worker holding the lease. */
@@ -114,7 +121,7 @@ export class CapiWorker {
       if (s.bannedUntil && s.bannedUntil.getTime() > this.clock.now()) return;
       if (this.options.pull) await this.job('blocklist', s.nextPullAt, () => this.pull(), (at) => this.deps.state.setNextPull(at));
       if (this.options.sharing && this.clock.now() >= this.nextSignalsAt) {
-        await this.job('signals', null, () => this.signalPush.round(), (at) => (this.nextSignalsAt = at.getTime()));
+        await this.job('signals', null, () => this.share(), (at) => (this.nextSignalsAt = at.getTime()));
         this.nextSignalsAt = Math.max(this.nextSignalsAt, this.clock.now() + SIGNALS_EVERY_MS);
       }
       if (!s.nextMetricsAt) await this.deps.state.setNextMetrics(this.after(METRICS_EVERY_MS));
@@ -147,6 +154,16 @@ export class CapiWorker {
       await this.deps.state.recordError(`${name}: ${(e as Error).message}`, new Date(this.clock.now()));
       await reschedule(retryAt);
     }
+  }
+
+  /**
+   * Signals, then deletions: a deletion never reaches CAPI before the signal that carried its
+   * decision. Deletions are queued only while manual decisions are shared, so whatever is
+   * queued goes, even if the switch was turned off since.
+   */
+  private async share(): Promise<void> {
+    await this.signalPush.round();
+    await this.deletionPush.round();
   }
 
   private async pull(): Promise<void> {

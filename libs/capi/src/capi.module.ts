@@ -1,6 +1,6 @@
 import { Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@lapi/config';
-import { CapiDecisionsRepository, CapiSignalsRepository, CapiStateRepository, UsageMetricsRepository } from '@lapi/db';
+import { CapiDecisionsRepository, CapiDeletionsRepository, CapiSignalsRepository, CapiStateRepository, UsageMetricsRepository } from '@lapi/db';
 import { DecisionWriter, DecisionWritesModule } from '@lapi/decisions';
 import { CapiHttp } from './capi-http';
 import { CapiWorker } from './capi-worker';
@@ -29,17 +29,21 @@ export class CapiRunner implements OnApplicationBootstrap, OnApplicationShutdown
     CapiStateRepository,
     CapiDecisionsRepository,
     CapiSignalsRepository,
+    CapiDeletionsRepository,
     {
       provide: CapiWorker,
-      inject: [CapiStateRepository, CapiDecisionsRepository, CapiSignalsRepository, UsageMetricsRepository, DecisionWriter, AppConfig],
-      useFactory: (state: CapiStateRepository, decisions: CapiDecisionsRepository, signals: CapiSignalsRepository, usageMetrics: UsageMetricsRepository, writer: DecisionWriter, config: AppConfig) =>
+      inject: [CapiStateRepository, CapiDecisionsRepository, CapiSignalsRepository, CapiDeletionsRepository, UsageMetricsRepository, DecisionWriter, AppConfig],
+      useFactory: (
+        state: CapiStateRepository, decisions: CapiDecisionsRepository, signals: CapiSignalsRepository, deletions: CapiDeletionsRepository,
+        usageMetrics: UsageMetricsRepository, writer: DecisionWriter, config: AppConfig,
+      ) =>
         new CapiWorker(
-          { state, decisions, signals, usageMetrics, http: new CapiHttp(config.capiUrl), publish: (c) => writer.publish(c) },
-          { sharing: config.capiSharing, pull: config.capiPull },
+          { state, decisions, signals, deletions, usageMetrics, http: new CapiHttp(config.capiUrl), publish: (c) => writer.publish(c) },
+          { sharing: config.capiSharing, shareManual: config.capiShareManualDecisions, pull: config.capiPull },
         ),
     },
     CapiRunner,
   ],
-  exports: [CapiWorker, CapiStateRepository, CapiSignalsRepository],
+  exports: [CapiWorker, CapiStateRepository, CapiSignalsRepository, CapiDeletionsRepository],
 })
 export class CapiModule {}

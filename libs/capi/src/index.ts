@@ -8,6 +8,7 @@ export * from './capi-status';
 export * from './capi-worker';
 export * from './capi.errors';
 export * from './capi.module';
+export * from './deletion-push';
 export * from './login-budget';
 export * from './metrics-push';
 export * from './signal-push';

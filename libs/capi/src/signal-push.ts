@@ -19,10 +19,12 @@ export class SignalPush {
     private readonly session: CapiSession,
     private readonly http: CapiHttp,
     private readonly signals: CapiSignalsRepository,
+    /** Upstream's share_manual_decisions. */
+    private readonly shareManual = false,
   ) {}
 
   async round(): Promise<number> {
-    await this.signals.enqueueNewAlerts(ENQUEUE_LIMIT);
+    await this.signals.enqueueNewAlerts(ENQUEUE_LIMIT, this.shareManual);
     let sent = 0;
     for (let i = 0; i < MAX_BATCHES; i++) {
       const batch = await this.signals.oldest(SIGNAL_BATCH);

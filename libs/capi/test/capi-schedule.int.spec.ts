@@ -83,7 +83,7 @@ describe('CAPI schedule', () => {
 
   it('keeps going when CAPI is unreachable: records the error, retries 10 minutes later', async () => {
     const offline = new CapiWorker(
-      { state: a.state, decisions: a.decisions, signals: a.signals, usageMetrics: a.usageMetrics, http: new CapiHttp('http://127.0.0.1:1/'), publish: async () => undefined },
+      { state: a.state, decisions: a.decisions, signals: a.signals, deletions: a.deletions, usageMetrics: a.usageMetrics, http: new CapiHttp('http://127.0.0.1:1/'), publish: async () => undefined },
       { sharing: false, pull: true, clock },
     );
     await offline.tick();

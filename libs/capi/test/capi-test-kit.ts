@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { CapiSim, CapiSimOptions } from '@lapi/capi-sim';
 import { AppConfig, loadConfig } from '@lapi/config';
-import { CapiDecisionsRepository, CapiSignalsRepository, CapiStateRepository, Database, DecisionsRepository, openDatabase, UsageMetricsRepository } from '@lapi/db';
+import { CapiDecisionsRepository, CapiDeletionsRepository, CapiSignalsRepository, CapiStateRepository, Database, DecisionsRepository, openDatabase, UsageMetricsRepository } from '@lapi/db';
 import { CapiAdmin, CapiHttp, CapiWorker, ManualClock } from '@lapi/capi';
 import { DecisionChanges } from '@lapi/decision-model';
 
@@ -15,6 +15,7 @@ Logger.overrideLogger(['error']);
 export class CapiNode {
   readonly state: CapiStateRepository;
   readonly signals: CapiSignalsRepository;
+  readonly deletions: CapiDeletionsRepository;
   readonly decisions: CapiDecisionsRepository;
   readonly usageMetrics: UsageMetricsRepository;
   readonly published: DecisionChanges[] = [];
@@ -27,6 +28,7 @@ export class CapiNode {
   ) {
     this.state = new CapiStateRepository(db.dataSource);
     this.signals = new CapiSignalsRepository(db.dataSource);
+    this.deletions = new CapiDeletionsRepository(db.dataSource);
     this.decisions = new CapiDecisionsRepository(db.dataSource, new DecisionsRepository(db.dataSource));
     this.usageMetrics = new UsageMetricsRepository(db.dataSource);
   }
@@ -39,13 +41,13 @@ export class CapiNode {
 
   worker(): CapiWorker {
     return new CapiWorker(
-      { state: this.state, decisions: this.decisions, signals: this.signals, usageMetrics: this.usageMetrics, http: new CapiHttp(this.sim.url), publish: async (c) => void this.published.push(c) },
-      { sharing: this.config.capiSharing, pull: this.config.capiPull, clock: this.clock, random: () => 0.5 },
+      { state: this.state, decisions: this.decisions, signals: this.signals, deletions: this.deletions, usageMetrics: this.usageMetrics, http: new CapiHttp(this.sim.url), publish: async (c) => void this.published.push(c) },
+      { sharing: this.config.capiSharing, shareManual: this.config.capiShareManualDecisions, pull: this.config.capiPull, clock: this.clock, random: () => 0.5 },
     );
   }
 
   admin(): CapiAdmin {
-    return new CapiAdmin({ state: this.state, signals: this.signals, config: this.config, clock: this.clock });
+    return new CapiAdmin({ state: this.state, signals: this.signals, deletions: this.deletions, config: this.config, clock: this.clock });
   }
 
   close(): Promise<void> {

@@ -54,6 +54,12 @@ describe('loadConfig', () => {
     expect([d.capiUrl, d.capiEnabled, d.capiSharing, d.capiPull]).toEqual(['http://127.0.0.1:9/', false, false, false]);
   });
 
+  it('shares manual decisions and their deletions only when LAPI_CAPI_SHARE_MANUAL_DECISIONS says so, as upstream\'s console default', () => {
+    expect(loadConfig({}).capiShareManualDecisions).toBe(false);
+    expect(loadConfig({ LAPI_CAPI_SHARE_MANUAL_DECISIONS: 'true' }).capiShareManualDecisions).toBe(true);
+    expect(() => loadConfig({ LAPI_CAPI_SHARE_MANUAL_DECISIONS: 'sometimes' })).toThrow(/LAPI_CAPI_SHARE_MANUAL_DECISIONS/);
+  });
+
   it('sizes the embedded database\'s cache at 8 MB unless LAPI_DB_CACHE says otherwise', () => {
     expect(loadConfig({}).dbCacheBytes).toBe(8 << 20);
     expect(loadConfig({ LAPI_DB_CACHE: '64MB' }).dbCacheBytes).toBe(64 << 20);

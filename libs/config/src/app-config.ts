@@ -71,6 +71,11 @@ export class AppConfig {
   capiSharing = true;
   /** Whether the community blocklist is pulled (upstream's online_client.pull.community). */
   capiPull = true;
+  /**
+   * Whether manual decisions (origin cscli) are shared as signals, and deletions made through
+   * DELETE /v1/decisions reported to CAPI (upstream's console share_manual_decisions, off by default).
+   */
+  capiShareManualDecisions = false;
   /** HTTPS and client certificates (upstream's api.server.tls); see TlsConfig. */
   tls = new TlsConfig();
   /** The cluster's own CA (apps/ca, `lapictl ca`); see CaConfig. */
@@ -375,6 +380,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   c.capiEnabled = bool(env, 'LAPI_CAPI', c.capiEnabled);
   c.capiSharing = bool(env, 'LAPI_CAPI_SHARING', c.capiSharing);
   c.capiPull = bool(env, 'LAPI_CAPI_PULL', c.capiPull);
+  c.capiShareManualDecisions = bool(env, 'LAPI_CAPI_SHARE_MANUAL_DECISIONS', c.capiShareManualDecisions);
   c.maxBodyBytes = int(env, 'LAPI_MAX_BODY_BYTES', c.maxBodyBytes, 1024, 1 << 30);
   const level = env.LAPI_LOG_LEVEL;
   if (level !== undefined && level !== '') {

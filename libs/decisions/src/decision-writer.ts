@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { Bus, publishAfterCommit } from '@lapi/bus';
 import { notFound } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
-import { DecisionsRepository } from '@lapi/db';
+import { DecisionsRepository, DeletionReport } from '@lapi/db';
 import { DecisionChanges, DecisionFilter } from '@lapi/decision-model';
 
 /** How often decisions whose time ran out are recorded as ended. */
@@ -34,14 +34,20 @@ export class DecisionWriter implements OnModuleInit, OnApplicationShutdown {
 
   /** DELETE /v1/decisions: ends matching decisions; returns how many. */
   async deleteByFilter(filter: DecisionFilter): Promise<number> {
-    return this.decisions.endByFilter(filter, (changes) => this.publish(changes));
+    return this.decisions.endByFilter(filter, (changes) => this.publish(changes), undefined, this.deletionReport());
   }
 
   async deleteById(id: number): Promise<number> {
-    const changes = await this.decisions.endById(id);
+    const changes = await this.decisions.endById(id, this.deletionReport());
     if (!changes) throw notFound(`decision ${id} not found or already expired`);
     await this.publish(changes);
     return changes.decisions.length;
+  }
+
+  /** Upstream reports a machine's deletions to CAPI when the site shares manual decisions. */
+  private deletionReport(): DeletionReport {
+    const c = this.config;
+    return { toCapi: c.capiEnabled && c.capiSharing && c.capiShareManualDecisions };
   }
 
   /**

@@ -8,6 +8,7 @@ export * from './test-env';
 export * from './crowdsec';
 export * from './tcp-proxy';
 export * from './served-routes';
+export * from './cluster-routing';
 export * from './openssl-ca';
 export * from './https-call';
 export * from './cluster-ca-files';

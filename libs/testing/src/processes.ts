@@ -36,7 +36,7 @@ export interface RunningProcess {
 
 /** Starts one of our services as its own process and waits until it reports ready. */
 export async function startService(
-  name: 'standalone' | 'ingest' | 'decisions' | 'registration',
+  name: 'standalone' | 'ingest' | 'decisions' | 'registration' | 'capi',
   env: Record<string, string>,
   port?: number,
   nodeArgs: string[] = [],

@@ -1,14 +1,14 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { CapiAdmin, CapiStatus } from '@lapi/capi';
 import { AppConfig } from '@lapi/config';
-import { CapiSignalsRepository, CapiStateRepository } from '@lapi/db';
+import { CapiDeletionsRepository, CapiSignalsRepository, CapiStateRepository } from '@lapi/db';
 import { DataSource } from 'typeorm';
 import { OutputFormat } from '../output';
 
 /** The CAPI admin over lapictl's database connection (its repositories need nothing else). */
 export function capiAdmin(app: INestApplicationContext): CapiAdmin {
   const ds = app.get(DataSource);
-  return new CapiAdmin({ state: new CapiStateRepository(ds), signals: new CapiSignalsRepository(ds), config: app.get(AppConfig) });
+  return new CapiAdmin({ state: new CapiStateRepository(ds), signals: new CapiSignalsRepository(ds), deletions: new CapiDeletionsRepository(ds), config: app.get(AppConfig) });
 }
 
 export function printCapiStatus(format: OutputFormat, s: CapiStatus): void {
@@ -26,6 +26,7 @@ export function printCapiStatus(format: OutputFormat, s: CapiStatus): void {
     `last blocklist pull: ${s.lastPullAt ?? 'never'}, next: ${s.nextPullAt ?? 'when a worker runs'}`,
     `leader: ${s.leader ?? 'none'}${s.leaseUntil ? ` (lease until ${s.leaseUntil})` : ''}`,
     `signals waiting: ${s.queuedSignals}`,
+    `deletions waiting: ${s.queuedDeletions}`,
   ];
   if (s.lastError) lines.push(`last error (${s.lastErrorAt}): ${s.lastError}`);
   console.log(lines.join('\n'));

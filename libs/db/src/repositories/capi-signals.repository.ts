@@ -16,10 +16,11 @@ export class CapiSignalsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Queues alerts created since the cursor as signals in CAPI's shape. Left out, as upstream does
-   * by default: simulated alerts and alerts of manual decisions (origin cscli).
+   * Queues alerts created since the cursor as signals in CAPI's shape, with their decisions (whose
+   * uuids a later deletion names). Left out, as upstream does: simulated alerts, and alerts of
+   * manual decisions (origin cscli, trust `manual`) unless `shareManual`.
    */
-  enqueueNewAlerts(limit: number): Promise<number> {
+  enqueueNewAlerts(limit: number, shareManual = false): Promise<number> {
     return this.dataSource.transaction(async (em) => {
       const [s] = await em.query('SELECT signal_cursor FROM capi_state WHERE id = 1 FOR UPDATE');
       const [top] = await em.query('SELECT max(id) AS id FROM (SELECT id FROM alerts WHERE id > $1 ORDER BY id LIMIT $2) a', [s.signal_cursor, limit]);
@@ -29,7 +30,12 @@ export class CapiSignalsRepository {
          SELECT a.id, jsonb_build_object(
            'uuid', a.uuid, 'alert_id', a.id, 'machine_id', a.machine_id, 'message', a.message, 'scenario', a.scenario,
            'scenario_hash', a.scenario_hash, 'scenario_version', a.scenario_version,
-           'scenario_trust', CASE WHEN a.scenario_hash = '' THEN 'custom' ELSE 'certified' END,
+           'scenario_trust', CASE WHEN m.manual THEN 'manual' WHEN a.scenario_hash = '' THEN 'custom' ELSE 'certified' END,
+           'decisions', coalesce((SELECT jsonb_agg(jsonb_build_object(
+             'id', d.id, 'uuid', d.uuid, 'origin', d.origin, 'scenario', d.scenario, 'scope', d.scope, 'value', d.value, 'type', d.type,
+             'simulated', d.simulated, 'until', to_char(d.until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+             'duration', greatest(0, floor(extract(epoch FROM d.until - d.created_at)))::bigint::text || 's') ORDER BY d.id)
+             FROM decisions d WHERE d.alert_id = a.id), '[]'::jsonb),
            'created_at', to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
            'start_at', coalesce(to_char(a.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), ''),
            'stop_at', coalesce(to_char(a.stopped_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), ''),
@@ -37,10 +43,10 @@ export class CapiSignalsRepository {
              'as_number', a.source_as_number, 'as_name', a.source_as_name, 'cn', a.source_country,
              'latitude', a.source_latitude, 'longitude', a.source_longitude))
          FROM alerts a
-         WHERE a.id > $1 AND a.id <= $2 AND NOT a.simulated
-           AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.alert_id = a.id AND d.origin = 'cscli')
+         CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM decisions d WHERE d.alert_id = a.id AND d.origin = 'cscli') AS manual) m
+         WHERE a.id > $1 AND a.id <= $2 AND NOT a.simulated AND ($3 OR NOT m.manual)
          ON CONFLICT (alert_id) DO NOTHING RETURNING id`,
-        [s.signal_cursor, top.id],
+        [s.signal_cursor, top.id, shareManual],
       );
       await em.query('UPDATE capi_state SET signal_cursor = $1 WHERE id = 1', [top.id]);
       return rows.length;

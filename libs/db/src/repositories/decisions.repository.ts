@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { DECISION_COLUMNS, DecisionChanges, DecisionFilter, decisionFilterSql, DecisionRecord, DecisionRow, toRecord } from '@lapi/decision-model';
+import { queueCapiDeletions } from './capi-deletions.repository';
 
 /** A decision to create; its alert id is filled in by the alert insert. */
 export interface NewDecision {
@@ -14,6 +15,11 @@ export interface NewDecision {
   simulated: boolean;
   /** Canonical CIDR for Ip and Range scopes, null for the others. */
   ipRange: string | null;
+}
+
+/** Whether a deletion is reported beyond the bouncers: to the Central API (upstream's share_manual_decisions). */
+export interface DeletionReport {
+  toCapi: boolean;
 }
 
 /** Decisions ended per transaction by a deletion or the expiry sweep (each holds the sequence lock). */
@@ -99,11 +105,11 @@ export class DecisionsRepository {
    * most `chunk` so the sequence lock is never held for long: every write waits on it. Each
    * chunk goes to `onChunk` once committed. Returns how many were ended.
    */
-  async endByFilter(filter: DecisionFilter, onChunk: (changes: DecisionChanges) => Promise<void>, chunk = END_CHUNK): Promise<number> {
-    return this.inChunks(chunk, onChunk, (em) => {
+  async endByFilter(filter: DecisionFilter, onChunk: (changes: DecisionChanges) => Promise<void>, chunk = END_CHUNK, report?: DeletionReport): Promise<number> {
+    return this.inChunks(chunk, onChunk, async (em) => {
       const params: unknown[] = [];
       const where = decisionFilterSql({ ...filter, includeSimulated: true }, params);
-      return this.endInTransaction(em, where, params, chunk);
+      return this.reported(em, report, await this.endInTransaction(em, where, params, chunk));
     });
   }
 
@@ -117,8 +123,14 @@ export class DecisionsRepository {
     }
   }
 
-  endById(id: number): Promise<DecisionChanges | undefined> {
-    return this.dataSource.transaction((em) => this.endInTransaction(em, ['d.id = $1'], [id]));
+  endById(id: number, report?: DeletionReport): Promise<DecisionChanges | undefined> {
+    return this.dataSource.transaction(async (em) => this.reported(em, report, await this.endInTransaction(em, ['d.id = $1'], [id])));
+  }
+
+  /** Queues the ended decisions for the Central API in the deletion's transaction, when the caller shares deletions. */
+  private async reported(em: EntityManager, report: DeletionReport | undefined, changes: DecisionChanges | undefined): Promise<DecisionChanges | undefined> {
+    if (changes && report?.toCapi) await queueCapiDeletions(em, changes.decisions.map((d) => d.uuid));
+    return changes;
   }
 
   /** Ends the active decisions of some alerts (before they are deleted), in chunks as endByFilter. */

@@ -6,6 +6,7 @@ export * from './machines.repository';
 export * from './settings.repository';
 export * from './capi-decisions.repository';
 export * from './capi-signals.repository';
+export * from './capi-deletions.repository';
 export * from './capi-state.repository';
 export * from './certificates.repository';
 export * from './usage-metrics.repository';

@@ -103,6 +103,22 @@ export function agent17Trace(machineId: string, password: string): TraceStep[] {
   ];
 }
 
+/**
+ * `cscli lapi register --token` of a 1.7 host: the machine registers with an auto-registration
+ * token from an allowed range, and is validated at once (upstream's 202, no body).
+ */
+export function agentRegistrationStep(machineId: string, password: string, registrationToken: string): TraceStep {
+  return {
+    name: 'register with a token',
+    method: 'POST',
+    path: '/v1/watchers',
+    credential: 'login',
+    userAgent: AGENT_17_USER_AGENT,
+    body: { machine_id: machineId, password, registration_token: registrationToken },
+    expect: { status: 202, body: '' },
+  };
+}
+
 /** A 1.6+ firewall bouncer: the stream at start, polls, and a usage metrics push (every 15 minutes). */
 export function bouncer17Trace(): TraceStep[] {
   const poll = (name: string, path: string): TraceStep => ({ name, method: 'GET', path, credential: 'api-key', userAgent: FIREWALL_BOUNCER_USER_AGENT, expect: { status: 200, bodyMatches: isStream } });
@@ -136,14 +152,19 @@ export async function sendTraceStep(baseUrl: string, step: TraceStep, creds: Tra
   return { status: res.status, body };
 }
 
-/** Replays a trace; the login's token is kept for the next steps. Returns each step's answer, and whether it is upstream's. */
-export async function replayTrace(baseUrl: string, steps: TraceStep[], creds: TraceCredentials = {}) {
-  const answers: { name: string; status: number; body: any; asUpstream: boolean }[] = [];
+/**
+ * Replays a trace against one server, or, with a function, each step against the server it names
+ * (a cluster's service for the route); the login's token is kept for the next steps. Returns each
+ * step's answer, and whether it is upstream's.
+ */
+export async function replayTrace(baseUrl: string | ((step: TraceStep) => string), steps: TraceStep[], creds: TraceCredentials = {}) {
+  const answers: { name: string; url: string; status: number; body: any; asUpstream: boolean }[] = [];
   for (const step of steps) {
-    const answer = await sendTraceStep(baseUrl, step, creds);
+    const url = typeof baseUrl === 'string' ? baseUrl : baseUrl(step);
+    const answer = await sendTraceStep(url, step, creds);
     if (step.name === 'login' && answer.status === 200) creds.token = answer.body.token;
     const bodyOk = step.expect.body !== undefined ? JSON.stringify(answer.body) === JSON.stringify(step.expect.body) : (step.expect.bodyMatches?.(answer.body) ?? true);
-    answers.push({ name: step.name, ...answer, asUpstream: answer.status === step.expect.status && bodyOk });
+    answers.push({ name: step.name, url, ...answer, asUpstream: answer.status === step.expect.status && bodyOk });
   }
   return answers;
 }
