@@ -20,7 +20,7 @@ import { openPushStreamsInWorker } from '../lib/push-load';
 import { startPushClient } from '@lapi/testing';
 import { cpuSecondsOf, machineTicks, peakRssMiB, rssMiB, stealPercent } from '../lib/proc-stats';
 import { eachTarget, environment, main, saveResult, targetsFromArgs } from '../lib/results';
-import { AGENT_HEADERS, namedProcesses, Target } from '../lib/targets';
+import { AGENT_HEADERS, inBatches, namedProcesses, Target } from '../lib/targets';
 import { round } from '../lib/wrk';
 
 const sizes = process.env.BENCH_FLEET_SIZES?.split(',').map(Number);
@@ -124,15 +124,11 @@ interface SampledBouncer {
 
 /** Startup polls (startup=true) for new bouncers, a few at a time, before they join the fleet. */
 async function startupPolls(t: Target, keys: string[]): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < keys.length; i = next++) {
-      const res = await fetch(`${t.decisionUrls[i % t.decisionUrls.length]}/v1/decisions/stream?startup=true`, { headers: { 'x-api-key': keys[i] } });
-      await res.arrayBuffer();
-      if (res.status !== 200) throw new Error(`startup poll answered ${res.status}`);
-    }
-  };
-  await Promise.all(Array.from({ length: 16 }, worker));
+  await inBatches(keys.length, 16, async (i) => {
+    const res = await fetch(`${t.decisionUrls[i % t.decisionUrls.length]}/v1/decisions/stream?startup=true`, { headers: { 'x-api-key': keys[i] } });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`startup poll answered ${res.status}`);
+  });
 }
 
 async function measureSize(t: Target, jwts: string[], keys: string[], firstValue: number): Promise<{ size: FleetSize; nextValue: number }> {
@@ -235,19 +231,13 @@ async function measureSize(t: Target, jwts: string[], keys: string[], firstValue
 }
 
 /** One poll of each key (16 at a time, each on its own replica as in the run): the values in each answer's `new`. */
-async function finalPolls(t: Target, keys: string[]): Promise<string[][]> {
-  const out: string[][] = new Array(keys.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < keys.length; i = next++) {
-      const res = await fetch(`${t.decisionUrls[i % t.decisionUrls.length]}/v1/decisions/stream`, { headers: { 'x-api-key': keys[i] } });
-      const body = (await res.json()) as { new: { value: string }[] | null };
-      if (res.status !== 200) throw new Error(`poll after the run answered ${res.status}`);
-      out[i] = (body.new ?? []).map((d) => d.value);
-    }
-  };
-  await Promise.all(Array.from({ length: 16 }, worker));
-  return out;
+function finalPolls(t: Target, keys: string[]): Promise<string[][]> {
+  return inBatches(keys.length, 16, async (i) => {
+    const res = await fetch(`${t.decisionUrls[i % t.decisionUrls.length]}/v1/decisions/stream`, { headers: { 'x-api-key': keys[i] } });
+    const body = (await res.json()) as { new: { value: string }[] | null };
+    if (res.status !== 200) throw new Error(`poll after the run answered ${res.status}`);
+    return (body.new ?? []).map((d) => d.value);
+  });
 }
 
 /** Alerts at a steady rate (SETTINGS.alerts_per_s), one decision each, each a new value, from each agent in turn; `answeredAt` is when each push was answered 201 (its commit came before). */
