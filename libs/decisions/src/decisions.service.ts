@@ -4,6 +4,7 @@ import { BouncersRepository, DecisionsRepository } from '@lapi/db';
 import { randomInt } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { DecisionFilter, ViewableDecision } from '@lapi/decision-model';
+import { DecisionIndex } from './decision-index';
 import { DecisionJsonWriter } from './decision-json';
 import { IndexSync } from './index-sync';
 import { StreamCursors } from './stream-cursors';
@@ -52,11 +53,14 @@ export class DecisionsService {
   async stream(bouncer: BouncerIdentity, startup: boolean, filter: DecisionFilter, dedup = true, wait?: LongPoll): Promise<StreamReply> {
     let waitUntil = wait ? Date.now() + wait.ms : 0;
     for (;;) {
-      const head = this.sync.index.head;
+      // The index the head was read from answers the poll: the replica may swap in a rebuilt one
+      // meanwhile, whose head can be behind the one the cursor is about to move to.
+      const index = this.sync.index;
+      const head = index.head;
       const deliveryId = randomInt(1, 2 ** 31 - 1);
       const taken = await this.cursors.take(bouncer.id, startup, head, deliveryId);
       // The bouncer was deleted meanwhile: answer from what we knew, record nothing.
-      if (!taken) return { body: await this.reply(startup ? 0 : Number(bouncer.lastSeq), head, filter, dedup), upTo: head, delivered: nothingToRecord, failed: nothingToRecord };
+      if (!taken) return { body: await this.reply(index, startup ? 0 : Number(bouncer.lastSeq), head, filter, dedup), upTo: head, delivered: nothingToRecord, failed: nothingToRecord };
       switch (taken.outcome) {
         case 'busy':
           // Its previous reply is being confirmed (milliseconds), or will be overdue within seconds.
@@ -75,10 +79,10 @@ export class DecisionsService {
               continue;
             }
           }
-          return { body: await this.reply(taken.from, head, filter, dedup), upTo: Math.max(head, taken.from), delivered: nothingToRecord, failed: nothingToRecord };
+          return { body: await this.reply(index, taken.from, head, filter, dedup), upTo: Math.max(head, taken.from), delivered: nothingToRecord, failed: nothingToRecord };
         case 'started':
           return {
-            body: await this.reply(taken.from, head, filter, dedup),
+            body: await this.reply(index, taken.from, head, filter, dedup),
             upTo: head,
             delivered: () => this.cursors.confirm(bouncer.id, deliveryId),
             failed: () => this.bouncers.failDelivery(bouncer.id, deliveryId),
@@ -92,14 +96,16 @@ export class DecisionsService {
    * `head` by itself; everything active (cursor 0) is read now, so what came after `head` while
    * the cursor moved is left out of it: the next poll's delta carries it.
    */
-  private async reply(cursor: number, head: number, filter: DecisionFilter, dedup: boolean): Promise<Readable> {
-    const { created, ended, now } = await this.changes(cursor, head, filter, dedup);
+  private async reply(index: DecisionIndex, cursor: number, head: number, filter: DecisionFilter, dedup: boolean): Promise<Readable> {
+    const { created, ended, now } = await this.changes(index, cursor, head, filter, dedup);
     return new DecisionJsonWriter(now).stream(created, ended);
   }
 
-  /** What a bouncer at `cursor` is told to bring it to `head` (see `reply`); from memory when it reaches back that far. */
-  async changes(cursor: number, head: number, filter: DecisionFilter, dedup: boolean): Promise<{ created: ViewableDecision[]; ended: ViewableDecision[]; now: number }> {
-    const index = this.sync.index;
+  /**
+   * What a bouncer at `cursor` is told to bring it to `head` (see `reply`), from `index`, the one
+   * `head` was read from (it holds every change up to it); from memory when it reaches back that far.
+   */
+  async changes(index: DecisionIndex, cursor: number, head: number, filter: DecisionFilter, dedup: boolean): Promise<{ created: ViewableDecision[]; ended: ViewableDecision[]; now: number }> {
     const now = Date.now();
     let created: ViewableDecision[];
     let ended: ViewableDecision[];

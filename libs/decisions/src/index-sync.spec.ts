@@ -74,4 +74,47 @@ describe('IndexSync', () => {
       sync.onApplicationShutdown();
     }
   });
+
+  it('keeps a right index when the database head arrives late: a busy replica moved on while it was asked (a rebuild put polls behind their cursors)', async () => {
+    const { bus, deliver } = fakeNatsBus();
+    let dbHead = 2;
+    // Each head query answers what the database held when it was asked, when the test says so.
+    const answers: (() => void)[] = [];
+    const snapshots: number[] = [];
+    const decisions = {
+      snapshot: async (after: number, _keep: number, onChunk: (c: DecisionRecord[]) => void) => {
+        snapshots.push(after);
+        onChunk([record(1, '192.0.2.1'), record(2, '192.0.2.2')].filter((d) => d.seq > after));
+        return { head: 2, droppedUpTo: 0 };
+      },
+      head: () => {
+        const at = dbHead;
+        return new Promise<number>((r) => answers.push(() => r(at)));
+      },
+    } as unknown as DecisionsRepository;
+    const sync = new IndexSync(bus, decisions);
+    const warn = jest.spyOn((sync as unknown as { logger: { warn: (m: string) => void } }).logger, 'warn').mockImplementation(() => undefined);
+    const commit = (seq: number) => {
+      dbHead = seq;
+      deliver({ fromSeq: seq, toSeq: seq, decisions: [record(seq, `198.51.100.${seq}`)] });
+    };
+    try {
+      await sync.onModuleInit();
+      const index = sync.index;
+      (sync as unknown as { checkHead(): void }).checkHead();
+      commit(3);
+      answers.shift()!();
+      // Had it been taken for ahead, the rebuild's own check would be asked next; it races the same way.
+      await new Promise((r) => setImmediate(r));
+      commit(4);
+      while (answers.length) answers.shift()!();
+      await new Promise((r) => setImmediate(r));
+      expect(snapshots).toEqual([0]);
+      expect(sync.index).toBe(index);
+      expect(sync.index.head).toBe(4);
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      sync.onApplicationShutdown();
+    }
+  });
 });

@@ -119,8 +119,9 @@ export class IndexSync implements OnModuleInit, OnApplicationShutdown {
     this.rebuilding = (async () => {
       try {
         await this.reconciling?.catch(() => undefined);
-        if ((await this.decisions.head()) >= this.index.head) return;
-        this.logger.warn(`index head ${this.index.head} is ahead of the database: rebuilding`);
+        const ours = this.index.head;
+        if ((await this.decisions.head()) >= ours) return;
+        this.logger.warn(`index head ${ours} is ahead of the database: rebuilding`);
         // Loaded aside and swapped in whole: lookups never see a half-empty index.
         const fresh = new DecisionIndex();
         const { head, droppedUpTo } = await this.decisions.snapshot(0, KEEP_ENDED_MS, (chunk) => fresh.loadChunk(chunk));
@@ -148,12 +149,19 @@ export class IndexSync implements OnModuleInit, OnApplicationShutdown {
     }, GAP_GRACE_MS);
   }
 
+  /**
+   * Our head is read before the database's: a change reaches us only once committed, so the
+   * database is at least there. Read after the answer, our head may have moved past it (on a
+   * busy replica the answer comes late) and an index that is right would look ahead and be
+   * rebuilt behind the cursors polls had just moved.
+   */
   private checkHead(): void {
+    const ours = this.index.head;
     this.decisions
       .head()
       .then((head) => {
         if (head > this.index.head) return this.reconcile();
-        if (head < this.index.head) this.rebuildWhenAhead();
+        if (head < ours) this.rebuildWhenAhead();
       })
       .catch((e: Error) => this.logger.warn(`head check failed: ${e.message}`));
   }

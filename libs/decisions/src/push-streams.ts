@@ -171,7 +171,9 @@ export class PushStreams implements OnModuleInit, BeforeApplicationShutdown {
 
   /** One event per group of streams at the same cursor with the same filter, built once and written to each. */
   private async flush(): Promise<void> {
-    const head = this.sync.index.head;
+    // One index for the whole round: a rebuilt one swapped in meanwhile may be behind `head`.
+    const index = this.sync.index;
+    const head = index.head;
     const groups = new Map<string, PushStream[]>();
     for (const s of this.streams) {
       if (s.blocked || s.cursor >= head) continue;
@@ -182,7 +184,7 @@ export class PushStreams implements OnModuleInit, BeforeApplicationShutdown {
     }
     for (const group of groups.values()) {
       const { cursor, filter, dedup } = group[0];
-      const { created, ended, now } = await this.decisions.changes(cursor, head, filter, dedup);
+      const { created, ended, now } = await this.decisions.changes(index, cursor, head, filter, dedup);
       if (created.length === 0 && ended.length === 0) {
         // Nothing for these filters: the streams are at `head` all the same.
         for (const s of group) {
