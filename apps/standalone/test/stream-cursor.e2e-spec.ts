@@ -4,9 +4,9 @@ import { DecisionsService, IndexSync } from '@lapi/decisions';
 import { newAlert, newDecision, pollUntil } from '@lapi/testing';
 import { call, startTestLapi, TestLapi } from './support/test-lapi';
 
-async function read(body: NodeJS.ReadableStream): Promise<string[]> {
+async function read(body: Buffer | NodeJS.ReadableStream): Promise<string[]> {
   let text = '';
-  for await (const chunk of body) text += String(chunk);
+  for await (const chunk of Buffer.isBuffer(body) ? [body] : body) text += String(chunk);
   return ((JSON.parse(text) as { new: { value: string }[] | null }).new ?? []).map((d) => d.value);
 }
 

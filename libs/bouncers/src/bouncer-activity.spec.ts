@@ -12,45 +12,74 @@ describe('parseBouncerUserAgent', () => {
 describe('BouncerActivity', () => {
   function recorder(start = 1_000_000) {
     const writes: [number, string, string][] = [];
+    const batches: number[] = [];
     let now = start;
-    const activity = new BouncerActivity(async (id, type, version) => void writes.push([id, type, version]), 100, () => now);
-    return { activity, writes, advance: (ms: number) => (now += ms) };
+    const activity = new BouncerActivity(async (clients) => {
+      batches.push(clients.length);
+      for (const c of clients) writes.push([c.id, c.type, c.version]);
+    }, 100, () => now, 60_000);
+    return { activity, writes, batches, advance: (ms: number) => (now += ms) };
   }
   const row = { id: 7, type: '', version: '', lastPull: null };
 
-  it('writes once for a new client, then not again within the minute, then once more', () => {
+  it('writes once for a new client, then not again within the minute, then once more', async () => {
     const { activity, writes, advance } = recorder();
     for (let i = 0; i < 100; i++) activity.seen(row, 'crowdsec-custom-bouncer/v0.0.15');
+    await activity.flush();
     expect(writes).toEqual([[7, 'crowdsec-custom-bouncer', 'v0.0.15']]);
     advance(RECORD_PULL_EVERY_MS);
     activity.seen(row, 'crowdsec-custom-bouncer/v0.0.15');
+    await activity.flush();
     expect(writes).toHaveLength(2);
   });
 
-  it('writes at once when the User-Agent changes (an upgraded bouncer)', () => {
+  it('writes the latest client when the User-Agent changes (an upgraded bouncer)', async () => {
     const { activity, writes } = recorder();
     activity.seen(row, 'cs-nginx-bouncer/v1.0.0');
+    await activity.flush();
     activity.seen(row, 'cs-nginx-bouncer/v1.1.0');
-    expect(writes.map((w) => w[2])).toEqual(['v1.0.0', 'v1.1.0']);
+    activity.seen(row, 'cs-nginx-bouncer/v1.2.0');
+    await activity.flush();
+    expect(writes.map((w) => w[2])).toEqual(['v1.0.0', 'v1.2.0']);
   });
 
-  it('trusts a fresh row the database already holds, so a restarted process does not rewrite it', () => {
+  it('writes the rows seen within one flush in one batch', async () => {
+    const { activity, writes, batches } = recorder();
+    for (let id = 1; id <= 50; id++) activity.seen({ ...row, id }, 'fw/v1');
+    await activity.flush();
+    expect(batches).toEqual([50]);
+    expect(new Set(writes.map((w) => w[0])).size).toBe(50);
+  });
+
+  it('flushes by itself within the interval', async () => {
+    const writes: number[] = [];
+    const activity = new BouncerActivity(async (clients) => void writes.push(...clients.map((c) => c.id)), 10, Date.now, 20);
+    activity.seen(row, 'fw/v1');
+    expect(writes).toEqual([]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(writes).toEqual([7]);
+  });
+
+  it('trusts a fresh row the database already holds, so a restarted process does not rewrite it', async () => {
     const { activity, writes } = recorder(Date.parse('2026-01-01T00:00:30Z'));
     activity.seen({ id: 1, type: 'fw', version: 'v1', lastPull: new Date('2026-01-01T00:00:00Z') }, 'fw/v1');
+    await activity.flush();
     expect(writes).toEqual([]);
   });
 
   it('writes again after a failed write', async () => {
     let fail = true;
     const calls: number[] = [];
-    const activity = new BouncerActivity(async (id) => {
-      calls.push(id);
+    const activity = new BouncerActivity(async (clients) => {
+      calls.push(...clients.map((c) => c.id));
       if (fail) throw new Error('db down');
-    }, 10);
+    }, 10, Date.now, 60_000);
+    jest.spyOn((activity as unknown as { logger: { warn: (m: string) => void } }).logger, 'warn').mockImplementation(() => undefined);
     activity.seen(row, 'fw/v1');
-    await new Promise((r) => setImmediate(r));
+    await activity.flush();
     fail = false;
     activity.seen(row, 'fw/v1');
+    await activity.flush();
     expect(calls).toEqual([7, 7]);
   });
 });

@@ -23,19 +23,35 @@ interface Recorded {
   at: number;
 }
 
+/** One bouncer row's client and pull, as a batch writes it. */
+export interface RecordedClient {
+  id: number;
+  type: string;
+  version: string;
+}
+
+/** Writes wait this long to share a statement. */
+export const FLUSH_EVERY_MS = 1000;
+
 /**
  * Records which client each bouncer runs (its User-Agent) and when it last called, without
  * slowing its requests: a request whose User-Agent is the one recorded, within a minute of the
- * last write, costs a map lookup; otherwise one UPDATE is sent and not waited for.
+ * last write, costs a map lookup; otherwise the row joins the next batch, written within a second
+ * in one statement. One UPDATE per row was 170 statements a second for a fleet of 10,000
+ * bouncers, each a round trip on the pool the stream cursors need. A process that stops loses at
+ * most the last second's pull times, which only `lapictl bouncers list` and prune read.
  */
 export class BouncerActivity {
   private readonly logger = new Logger('BouncerActivity');
   private readonly recorded: LRUCache<number, Recorded>;
+  private pending = new Map<number, RecordedClient>();
+  private timer?: NodeJS.Timeout;
 
   constructor(
-    private readonly write: (id: number, type: string, version: string) => Promise<void>,
+    private readonly write: (clients: RecordedClient[]) => Promise<void>,
     max: number,
     private readonly now: () => number = Date.now,
+    private readonly flushEveryMs = FLUSH_EVERY_MS,
   ) {
     this.recorded = new LRUCache({ max });
   }
@@ -46,11 +62,24 @@ export class BouncerActivity {
     const last = this.recorded.get(row.id) ?? this.fromDatabase(row, userAgent);
     if (last && last.userAgent === userAgent && now - last.at < RECORD_PULL_EVERY_MS) return;
     this.recorded.set(row.id, { userAgent, at: now });
-    const { type, version } = parseBouncerUserAgent(userAgent);
-    this.write(row.id, type, version).catch((e: Error) => {
-      this.recorded.delete(row.id);
-      this.logger.warn(`bouncer ${row.id}'s client and last pull not recorded: ${e.message}`);
-    });
+    this.pending.set(row.id, { id: row.id, ...parseBouncerUserAgent(userAgent) });
+    // flush() settles its own failures.
+    this.timer ??= setTimeout(() => this.flush().catch(() => undefined), this.flushEveryMs).unref();
+  }
+
+  /** Writes what is waiting now; a failed batch is written again on each row's next call. */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.size === 0) return;
+    const batch = [...this.pending.values()];
+    this.pending = new Map();
+    try {
+      await this.write(batch);
+    } catch (e) {
+      for (const c of batch) this.recorded.delete(c.id);
+      this.logger.warn(`${batch.length} bouncers' clients and last pulls not recorded: ${(e as Error).message}`);
+    }
   }
 
   /** A process that just started trusts what the database already holds, so a restart does not rewrite every row. */

@@ -8,7 +8,7 @@ function repositoryWithOneBouncer(key: string) {
   const row = { id: 1, name: 'fw', apiKeyHash: hashApiKey(key), ipAddress: '192.0.2.1', lastSeq: '0' } as BouncerEntity;
   const repo = {
     lookups: 0,
-    recordClient: async () => undefined,
+    recordClients: async () => undefined,
     rows: [row],
     async findByKeyHash(hash: string) {
       repo.lookups++;
@@ -92,7 +92,7 @@ describe('BouncersService key checks', () => {
       findByName: async (name: string) => rows.find((r) => r.name === name) ?? null,
       findByKeyHashOf: async (name: string) => rows.filter((r) => r.name === name).map((r) => r.apiKeyHash),
       deleteByName: async (name: string) => void (rows = rows.filter((r) => r.name !== name)),
-      recordClient: async () => undefined,
+      recordClients: async () => undefined,
     };
     const bus = new InProcessBus();
     jest.spyOn(bus, 'publishRevocation').mockRejectedValue(new Error('CONNECTION_CLOSED'));

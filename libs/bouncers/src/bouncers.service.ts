@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Bus, publishAfterCommit } from '@lapi/bus';
 import { BouncerIdentity, RefreshingCache, conflict, forbidden, notFound } from '@lapi/common';
 import { BouncerEntity, BouncersRepository } from '@lapi/db';
@@ -25,7 +25,7 @@ const toIdentity = (row: BouncerEntity): BouncerIdentity => ({ id: row.id, name:
  * poll (a time-to-live of a second made every poll of a fleet polling every 10 s a read).
  */
 @Injectable()
-export class BouncersService implements OnModuleInit, OnModuleDestroy {
+export class BouncersService implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger('Bouncers');
   /** Bouncer rows by key hash. */
   private readonly cache: RefreshingCache<string, BouncerEntity[]>;
@@ -49,7 +49,7 @@ export class BouncersService implements OnModuleInit, OnModuleDestroy {
     const trusted = (loadStartedAt: number) => loadStartedAt >= this.trustedSince;
     this.cache = new RefreshingCache(trusted, (hash) => this.bouncers.findByKeyHash(hash), MAX_REMEMBERED_KEYS);
     this.byName = new RefreshingCache(trusted, (name) => this.bouncers.findByName(name), MAX_REMEMBERED_KEYS);
-    this.activity = new BouncerActivity((id, type, version) => this.bouncers.recordClient(id, type, version), MAX_REMEMBERED_KEYS);
+    this.activity = new BouncerActivity((clients) => this.bouncers.recordClients(clients), MAX_REMEMBERED_KEYS);
   }
 
   onModuleInit(): void {
@@ -60,6 +60,11 @@ export class BouncersService implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     clearInterval(this.watching);
+  }
+
+  /** The pulls of the last second, while the database is still open. */
+  beforeApplicationShutdown(): Promise<void> {
+    return this.activity.flush();
   }
 
   /** Started by the first key check: processes that never check keys (lapictl) never query. */

@@ -7,7 +7,8 @@ const d = (o: Partial<ViewableDecision> = {}): ViewableDecision => ({
   type: 'ban', scope: 'Ip', value: '192.0.2.1', origin: 'crowdsec', simulated: false, ...o,
 });
 
-async function text(stream: NodeJS.ReadableStream): Promise<string> {
+async function text(stream: Buffer | NodeJS.ReadableStream): Promise<string> {
+  if (Buffer.isBuffer(stream)) return stream.toString();
   let out = '';
   for await (const chunk of stream) out += chunk;
   return out;
@@ -35,5 +36,25 @@ describe('DecisionJsonWriter', () => {
     expect(body.new).toHaveLength(4500);
     expect(body.new[4499].id).toBe(4499);
     expect(body.deleted).toEqual([expect.objectContaining({ id: 99999, value: '192.0.2.1', duration: '1h0m0s' })]);
+  });
+
+  it('answers a small reply as one buffer and a large one as a stream, and replies written in turn keep their own bytes', async () => {
+    const w = new DecisionJsonWriter(NOW);
+    const small = w.stream([d({ id: 1 }), d({ id: 2 })], []);
+    expect(Buffer.isBuffer(small)).toBe(true);
+    const large = w.stream(Array.from({ length: 4500 }, (_, i) => d({ id: i })), []);
+    expect(Buffer.isBuffer(large)).toBe(false);
+    // Both large replies fill the one shared buffer in turn, chunk by chunk.
+    const other = w.stream(Array.from({ length: 4500 }, (_, i) => d({ id: 100_000 + i, value: '198.51.100.7' })), [d({ id: 5 })]);
+    const [a, b] = await Promise.all([text(large as NodeJS.ReadableStream), text(other as NodeJS.ReadableStream)]);
+    expect(JSON.parse(a).new.map((x: { id: number }) => x.id)).toEqual(Array.from({ length: 4500 }, (_, i) => i));
+    expect(JSON.parse(b).new.every((x: { value: string }) => x.value === '198.51.100.7')).toBe(true);
+    expect(JSON.parse(small.toString()).new).toHaveLength(2);
+  });
+
+  it('writes a decision larger than a chunk on its own', async () => {
+    const huge = d({ scope: 'Custom', value: 'x'.repeat(300_000) });
+    const body = JSON.parse(await text(new DecisionJsonWriter(NOW).stream([d(), huge, d({ id: 9 })], [])));
+    expect(body.new.map((x: { value: string }) => x.value.length)).toEqual([9, 300_000, 9]);
   });
 });

@@ -63,18 +63,28 @@ export class DecisionJsonWriter {
   }
 
   /**
-   * `{"new": [...], "deleted": [...]}` as a stream of buffers filled by DecisionByteWriter, so a
-   * huge startup never becomes one string (and no string per decision is built at all).
+   * `{"new": [...], "deleted": [...]}`: one buffer when it surely fits in one chunk (a delta poll,
+   * most replies), else a stream of buffers, so a huge startup never becomes one string. A stream
+   * cost each small reply a generator, a Readable and chunked encoding.
    */
-  stream(created: readonly ViewableDecision[], ended: readonly ViewableDecision[]): Readable {
+  stream(created: readonly ViewableDecision[], ended: readonly ViewableDecision[]): Buffer | Readable {
+    // Room for the brackets and the separator, and the chunk loop's own margin (+16 per decision).
+    let most = 64;
+    for (const list of [created, ended]) for (let i = 0; i < list.length && most <= CHUNK_BYTES; i++) most += DecisionByteWriter.maxBytes(list[i]) + 16;
+    if (most <= CHUNK_BYTES) return this.streamChunks(created, ended).next().value as Buffer;
     return Readable.from(this.streamChunks(created, ended), { objectMode: false });
   }
 
-  /** The same bytes as `stream`, as the buffers it is made of (one line: no newline in them). */
+  /**
+   * The same bytes as `stream`, as the buffers it is made of (one line: no newline in them). They
+   * are written into one shared buffer and copied out at the right size: a fresh 256 KiB buffer
+   * per reply was most of a polling fleet's garbage. Each fill runs to its copy without yielding,
+   * so replies never share the buffer's contents.
+   */
   streamChunks(created: readonly ViewableDecision[], ended: readonly ViewableDecision[]): Generator<Buffer> {
     const bytes = new DecisionByteWriter(this);
     function* chunks(): Generator<Buffer> {
-      let buf = Buffer.allocUnsafe(CHUNK_BYTES);
+      const buf = scratch;
       let off = buf.write('{"new":[', 0, 'latin1');
       for (const [name, list] of [['new', created], ['deleted', ended]] as const) {
         if (name === 'deleted') off += buf.write('],"deleted":[', off, 'latin1');
@@ -82,17 +92,26 @@ export class DecisionJsonWriter {
           const d = list[i];
           const need = DecisionByteWriter.maxBytes(d) + 16;
           if (off + need > buf.length) {
-            yield buf.subarray(0, off);
-            buf = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, need));
+            if (off > 0) yield Buffer.from(buf.subarray(0, off));
             off = 0;
+            if (need > buf.length) {
+              // One decision larger than the buffer: its own.
+              const own = Buffer.allocUnsafe(need);
+              const end = bytes.write(own, i > 0 ? ((own[0] = 0x2c), 1) : 0, d);
+              yield own.subarray(0, end);
+              continue;
+            }
           }
           if (i > 0) buf[off++] = 0x2c;
           off = bytes.write(buf, off, d);
         }
       }
       off += buf.write(']}', off, 'latin1');
-      yield buf.subarray(0, off);
+      yield Buffer.from(buf.subarray(0, off));
     }
     return chunks();
   }
 }
+
+/** The buffer every reply is written into before it is copied out (see streamChunks). */
+const scratch = Buffer.allocUnsafe(CHUNK_BYTES);

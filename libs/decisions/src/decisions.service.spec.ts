@@ -33,7 +33,7 @@ describe('DecisionsService.stream', () => {
     const reply = await service.stream({ id: 1, name: 'b', lastSeq: '2' }, false, {});
 
     expect(reply.upTo).toBe(5);
-    const body = JSON.parse(await text(reply.body)) as { new: { value: string }[] };
+    const body = JSON.parse(Buffer.isBuffer(reply.body) ? reply.body.toString() : await text(reply.body)) as { new: { value: string }[] };
     expect(body.new.map((d) => d.value)).toEqual(['192.0.2.3', '192.0.2.4', '192.0.2.5']);
   });
 });

@@ -18,7 +18,8 @@ export interface LongPoll {
 }
 
 export interface StreamReply {
-  body: Readable;
+  /** One buffer, or a stream of them for a large reply (DecisionJsonWriter.stream). */
+  body: Buffer | Readable;
   /** The change the reply runs to: the bouncer's cursor once it is delivered. */
   upTo: number;
   /** The reply is out: confirm the delivery. */
@@ -96,7 +97,7 @@ export class DecisionsService {
    * `head` by itself; everything active (cursor 0) is read now, so what came after `head` while
    * the cursor moved is left out of it: the next poll's delta carries it.
    */
-  private async reply(index: DecisionIndex, cursor: number, head: number, filter: DecisionFilter, dedup: boolean): Promise<Readable> {
+  private async reply(index: DecisionIndex, cursor: number, head: number, filter: DecisionFilter, dedup: boolean): Promise<Buffer | Readable> {
     const { created, ended, now } = await this.changes(index, cursor, head, filter, dedup);
     return new DecisionJsonWriter(now).stream(created, ended);
   }

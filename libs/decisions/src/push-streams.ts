@@ -121,7 +121,7 @@ export class PushStreams implements OnModuleInit, BeforeApplicationShutdown {
     if (first) {
       try {
         raw.write(`id: ${first.upTo}\ndata: `);
-        for await (const chunk of first.body) if (!raw.write(chunk)) await once(raw, 'drain');
+        for await (const chunk of Buffer.isBuffer(first.body) ? [first.body] : first.body) if (!raw.write(chunk)) await once(raw, 'drain');
         await new Promise<void>((done, fail) => raw.write(EVENT_END, (e) => (e ? fail(e) : done())));
       } catch {
         raw.destroy();

@@ -100,9 +100,14 @@ export class BouncersRepository {
     return (res.affected ?? 0) > 0;
   }
 
-  /** A call from the bouncer: now is its last pull, and its User-Agent gave this type and version (`crowdsec-firewall-bouncer/v0.0.28`). */
-  async recordClient(id: number, type: string, version: string): Promise<void> {
-    await this.repo.query('UPDATE bouncers SET type = $2, version = $3, last_pull = now() WHERE id = $1', [id, type, version]);
+  /** Calls from these bouncers: now is their last pull, and each User-Agent gave a type and version (`crowdsec-firewall-bouncer/v0.0.28`). */
+  async recordClients(clients: readonly { id: number; type: string; version: string }[]): Promise<void> {
+    if (clients.length === 0) return;
+    await this.repo.query(
+      `UPDATE bouncers b SET type = c.type, version = c.version, last_pull = now()
+       FROM unnest($1::int[], $2::text[], $3::text[]) AS c(id, type, version) WHERE b.id = c.id`,
+      [clients.map((c) => c.id), clients.map((c) => c.type), clients.map((c) => c.version)],
+    );
   }
 
   /** What a bouncer's usage metrics said of itself; as upstream, the version only when it sent one, and the type stays its User-Agent's. */
