@@ -2,6 +2,7 @@ import { Injectable, Logger, BeforeApplicationShutdown, OnModuleInit } from '@ne
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { BouncerIdentity, badRequest, pushStreams } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
 import { DecisionsRepository } from '@lapi/db';
@@ -17,6 +18,13 @@ const FLUSH_EVERY_MS = 25;
 const RETRY_MS = 1000;
 const EVENT_END = Buffer.from('\n\n');
 const HEARTBEAT = Buffer.from(': keep-alive\n\n');
+const CRLF = Buffer.from('\r\n');
+
+/** `bytes` as one chunk of a chunked HTTP/1.1 body. */
+function asChunk(bytes: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, CRLF]);
+}
+const HEARTBEAT_CHUNK = asChunk(HEARTBEAT);
 
 /** A bouncer asks for push delivery with this media type in Accept. */
 export function wantsPush(req: FastifyRequest): boolean {
@@ -41,6 +49,13 @@ interface PushStream {
   flushed: number;
   pending: number;
   raw: ServerResponse;
+  /**
+   * Events go to the socket itself, already framed (as a chunk when the response is chunked):
+   * the response's own write framed and corked each one again for every stream, most of a push
+   * round's time with thousands of streams.
+   */
+  socket: Socket;
+  chunked: boolean;
   /** The socket's buffer is full: it gets the next event once drained. */
   blocked: boolean;
   lastWriteAt: number;
@@ -103,7 +118,12 @@ export class PushStreams implements OnModuleInit, BeforeApplicationShutdown {
     reply.hijack();
     const raw = reply.raw;
     const cursor = first?.upTo ?? resumeAt!;
-    const s: PushStream = { bouncerId: bouncer.id, filter: q.filter, dedup: q.dedup, filterKey: JSON.stringify([q.filter, q.dedup]), cursor, flushed: resumeAt ?? 0, pending: 0, raw, blocked: false, lastWriteAt: Date.now() };
+    const socket = raw.socket;
+    if (!socket) return void first?.failed().catch(() => undefined);
+    const s: PushStream = {
+      bouncerId: bouncer.id, filter: q.filter, dedup: q.dedup, filterKey: JSON.stringify([q.filter, q.dedup]), cursor, flushed: resumeAt ?? 0, pending: 0,
+      raw, socket, chunked: false, blocked: false, lastWriteAt: Date.now(),
+    };
     let firstOut = false;
     raw.once('close', () => {
       this.streams.delete(s);
@@ -117,16 +137,22 @@ export class PushStreams implements OnModuleInit, BeforeApplicationShutdown {
       // nginx (the edge) relays this response as it comes instead of buffering it.
       'x-accel-buffering': 'no',
     });
-    raw.write(`retry: ${RETRY_MS}\n\n`);
-    if (first) {
-      try {
-        raw.write(`id: ${first.upTo}\ndata: `);
+    // What the response writes is waited for: the events after it go to the socket directly, behind it.
+    const written = (bytes: string | Buffer) => new Promise<void>((done, fail) => raw.write(bytes, (e) => (e ? fail(e) : done())));
+    try {
+      if (!first) await written(`retry: ${RETRY_MS}\n\n`);
+      else {
+        raw.write(`retry: ${RETRY_MS}\n\nid: ${first.upTo}\ndata: `);
         for await (const chunk of Buffer.isBuffer(first.body) ? [first.body] : first.body) if (!raw.write(chunk)) await once(raw, 'drain');
-        await new Promise<void>((done, fail) => raw.write(EVENT_END, (e) => (e ? fail(e) : done())));
-      } catch {
-        raw.destroy();
-        return;
+        await written(EVENT_END);
       }
+    } catch {
+      raw.destroy();
+      return;
+    }
+    // Set once the head is stored: chunked unless the client spoke HTTP/1.0 (the body then ends with the connection).
+    s.chunked = (raw as unknown as { chunkedEncoding?: boolean }).chunkedEncoding === true;
+    if (first) {
       firstOut = true;
       s.flushed = first.upTo;
       void first.delivered().catch((e: Error) => this.logger.warn(`stream delivery not recorded: ${e.message}`));
@@ -194,22 +220,24 @@ export class PushStreams implements OnModuleInit, BeforeApplicationShutdown {
         continue;
       }
       const event = Buffer.concat([Buffer.from(`id: ${head}\ndata: `), ...new DecisionJsonWriter(now).streamChunks(created, ended), EVENT_END]);
-      for (const s of group) this.write(s, event, head);
+      let chunk: Buffer | undefined;
+      for (const s of group) this.write(s, s.chunked ? (chunk ??= asChunk(event)) : event, head);
     }
   }
 
+  /** Writes an event, framed for the stream (see PushStream.socket). */
   private write(s: PushStream, bytes: Buffer, id: number): void {
-    if (s.raw.destroyed) return;
+    if (s.raw.destroyed || s.socket.destroyed) return;
     s.cursor = id;
     s.pending++;
     s.lastWriteAt = Date.now();
-    const ok = s.raw.write(bytes, (e) => {
+    const ok = s.socket.write(bytes, (e) => {
       s.pending--;
       if (!e) s.flushed = Math.max(s.flushed, id);
     });
     if (!ok) {
       s.blocked = true;
-      s.raw.once('drain', () => {
+      s.socket.once('drain', () => {
         s.blocked = false;
         this.schedule();
       });
@@ -219,9 +247,9 @@ export class PushStreams implements OnModuleInit, BeforeApplicationShutdown {
   private beat(): void {
     const idleSince = Date.now() - this.config.pushHeartbeatMs / 2;
     for (const s of this.streams) {
-      if (s.blocked || s.lastWriteAt > idleSince || s.raw.destroyed) continue;
+      if (s.blocked || s.lastWriteAt > idleSince || s.raw.destroyed || s.socket.destroyed) continue;
       s.lastWriteAt = Date.now();
-      s.raw.write(HEARTBEAT);
+      s.socket.write(s.chunked ? HEARTBEAT_CHUNK : HEARTBEAT);
     }
   }
 }
