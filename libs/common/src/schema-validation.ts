@@ -1,13 +1,14 @@
 import { PipeTransform } from '@nestjs/common';
-import Ajv, { ErrorObject, SchemaObject } from 'ajv';
+import Ajv, { ErrorObject, SchemaObject, ValidateFunction } from 'ajv';
 import { DomainError, badRequest } from './errors';
 import { checkNul } from './nul';
 
 /**
- * One Ajv for the whole process. removeAdditional drops fields the schema does not name (as the
- * DTO whitelist does); nothing is coerced, so "six" is not an integer.
+ * One Ajv for the whole process, made on first use. removeAdditional drops fields the schema does
+ * not name (as the DTO whitelist does); nothing is coerced, so "six" is not an integer.
  */
-const ajv = new Ajv({ removeAdditional: 'all', allErrors: false, strict: true, allowUnionTypes: true });
+let ajv: Ajv | undefined;
+const theAjv = () => (ajv ??= new Ajv({ removeAdditional: 'all', allErrors: false, strict: true, allowUnionTypes: true }));
 
 /** Builders for the body schemas the DTO files declare (strict Ajv: only known keywords). */
 export const bodySchema = {
@@ -25,7 +26,8 @@ function describe(error: ErrorObject): string {
 }
 
 /**
- * Body validation against a JSON schema compiled once (Ajv): fields the schema does not name are
+ * Body validation against a JSON schema compiled once, on the first body (Ajv): compiling every
+ * route's schema as the modules loaded was a sixteenth of a restart. Fields the schema does not name are
  * dropped, NULs are refused except in free-text fields (replaced there), and a failure becomes a
  * DomainError (400 unless told). The only body validation: class-validator cost a third of the
  * CPU of alert pushes, and loading it (with validator and libphonenumber-js) cost every process
@@ -36,9 +38,10 @@ export function schemaValidation<T>(
   toError: (message: string) => DomainError = badRequest,
   isFreeText: (path: string) => boolean = () => false,
 ): PipeTransform<unknown, T> & { transform(value: unknown): T } {
-  const validate = ajv.compile<T>(schema);
+  let validate: ValidateFunction<T> | undefined;
   return {
     transform(value: unknown): T {
+      validate ??= theAjv().compile<T>(schema);
       if (validate(value)) {
         checkNul(value, isFreeText, toError);
         return value;
