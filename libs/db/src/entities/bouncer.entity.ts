@@ -1,8 +1,9 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { ClientSystemColumns } from './client-system.columns';
 
 /** One row per bouncer and, for a key used from several hosts, one `name@ip` row per host. */
 @Entity('bouncers')
-export class BouncerEntity {
+export class BouncerEntity extends ClientSystemColumns {
   @PrimaryGeneratedColumn()
   id: number;
 
@@ -22,20 +23,6 @@ export class BouncerEntity {
 
   @Column({ type: 'text', default: '' })
   version: string;
-
-  /** What the client's usage metrics said of its system (upstream's osname, osfamily, osversion). */
-  @Column({ name: 'os_name', type: 'text', default: '' })
-  osName: string;
-
-  @Column({ name: 'os_family', type: 'text', default: '' })
-  osFamily: string;
-
-  @Column({ name: 'os_version', type: 'text', default: '' })
-  osVersion: string;
-
-  /** Comma-separated, as upstream stores them. */
-  @Column({ name: 'feature_flags', type: 'text', default: '' })
-  featureFlags: string;
 
   /** Made by the LAPI itself: a key's row for a new host, a certificate's on first use (upstream's auto_created). */
   @Column({ name: 'auto_created', type: 'boolean', default: false })

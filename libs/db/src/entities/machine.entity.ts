@@ -1,7 +1,8 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { ClientSystemColumns } from './client-system.columns';
 
 @Entity('machines')
-export class MachineEntity {
+export class MachineEntity extends ClientSystemColumns {
   @PrimaryGeneratedColumn()
   id: number;
 
@@ -38,20 +39,6 @@ export class MachineEntity {
 
   @Column({ name: 'last_heartbeat', type: 'timestamptz', nullable: true })
   lastHeartbeat: Date | null;
-
-  /** What the client's usage metrics said of its system (upstream's osname, osfamily, osversion). */
-  @Column({ name: 'os_name', type: 'text', default: '' })
-  osName: string;
-
-  @Column({ name: 'os_family', type: 'text', default: '' })
-  osFamily: string;
-
-  @Column({ name: 'os_version', type: 'text', default: '' })
-  osVersion: string;
-
-  /** Comma-separated, as upstream stores them. */
-  @Column({ name: 'feature_flags', type: 'text', default: '' })
-  featureFlags: string;
 
   /** Installed hub items by type (`collections`: [{name, status, version}]), from the last usage metrics. */
   @Column({ name: 'hub_state', type: 'jsonb', nullable: true })
