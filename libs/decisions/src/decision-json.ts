@@ -63,16 +63,23 @@ export class DecisionJsonWriter {
   }
 
   /**
-   * `{"new": [...], "deleted": [...]}`: one buffer when it surely fits in one chunk (a delta poll,
-   * most replies), else a stream of buffers, so a huge startup never becomes one string. A stream
+   * `{"new": [...], "deleted": [...]}`: one buffer when it is one chunk (a delta poll, most
+   * replies), else a stream of buffers, so a huge startup never becomes one string. A stream
    * cost each small reply a generator, a Readable and chunked encoding.
    */
   stream(created: readonly ViewableDecision[], ended: readonly ViewableDecision[]): Buffer | Readable {
-    // Room for the brackets and the separator, and the chunk loop's own margin (+16 per decision).
-    let most = 64;
-    for (const list of [created, ended]) for (let i = 0; i < list.length && most <= CHUNK_BYTES; i++) most += DecisionByteWriter.maxBytes(list[i]) + 16;
-    if (most <= CHUNK_BYTES) return this.streamChunks(created, ended).next().value as Buffer;
-    return Readable.from(this.streamChunks(created, ended), { objectMode: false });
+    const chunks = this.streamChunks(created, ended);
+    const first = chunks.next().value as Buffer;
+    const second = chunks.next();
+    if (second.done) return first;
+    return Readable.from(
+      (function* () {
+        yield first;
+        yield second.value;
+        yield* chunks;
+      })(),
+      { objectMode: false },
+    );
   }
 
   /**
