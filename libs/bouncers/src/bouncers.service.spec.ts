@@ -68,6 +68,33 @@ describe('BouncersService key checks', () => {
     expect(repo.lookups).toBe(1);
   });
 
+  it.each([
+    ['claims the key\'s unclaimed row', '', 1],
+    ['gets a row of its own', '192.0.2.1', 2],
+  ])('answers a new host from memory right after its first call, which %s, while the database is away', async (_name, firstRowIp, expectedId) => {
+    const repo = repositoryWithOneBouncer('k');
+    repo.rows[0].ipAddress = firstRowIp;
+    let away = false;
+    const findByKeyHash = repo.findByKeyHash.bind(repo);
+    Object.assign(repo, {
+      findByKeyHash: (hash: string) => (away ? Promise.reject(new Error('connection refused')) : findByKeyHash(hash)),
+      claimForHost: async (id: number, ip: string) => {
+        const row = repo.rows.find((r) => r.id === id && r.ipAddress === '');
+        if (row) row.ipAddress = ip;
+        return !!row;
+      },
+      create: async (name: string, apiKeyHash: string, ipAddress: string) => {
+        repo.rows.push({ id: repo.rows.length + 1, name, apiKeyHash, ipAddress, lastSeq: '0' } as BouncerEntity);
+        return true;
+      },
+    });
+    const service = serviceOf(repo);
+    expect(await service.identify('k', '198.51.100.7')).toMatchObject({ id: expectedId });
+    away = true;
+    expect(service.identify('k', '198.51.100.7')).toMatchObject({ id: expectedId });
+    expect(repo.rows.map((r) => r.ipAddress)).toContain('198.51.100.7');
+  });
+
   it('answers a known key at once, without a promise', async () => {
     const repo = repositoryWithOneBouncer('k');
     const service = serviceOf(repo);

@@ -211,17 +211,20 @@ export class BouncersService implements OnModuleInit, OnModuleDestroy, BeforeApp
     return hash;
   }
 
+  /**
+   * Claims the key's unclaimed first row for this host, or else gives the host a row of its own;
+   * then remembers the key's rows as the database now holds them, so the host's next calls are
+   * answered from memory (a database away right after a bouncer's first call must not refuse it).
+   */
   private async rowForNewHost(hash: string, rows: BouncerEntity[], ip: string): Promise<BouncerEntity> {
-    this.cache.delete(hash);
     const base = rows[0];
-    if (base.ipAddress === '' && (await this.bouncers.claimForHost(base.id, ip))) return { ...base, ipAddress: ip };
-    // Rows remembered here may be older than another process's claim of the first row for this host.
-    const claimed = (await this.bouncers.findByKeyHash(hash)).find((r) => r.ipAddress === ip);
-    if (claimed) return claimed;
-    const name = `${base.name.split('@')[0]}@${ip}`;
-    await this.bouncers.create(name, hash, ip, true);
-    const created = await this.bouncers.findByName(name);
-    if (!created) throw notFound(`bouncer ${name} vanished`);
-    return created;
+    if (!(base.ipAddress === '' && (await this.bouncers.claimForHost(base.id, ip)))) {
+      // Rows remembered here may be older than another process's claim of the first row for this host.
+      const current = await this.bouncers.findByKeyHash(hash);
+      if (!current.some((r) => r.ipAddress === ip)) await this.bouncers.create(`${base.name.split('@')[0]}@${ip}`, hash, ip, true);
+    }
+    const row = (await this.cache.reload(hash)).find((r) => r.ipAddress === ip);
+    if (!row) throw notFound(`bouncer ${base.name}'s row for ${ip} vanished`);
+    return row;
   }
 }

@@ -45,4 +45,17 @@ describe('RefreshingCache', () => {
     expect(cache.get('x')).toBeInstanceOf(Promise);
     expect(loads).toBe(5);
   });
+
+  it('reloads a key on demand, and a load that started earlier and ends later does not replace it', async () => {
+    const answers: ((v: string) => void)[] = [];
+    const cache = new RefreshingCache(60_000, () => new Promise<string>((resolve) => answers.push(resolve)));
+    const older = cache.get('a');
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'], now: Date.now() + 10 });
+    const newer = cache.reload('a');
+    answers[1]('after the write');
+    expect(await newer).toBe('after the write');
+    answers[0]('before the write');
+    expect(await older).toBe('before the write');
+    expect(cache.get('a')).toBe('after the write');
+  });
 });

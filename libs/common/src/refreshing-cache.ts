@@ -33,10 +33,25 @@ export class RefreshingCache<K extends NonNullable<unknown>, V> {
     if (hit && this.isFresh(hit.at)) return hit.value;
     let pending = this.loading.get(key);
     if (!pending) {
-      pending = this.refresh(key, hit?.value).finally(() => this.loading.delete(key));
-      this.loading.set(key, pending);
+      const loading = this.refresh(key, hit?.value).finally(() => {
+        if (this.loading.get(key) === loading) this.loading.delete(key);
+      });
+      pending = loading;
+      this.loading.set(key, loading);
     }
     return pending;
+  }
+
+  /**
+   * Loads a key now, whatever its entry's age: its source was just changed here, and the next
+   * uses should be answered from memory, not from the database (which may be away by then).
+   */
+  reload(key: K): Promise<V> {
+    const pending = this.refresh(key, undefined);
+    this.loading.set(key, pending);
+    return pending.finally(() => {
+      if (this.loading.get(key) === pending) this.loading.delete(key);
+    });
   }
 
   /** Forgets a key at once (a deletion seen on the bus). */
@@ -66,7 +81,8 @@ export class RefreshingCache<K extends NonNullable<unknown>, V> {
       if (stale !== undefined) return stale;
       throw e;
     }
-    this.entries.set(key, { value, at });
+    // A load that started earlier (and read earlier) never replaces a later one's value.
+    if (!((this.entries.peek(key)?.at ?? -Infinity) > at)) this.entries.set(key, { value, at });
     return value;
   }
 }
