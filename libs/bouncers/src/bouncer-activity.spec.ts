@@ -12,13 +12,15 @@ describe('parseBouncerUserAgent', () => {
 describe('BouncerActivity', () => {
   function recorder(start = 1_000_000) {
     const writes: [number, string, string][] = [];
+    const pulls: Date[] = [];
     const batches: number[] = [];
     let now = start;
     const activity = new BouncerActivity(async (clients) => {
       batches.push(clients.length);
       for (const c of clients) writes.push([c.id, c.type, c.version]);
+      pulls.push(...clients.map((c) => c.pulledAt));
     }, 100, () => now, 60_000);
-    return { activity, writes, batches, advance: (ms: number) => (now += ms) };
+    return { activity, writes, pulls, batches, advance: (ms: number) => (now += ms) };
   }
   const row = { id: 7, type: '', version: '', lastPull: null };
 
@@ -41,6 +43,14 @@ describe('BouncerActivity', () => {
     activity.seen(row, 'cs-nginx-bouncer/v1.2.0');
     await activity.flush();
     expect(writes.map((w) => w[2])).toEqual(['v1.0.0', 'v1.2.0']);
+  });
+
+  it('records each pull at the time it was seen, not when its batch is written', async () => {
+    const { activity, pulls, advance } = recorder(1_000_000);
+    activity.seen(row, 'fw/v1');
+    advance(900);
+    await activity.flush();
+    expect(pulls).toEqual([new Date(1_000_000)]);
   });
 
   it('writes the rows seen within one flush in one batch', async () => {

@@ -28,6 +28,8 @@ export interface RecordedClient {
   id: number;
   type: string;
   version: string;
+  /** When the pull was seen, not when the batch is written: prune's cut-off is measured against it. */
+  pulledAt: Date;
 }
 
 /** Writes wait this long to share a statement. */
@@ -62,7 +64,7 @@ export class BouncerActivity {
     const last = this.recorded.get(row.id) ?? this.fromDatabase(row, userAgent);
     if (last && last.userAgent === userAgent && now - last.at < RECORD_PULL_EVERY_MS) return;
     this.recorded.set(row.id, { userAgent, at: now });
-    this.pending.set(row.id, { id: row.id, ...parseBouncerUserAgent(userAgent) });
+    this.pending.set(row.id, { id: row.id, ...parseBouncerUserAgent(userAgent), pulledAt: new Date(now) });
     // flush() settles its own failures.
     this.timer ??= setTimeout(() => this.flush().catch(() => undefined), this.flushEveryMs).unref();
   }

@@ -101,12 +101,12 @@ export class BouncersRepository {
   }
 
   /** Calls from these bouncers: now is their last pull, and each User-Agent gave a type and version (`crowdsec-firewall-bouncer/v0.0.28`). */
-  async recordClients(clients: readonly { id: number; type: string; version: string }[]): Promise<void> {
+  async recordClients(clients: readonly { id: number; type: string; version: string; pulledAt: Date }[]): Promise<void> {
     if (clients.length === 0) return;
     await this.repo.query(
-      `UPDATE bouncers b SET type = c.type, version = c.version, last_pull = now()
-       FROM unnest($1::int[], $2::text[], $3::text[]) AS c(id, type, version) WHERE b.id = c.id`,
-      [clients.map((c) => c.id), clients.map((c) => c.type), clients.map((c) => c.version)],
+      `UPDATE bouncers b SET type = c.type, version = c.version, last_pull = c.pulled_at
+       FROM unnest($1::int[], $2::text[], $3::text[], $4::timestamptz[]) AS c(id, type, version, pulled_at) WHERE b.id = c.id`,
+      [clients.map((c) => c.id), clients.map((c) => c.type), clients.map((c) => c.version), clients.map((c) => c.pulledAt)],
     );
   }
 
