@@ -14,6 +14,8 @@ function loadWithLazyDateFormat(load) {
       },
     });
   }
+  // Code that only asks which locales are supported, while loading, is answered as before.
+  Lazy.supportedLocalesOf = (...args) => Eager.supportedLocalesOf(...args);
   Intl.DateTimeFormat = Lazy;
   try {
     return load();

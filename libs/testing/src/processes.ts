@@ -8,9 +8,9 @@ import { pollUntil } from './poll-until';
 
 const ROOT = resolve(__dirname, '../../..');
 
-/** Compiles the services once (tsc), so that processes started in parallel do not each try to. */
+/** Compiles (tsc) and bundles the services once, so that processes started in parallel do not each try to. */
 export function buildServices(): void {
-  require(join(ROOT, 'scripts/run-compiled.js')).ensureBuilt('apps/standalone/src/main.js');
+  require(join(ROOT, 'scripts/run-compiled.js')).bundleServices();
 }
 
 /** A free loopback port. */
