@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { RepeatingJob } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
 import { AlertsRepository, DecisionsRepository } from '@lapi/db';
 
@@ -8,7 +9,7 @@ const FLUSH_EVERY_MS = 60_000;
 @Injectable()
 export class RetentionService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Retention');
-  private timer?: NodeJS.Timeout;
+  private readonly job = new RepeatingJob('flush', FLUSH_EVERY_MS, () => this.flush(), this.logger);
 
   constructor(
     private readonly alerts: AlertsRepository,
@@ -17,13 +18,11 @@ export class RetentionService implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    if (!this.config.backgroundJobs) return;
-    this.timer = setInterval(() => void this.flush().catch((e) => this.logger.warn(`flush failed: ${e.message}`)), FLUSH_EVERY_MS);
-    this.timer.unref();
+    if (this.config.backgroundJobs) this.job.start();
   }
 
   onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.job.stop();
   }
 
   async flush(): Promise<{ alerts: number; decisions: number }> {

@@ -19,3 +19,4 @@ export * from './process-guards';
 export * from './tls/tls-server';
 export * from './tls/watched-files';
 export * from './tls/crl';
+export * from './repeating-job';

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Bus, publishAfterCommit } from '@lapi/bus';
-import { notFound } from '@lapi/common';
+import { notFound, RepeatingJob } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
 import { DecisionsRepository, DeletionReport } from '@lapi/db';
 import { DecisionChanges, DecisionFilter } from '@lapi/decision-model';
@@ -12,8 +12,8 @@ const SWEEP_EVERY_MS = 1000;
 @Injectable()
 export class DecisionWriter implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Decisions');
-  private sweeper?: NodeJS.Timeout;
-  private sweeping = false;
+  /** Records the end of decisions whose time ran out, so bouncers hear of them. */
+  private readonly sweeper = new RepeatingJob('expiry sweep', SWEEP_EVERY_MS, () => this.decisions.sweepExpired((changes) => this.publish(changes)), this.logger);
 
   constructor(
     private readonly decisions: DecisionsRepository,
@@ -22,14 +22,11 @@ export class DecisionWriter implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    if (!this.config.backgroundJobs) return;
-    // sweep() logs its own failures and never rejects.
-    this.sweeper = setInterval(() => this.sweep().catch(() => undefined), SWEEP_EVERY_MS);
-    this.sweeper.unref();
+    if (this.config.backgroundJobs) this.sweeper.start();
   }
 
   onApplicationShutdown(): void {
-    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper.stop();
   }
 
   /** DELETE /v1/decisions: ends matching decisions; returns how many. */
@@ -59,16 +56,4 @@ export class DecisionWriter implements OnModuleInit, OnApplicationShutdown {
     await publishAfterCommit(this.logger, `changes ${changes.fromSeq}..${changes.toSeq}`, () => this.bus.publishDecisionChanges(changes));
   }
 
-  /** Records the end of decisions whose time ran out, so bouncers hear of them. */
-  async sweep(): Promise<void> {
-    if (this.sweeping) return;
-    this.sweeping = true;
-    try {
-      await this.decisions.sweepExpired((changes) => this.publish(changes));
-    } catch (e) {
-      this.logger.warn(`expiry sweep failed: ${(e as Error).message}`);
-    } finally {
-      this.sweeping = false;
-    }
-  }
 }

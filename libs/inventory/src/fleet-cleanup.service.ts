@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Bus, publishAfterCommit } from '@lapi/bus';
+import { RepeatingJob } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
 import { CleanupDeleted, FleetCleanupRepository, StaleCutoff } from '@lapi/db';
 
@@ -20,7 +21,7 @@ const PASSWORD = 'password';
 @Injectable()
 export class FleetCleanupService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('FleetCleanup');
-  private timer?: NodeJS.Timeout;
+  private readonly job = new RepeatingJob('clean-up', CLEAN_EVERY_MS, () => this.clean(), this.logger);
 
   constructor(
     private readonly cleanup: FleetCleanupRepository,
@@ -29,13 +30,11 @@ export class FleetCleanupService implements OnModuleInit, OnApplicationShutdown 
   ) {}
 
   onModuleInit(): void {
-    if (!this.config.backgroundJobs) return;
-    this.timer = setInterval(() => void this.clean().catch((e: Error) => this.logger.warn(`clean-up failed: ${e.message}`)), CLEAN_EVERY_MS);
-    this.timer.unref();
+    if (this.config.backgroundJobs) this.job.start();
   }
 
   onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.job.stop();
   }
 
   /** One pass; undefined when another node is cleaning. */

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { registry } from '@lapi/common';
+import { registry, RepeatingJob } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
 import { ClaimedDelivery, NotificationDeliveriesRepository } from '@lapi/db';
 import { randomUUID } from 'node:crypto';
@@ -36,8 +36,7 @@ export function backoffMs(attempts: number): number {
 export class NotificationSender implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Notifications');
   private readonly holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  private timer?: NodeJS.Timeout;
-  private busy = false;
+  private readonly rounds = new RepeatingJob('notification delivery round', POLL_EVERY_MS, () => this.deliver(), this.logger);
   private lastPurge = 0;
 
   constructor(
@@ -47,31 +46,20 @@ export class NotificationSender implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    if (!this.config.backgroundJobs || this.notifiers.byName.size === 0) return;
-    // tick() logs its own failures and never rejects.
-    this.timer = setInterval(() => this.tick().catch(() => undefined), POLL_EVERY_MS);
-    this.timer.unref();
+    if (this.config.backgroundJobs && this.notifiers.byName.size > 0) this.rounds.start();
   }
 
   onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.rounds.stop();
   }
 
-  async tick(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      const lease = Math.max(...[...this.notifiers.byName.values()].map((n) => n.timeoutMs)) + LEASE_MARGIN_MS;
-      const claimed = await this.deliveries.claim(this.holder, CLAIM_LIMIT, lease);
-      await Promise.all(this.batches(claimed).map(([notifier, rows]) => this.send(notifier, rows)));
-      if (Date.now() - this.lastPurge > PURGE_EVERY_MS) {
-        this.lastPurge = Date.now();
-        await this.deliveries.purge(this.config.flushMaxAgeMs);
-      }
-    } catch (e) {
-      this.logger.warn(`notification delivery round failed: ${(e as Error).message}`);
-    } finally {
-      this.busy = false;
+  private async deliver(): Promise<void> {
+    const lease = Math.max(...[...this.notifiers.byName.values()].map((n) => n.timeoutMs)) + LEASE_MARGIN_MS;
+    const claimed = await this.deliveries.claim(this.holder, CLAIM_LIMIT, lease);
+    await Promise.all(this.batches(claimed).map(([notifier, rows]) => this.send(notifier, rows)));
+    if (Date.now() - this.lastPurge > PURGE_EVERY_MS) {
+      this.lastPurge = Date.now();
+      await this.deliveries.purge(this.config.flushMaxAgeMs);
     }
   }
 
