@@ -13,7 +13,7 @@ import type { LookupResult } from './scenarios/lookups';
 import type { PollsResult } from './scenarios/delta-polls';
 import type { FleetResultRun, FleetSize, PushSize } from './scenarios/fleet';
 import type { StartupReading } from './scenarios/stream-startup';
-import { loadResult, ScenarioResult } from './lib/results';
+import { loadResult, machineOf, ScenarioResult } from './lib/results';
 import { WrkResult } from './lib/wrk';
 
 const ROOT = resolve(__dirname, '..');
@@ -34,7 +34,9 @@ function label(name: string, r: ScenarioResult): string {
   const newest = Object.values(dates).map((d) => d!.date).sort().pop();
   const own = dates[name as keyof typeof dates];
   const shown = NAMES[name] ?? name;
-  return own && newest && own.date.slice(0, 13) !== newest.slice(0, 13) ? `${shown} (run ${own.date.slice(0, 16).replace('T', ' ')}, ${own.lapi_cluster})` : shown;
+  if (!own || !newest || own.date.slice(0, 13) === newest.slice(0, 13)) return shown;
+  const elsewhere = own.machine && own.machine !== machineOf(r.environment) ? `, on ${own.machine}` : '';
+  return `${shown} (run ${own.date.slice(0, 16).replace('T', ' ')}, ${own.lapi_cluster}${elsewhere})`;
 }
 
 function lookups(): string {
@@ -236,6 +238,17 @@ function ceilingSection(c?: ScenarioResult<WrkResult>): string {
   return `Fastify ${c!.settings.fastify} answering \`{"hello":"world"}\`, same wrk settings as the lookups, on its own for ${c!.settings.seconds} s (the lookups table compares each server with the hello-world measured in the rounds between its own).\n\n${table(['server', 'req/s', 'p50', 'p99', 'steal'], [['hello-world', num(v.rps), `${v.p50_ms} ms`, `${v.p99_ms} ms`, `${v.steal_pct ?? '?'}%`]])}`;
 }
 
+/** The machine each scenario last ran on: the hosts this project gets can change between sessions. */
+function machines(found: ScenarioResult[]): string {
+  const byMachine = new Map<string, string[]>();
+  for (const r of found) {
+    const m = `${machineOf(r.environment)}, ${r.environment.memory_gib} GiB`;
+    byMachine.set(m, [...(byMachine.get(m) ?? []), r.scenario]);
+  }
+  if (byMachine.size === 1) return `Machine: ${[...byMachine.keys()][0]}`;
+  return `Machines (each scenario's newest run; a row from another machine names it): ${[...byMachine].map(([m, scenarios]) => `${m} (${scenarios.join(', ')})`).join('; ')}`;
+}
+
 function environmentSection(results: (ScenarioResult | undefined)[]): string {
   const found = results.filter((r): r is ScenarioResult => !!r);
   if (!found.length) return '';
@@ -243,7 +256,7 @@ function environmentSection(results: (ScenarioResult | undefined)[]): string {
   const e = [...found].sort((a, b) => b.date.localeCompare(a.date))[0].environment;
   const dates = found.map((r) => r.date.slice(0, 16).replace('T', ' ')).sort();
   return [
-    `- Machine: ${e.cpus} × ${e.cpu_model}, ${e.memory_gib} GiB; the load tool shares the cores with the server under test.`,
+    `- ${machines(found)}; the load tool shares the cores with the server under test.`,
     `- CrowdSec LAPI: Debian's crowdsec ${e.crowdsec} (\`crowdsec -no-cs\`, SQLite with WAL, as packaged).`,
     `- lapi-cluster ${e.lapi_cluster} on Node ${e.node}; PostgreSQL and NATS on loopback. Standalone: one process, on Postgres, or on its embedded database (PGlite in the process, what \`npm start\` runs with no configuration). Cluster: ingest, registration and two decisions replicas, with a NATS of its own.`,
     `- A rerun of some servers keeps the others' figures; a row taken in another run than its table's newest names its run and commit.`,

@@ -17,10 +17,10 @@ describe('bench results of a partial rerun', () => {
     const merged = mergeRuns(full, result('2026-12-02T02:00:00Z', 'bbb', { embedded: 9000 }));
     expect(merged.runs).toEqual({ crowdsec: 50, standalone: 18000, cluster: 30000, embedded: 9000 });
     expect(merged.run_dates).toEqual({
-      crowdsec: { date: '2026-12-01T14:00:00Z', lapi_cluster: '0.1.0 (aaa)' },
-      standalone: { date: '2026-12-01T14:00:00Z', lapi_cluster: '0.1.0 (aaa)' },
-      cluster: { date: '2026-12-01T14:00:00Z', lapi_cluster: '0.1.0 (aaa)' },
-      embedded: { date: '2026-12-02T02:00:00Z', lapi_cluster: '0.1.0 (bbb)' },
+      crowdsec: { date: '2026-12-01T14:00:00Z', lapi_cluster: '0.1.0 (aaa)', machine: '2 × x' },
+      standalone: { date: '2026-12-01T14:00:00Z', lapi_cluster: '0.1.0 (aaa)', machine: '2 × x' },
+      cluster: { date: '2026-12-01T14:00:00Z', lapi_cluster: '0.1.0 (aaa)', machine: '2 × x' },
+      embedded: { date: '2026-12-02T02:00:00Z', lapi_cluster: '0.1.0 (bbb)', machine: '2 × x' },
     });
   });
 

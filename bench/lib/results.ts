@@ -16,7 +16,7 @@ export interface ScenarioResult<T = unknown> {
   /** Settings the scenario ran with. */
   settings: Record<string, unknown>;
   /** When each server's figures were taken, and on which commit: a partial rerun keeps the others'. */
-  run_dates?: Partial<Record<TargetName | 'hello-world', { date: string; lapi_cluster: string }>>;
+  run_dates?: Partial<Record<TargetName | 'hello-world', RunStamp>>;
 }
 
 export interface Environment {
@@ -62,8 +62,17 @@ export function saveResult(result: ScenarioResult): void {
   console.log(`[bench] ${result.scenario}: ${JSON.stringify(result.runs)}`);
 }
 
+/** When, at which commit and on which machine a server's figures were taken (recorded since 2026-12-04; older stamps lack the machine). */
+export interface RunStamp {
+  date: string;
+  lapi_cluster: string;
+  machine?: string;
+}
+
+export const machineOf = (e: Environment) => `${e.cpus} × ${e.cpu_model}`;
+
 export function mergeRuns(previous: ScenarioResult | undefined, result: ScenarioResult): ScenarioResult {
-  const stamp = { date: result.date, lapi_cluster: result.environment.lapi_cluster };
+  const stamp: RunStamp = { date: result.date, lapi_cluster: result.environment.lapi_cluster, machine: machineOf(result.environment) };
   const fresh = Object.fromEntries(Object.keys(result.runs).map((name) => [name, stamp]));
   if (!previous) return { ...result, run_dates: fresh };
   if (JSON.stringify(previous.settings) !== JSON.stringify(result.settings)) {
