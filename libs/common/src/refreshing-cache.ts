@@ -31,15 +31,7 @@ export class RefreshingCache<K extends NonNullable<unknown>, V> {
   get(key: K): V | Promise<V> {
     const hit = this.entries.get(key);
     if (hit && this.isFresh(hit.at)) return hit.value;
-    let pending = this.loading.get(key);
-    if (!pending) {
-      const loading = this.refresh(key, hit?.value).finally(() => {
-        if (this.loading.get(key) === loading) this.loading.delete(key);
-      });
-      pending = loading;
-      this.loading.set(key, loading);
-    }
-    return pending;
+    return this.loading.get(key) ?? this.shared(key, this.refresh(key, hit?.value));
   }
 
   /**
@@ -47,11 +39,16 @@ export class RefreshingCache<K extends NonNullable<unknown>, V> {
    * uses should be answered from memory, not from the database (which may be away by then).
    */
   reload(key: K): Promise<V> {
-    const pending = this.refresh(key, undefined);
-    this.loading.set(key, pending);
-    return pending.finally(() => {
+    return this.shared(key, this.refresh(key, undefined));
+  }
+
+  /** The load the requests for `key` share until it settles (unless a newer one took its place). */
+  private shared(key: K, load: Promise<V>): Promise<V> {
+    const pending = load.finally(() => {
       if (this.loading.get(key) === pending) this.loading.delete(key);
     });
+    this.loading.set(key, pending);
+    return pending;
   }
 
   /** Forgets a key at once (a deletion seen on the bus). */
