@@ -14,15 +14,19 @@ const LAPI_PATHS = { '@lapi/*': ['libs/*/src', 'libs/*'] };
 const notBuilt = (name) => name.endsWith('.spec.ts') || name.endsWith('.e2e-spec.ts');
 const notBuiltDirs = new Set(['test', 'testing']);
 
-function newestSource(dir) {
+/** The newest mtime of the files under `dir`, walking only the entries `counts` keeps. */
+function newestFile(dir, counts = () => true) {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!counts(entry)) continue;
     const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) newest = notBuiltDirs.has(entry.name) ? newest : Math.max(newest, newestSource(p));
-    else if (entry.name.endsWith('.ts') && !notBuilt(entry.name)) newest = Math.max(newest, statSync(p).mtimeMs);
+    newest = Math.max(newest, entry.isDirectory() ? newestFile(p, counts) : statSync(p).mtimeMs);
   }
   return newest;
 }
+
+const isBuiltSource = (entry) => (entry.isDirectory() ? !notBuiltDirs.has(entry.name) : entry.name.endsWith('.ts') && !notBuilt(entry.name));
+const newestSource = (dir) => newestFile(dir, isBuiltSource);
 
 function ensureBuilt(entry) {
   const built = path.join(root, 'dist', entry);
@@ -69,15 +73,6 @@ function isFresh(bundle) {
   const at = statSync(bundle).mtimeMs;
   const installed = path.join(root, 'node_modules', '.package-lock.json');
   return at >= newestFile(path.join(root, 'dist', 'apps')) && at >= newestFile(path.join(root, 'dist', 'libs')) && (!existsSync(installed) || at >= statSync(installed).mtimeMs);
-}
-
-function newestFile(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestFile(p) : statSync(p).mtimeMs);
-  }
-  return newest;
 }
 
 /** The @lapi/* aliases, resolved to dist/ as tsconfig-paths resolves them for the unbundled entry (a plugin would need esbuild's asynchronous API). */
