@@ -14,6 +14,12 @@ describe('the shipped Node flags', () => {
     expect(sizes).toEqual([[16], [16], [16]]);
   });
 
+  it("give npm start, the image and the harness glibc's fixed mmap threshold (README, Memory)", () => {
+    const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+    const threshold = (text: string) => [...text.matchAll(/MALLOC_MMAP_THRESHOLD_[=:] ?'?(\d+)/g)].map((m) => Number(m[1]));
+    expect([threshold(pkg.scripts.start), threshold(read('deploy/Dockerfile')), threshold(read('libs/testing/src/processes.ts'))]).toEqual([[131072], [131072], [131072]]);
+  });
+
   it('make every service entrypoint (npm start, the image, the harness) but a decisions replica grow the old generation by a fifth', () => {
     // scripts/heap-growth.js sets it in the process: Node refuses the flag in NODE_OPTIONS.
     expect(read('scripts/heap-growth.js')).toMatch(/setFlagsFromString\('--heap-growing-percent=20'\)/);

@@ -52,10 +52,10 @@ export function startNpmStart(env: Record<string, string>, port?: number, readyT
 
 async function startScript(name: string, script: string[], env: Record<string, string>, port: number | undefined, nodeArgs: string[], readyTimeoutMs: number): Promise<RunningProcess> {
   const listen = port ?? (await freePort());
-  // The young generation npm start and the Docker image run services with (libs/config/src/shipped-node-flags.spec.ts).
+  // The young generation and malloc threshold npm start and the Docker image run services with (libs/config/src/shipped-node-flags.spec.ts).
   const proc = spawn(process.execPath, ['--max-semi-space-size=16', ...nodeArgs, ...script], {
     cwd: ROOT,
-    env: { ...process.env, LAPI_LISTEN_ADDR: '127.0.0.1', LAPI_PORT: String(listen), LAPI_METRICS_PORT: '0', LAPI_LOG_FORMAT: 'json', LAPI_LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072', LAPI_LISTEN_ADDR: '127.0.0.1', LAPI_PORT: String(listen), LAPI_METRICS_PORT: '0', LAPI_LOG_FORMAT: 'json', LAPI_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const out: string[] = [];
