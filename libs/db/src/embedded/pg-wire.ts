@@ -38,10 +38,44 @@ export function readFrames(buf: Buffer, started: boolean): { frames: ClientFrame
     if (buf.length - at < 5) break;
     const len = 1 + buf.readInt32BE(at + 1);
     if (buf.length - at < len) break;
-    frames.push({ kind: 'message', type: String.fromCharCode(buf[at]), bytes: Buffer.from(buf.subarray(at, at + len)) });
+    // A view, not a copy: a socket's chunks are buffers of their own, never reused by Node.
+    frames.push({ kind: 'message', type: String.fromCharCode(buf[at]), bytes: buf.subarray(at, at + len) });
     at += len;
   }
   return { frames, rest: at === 0 ? buf : buf.subarray(at) };
+}
+
+/**
+ * Frames a client's byte stream as it arrives. A large message (an import's INSERT of thousands of
+ * rows, a few MB) comes in many socket chunks: they are joined once the frame is whole, not at
+ * every chunk, which copied the growing message each time (107 MB of copies, most of an embedded
+ * LAPI's resident peak, to load 100,000 decisions).
+ */
+export class FrameReader {
+  private chunks: Buffer[] = [];
+  private bytes = 0;
+  /** How many bytes the first frame needs before it can be cut (its header's, until that is here). */
+  private needed = 0;
+  private started = false;
+
+  /** Adds a chunk; returns the frames it completed. Throws on a start-up code the server does not speak. */
+  push(chunk: Buffer): ClientFrame[] {
+    this.chunks.push(chunk);
+    this.bytes += chunk.length;
+    if (this.bytes < this.needed) return [];
+    const { frames, rest } = readFrames(this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.bytes), this.started);
+    if (frames.some((f) => f.kind === 'startup')) this.started = true;
+    this.chunks = rest.length > 0 ? [rest] : [];
+    this.bytes = rest.length;
+    this.needed = firstFrameBytes(rest, this.started);
+    return frames;
+  }
+}
+
+/** The size of the frame at the start of `buf`, or of its header while that is incomplete. */
+function firstFrameBytes(buf: Buffer, started: boolean): number {
+  if (!started) return buf.length < 8 ? 8 : buf.readInt32BE(0);
+  return buf.length < 5 ? 5 : 1 + buf.readInt32BE(1);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { createServer, Server, Socket } from 'node:net';
-import { ClientFrame, errorResponse, lastReadyStatus, readFrames, readyForQuery, simpleQuery, SYNC } from './pg-wire';
+import { ClientFrame, errorResponse, FrameReader, lastReadyStatus, readyForQuery, simpleQuery, SYNC } from './pg-wire';
 import { SessionGate } from './session-gate';
 
 /** What the server needs of PGlite: one session that answers raw protocol messages. */
@@ -82,8 +82,7 @@ export class SessionServer {
 
 /** One client connection: frames its messages and runs them while it owns the session. */
 class Connection {
-  private buffered: Buffer = Buffer.alloc(0);
-  private started = false;
+  private readonly frames = new FrameReader();
   private readonly inbox: ClientFrame[] = [];
   /** The messages being run now, if any. */
   private running?: Promise<void>;
@@ -113,12 +112,11 @@ class Connection {
   private receive(chunk: Buffer): void {
     let frames: ClientFrame[];
     try {
-      ({ frames, rest: this.buffered } = readFrames(this.buffered.length ? Buffer.concat([this.buffered, chunk]) : chunk, this.started));
+      frames = this.frames.push(chunk);
     } catch (e) {
       this.socket.end(errorResponse('FATAL', '08P01', (e as Error).message));
       return;
     }
-    for (const f of frames) if (f.kind === 'startup') this.started = true;
     this.inbox.push(...frames);
     clearTimeout(this.idleTimer);
     this.pump();
