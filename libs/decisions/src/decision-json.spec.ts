@@ -52,6 +52,19 @@ describe('DecisionJsonWriter', () => {
     expect(JSON.parse(small.toString()).new).toHaveLength(2);
   });
 
+  it('streams non-ASCII values as the same UTF-8 bytes, whether as a stream (as a socket writes it) or as push chunks', async () => {
+    const many = Array.from({ length: 4500 }, (_, i) => d({ id: i, scope: 'Username', value: i % 2 ? `jöhn-${i}` : `用户-${i}` }));
+    const w = new DecisionJsonWriter(NOW);
+    const streamed = w.stream(many, []) as NodeJS.ReadableStream;
+    const parts: Buffer[] = [];
+    // A socket encodes a string chunk as UTF-8 (res.write's default).
+    for await (const chunk of streamed) parts.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string, 'utf8'));
+    expect(parts.length).toBeGreaterThan(1);
+    const bytes = Buffer.concat(parts);
+    expect(bytes.equals(Buffer.concat([...w.streamChunks(many, [])]))).toBe(true);
+    expect(JSON.parse(bytes.toString('utf8')).new.map((x: { value: string }) => x.value)).toEqual(many.map((x) => x.value));
+  });
+
   it('writes a decision larger than a chunk on its own', async () => {
     const huge = d({ scope: 'Custom', value: 'x'.repeat(300_000) });
     const body = JSON.parse(await text(new DecisionJsonWriter(NOW).stream([d(), huge, d({ id: 9 })], [])));

@@ -64,37 +64,44 @@ export class DecisionJsonWriter {
 
   /**
    * `{"new": [...], "deleted": [...]}`: one buffer when it is one chunk (a delta poll, most
-   * replies), else a stream of buffers, so a huge startup never becomes one string. A stream
-   * cost each small reply a generator, a Readable and chunked encoding.
+   * replies), else a stream, so a huge startup never becomes one string. A stream cost each small
+   * reply a generator, a Readable and chunked encoding.
+   *
+   * A stream's chunks are strings, copied out of the shared buffer: buffers of their own were
+   * memory outside V8's heap that it reclaimed only after tens of MB (a 125,000-decision startup
+   * left 16 MB of them behind, the peak of an embedded LAPI under load), where strings are young
+   * heap objects, collected with the rest. A chunk ends between two decisions, so it is whole UTF-8.
    */
   stream(created: readonly ViewableDecision[], ended: readonly ViewableDecision[]): Buffer | Readable {
-    const chunks = this.streamChunks(created, ended);
-    const first = chunks.next().value as Buffer;
-    const second = chunks.next();
-    if (second.done) return first;
+    const views = this.views(created, ended);
+    const first = views.next().value as ChunkView;
+    if (first.last) return Buffer.from(first.bytes);
+    // Copied now: another reply may be written into the shared buffer before this one is read.
+    const head = first.bytes.toString('utf8');
     return Readable.from(
       (function* () {
-        yield first;
-        yield second.value;
-        yield* chunks;
+        yield head;
+        for (const view of views) yield view.bytes.toString('utf8');
       })(),
-      { objectMode: false },
+      { objectMode: false, encoding: 'utf8' },
     );
   }
 
+  /** The same bytes as `stream`, as the buffers it is made of (one line: no newline in them). */
+  *streamChunks(created: readonly ViewableDecision[], ended: readonly ViewableDecision[]): Generator<Buffer> {
+    for (const view of this.views(created, ended)) yield Buffer.from(view.bytes);
+  }
+
   /**
-   * The same bytes as `stream`, as the buffers it is made of (one line: no newline in them). The
-   * first chunk is written into one shared buffer and copied out at its size: a fresh 256 KiB
-   * buffer per reply was most of a polling fleet's garbage. Each fill runs to its copy without
-   * yielding, so replies never share the buffer's contents. A large reply's later chunks get
-   * buffers of their own, yielded without a copy (a million-decision startup copied 135 MB).
+   * Writes the reply chunk by chunk into one shared buffer and yields a view of each, valid until
+   * the next is asked for: the caller copies it out first. Each fill runs to its view without
+   * yielding, so replies written in turn never share the buffer's contents. A decision larger
+   * than the buffer gets one of its own.
    */
-  streamChunks(created: readonly ViewableDecision[], ended: readonly ViewableDecision[]): Generator<Buffer> {
+  private views(created: readonly ViewableDecision[], ended: readonly ViewableDecision[]): Generator<ChunkView> {
     const bytes = new DecisionByteWriter(this);
-    function* chunks(): Generator<Buffer> {
-      let buf = scratch;
-      // Copied out of the shared buffer; a large reply's later chunks have their own, yielded as they are.
-      const out = (end: number) => (buf === scratch ? Buffer.from(buf.subarray(0, end)) : buf.subarray(0, end));
+    function* views(): Generator<ChunkView> {
+      const buf = scratch;
       let off = buf.write('{"new":[', 0, 'latin1');
       for (const [name, list] of [['new', created], ['deleted', ended]] as const) {
         if (name === 'deleted') off += buf.write('],"deleted":[', off, 'latin1');
@@ -102,14 +109,11 @@ export class DecisionJsonWriter {
           const d = list[i];
           const need = DecisionByteWriter.maxBytes(d) + 16;
           if (off + need > buf.length) {
-            if (off > 0) yield out(off);
-            buf = Buffer.allocUnsafe(CHUNK_BYTES);
+            if (off > 0) yield { bytes: buf.subarray(0, off), last: false };
             off = 0;
             if (need > buf.length) {
-              // One decision larger than the buffer: its own.
               const own = Buffer.allocUnsafe(need);
-              const end = bytes.write(own, i > 0 ? ((own[0] = 0x2c), 1) : 0, d);
-              yield own.subarray(0, end);
+              yield { bytes: own.subarray(0, bytes.write(own, i > 0 ? ((own[0] = 0x2c), 1) : 0, d)), last: false };
               continue;
             }
           }
@@ -118,10 +122,16 @@ export class DecisionJsonWriter {
         }
       }
       off += buf.write(']}', off, 'latin1');
-      yield out(off);
+      yield { bytes: buf.subarray(0, off), last: true };
     }
-    return chunks();
+    return views();
   }
+}
+
+/** A chunk of a reply in the shared buffer, and whether it is the reply's last. */
+interface ChunkView {
+  bytes: Buffer;
+  last: boolean;
 }
 
 /** The buffer every reply is written into before it is copied out (see streamChunks). */
