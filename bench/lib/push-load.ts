@@ -3,7 +3,12 @@
  * parser, no JSON, only a count of the decisions that went by, so 10,000 of them cost the load
  * tool little beside the server.
  */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 
 export interface PushFleet {
   /** Streams that got their first event (the stream is open). */
@@ -104,6 +109,64 @@ export async function openPushStreamsInWorker(url: string, keys: string[]): Prom
       worker.postMessage('close');
       await reply;
       await worker.terminate();
+    },
+  };
+}
+
+/** A fleet of push streams held by a load tool: its counts, and closing it. */
+export interface PushFleetHandle {
+  /** Which tool holds the streams. */
+  tool: 'native' | 'node-worker';
+  stats(): Promise<PushFleetStats>;
+  close(): Promise<void>;
+}
+
+const NATIVE_SOURCE = join(__dirname, 'push-fleet.c');
+const NATIVE_BINARY = join(__dirname, '../results/tmp/push-fleet');
+
+/** bench/lib/push-fleet.c, compiled when missing or older than its source; undefined without a C compiler. */
+function nativeTool(): string | undefined {
+  if (existsSync(NATIVE_BINARY) && statSync(NATIVE_BINARY).mtimeMs >= statSync(NATIVE_SOURCE).mtimeMs) return NATIVE_BINARY;
+  try {
+    mkdirSync(join(NATIVE_BINARY, '..'), { recursive: true });
+    execFileSync('cc', ['-O2', '-o', NATIVE_BINARY, NATIVE_SOURCE], { stdio: 'pipe' });
+    return NATIVE_BINARY;
+  } catch (e) {
+    console.warn(`[bench] push-fleet.c did not compile (${(e as Error).message.split('\n')[0]}): the streams are held by Node.js workers`);
+    return undefined;
+  }
+}
+
+/**
+ * Opens one push stream per key on `url`, held by the native tool (push-fleet.c) where a C
+ * compiler is at hand (unless BENCH_PUSH_TOOL=node), else by openPushStreamsInWorker. Resolves once every stream got its first
+ * event or closed.
+ */
+export async function openPushFleet(url: string, keys: string[]): Promise<PushFleetHandle> {
+  // BENCH_PUSH_TOOL=node: the Node.js workers, to compare the two.
+  const tool = process.env.BENCH_PUSH_TOOL === 'node' ? undefined : nativeTool();
+  if (!tool) return { tool: 'node-worker', ...(await openPushStreamsInWorker(url, keys)) };
+  const { hostname, port } = new URL(url);
+  const keysFile = join(tmpdir(), `push-fleet-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.keys`);
+  writeFileSync(keysFile, keys.join('\n'));
+  const proc = spawn(tool, [hostname, port, keysFile], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
+  const next = async (): Promise<PushFleetStats> => {
+    const line = await lines.next();
+    if (line.done) throw new Error('push-fleet ended without an answer');
+    return JSON.parse(line.value) as PushFleetStats;
+  };
+  await next().finally(() => rmSync(keysFile, { force: true }));
+  return {
+    tool: 'native',
+    stats: async () => {
+      proc.stdin!.write('stats\n');
+      return next();
+    },
+    close: async () => {
+      proc.stdin!.write('close\n');
+      await next();
+      await new Promise((done) => (proc.exitCode !== null ? done(undefined) : proc.once('exit', done)));
     },
   };
 }

@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { decisionAt } from '../lib/dataset';
 import { runFleet, FleetResult } from '../lib/fleet-load';
-import { openPushStreamsInWorker } from '../lib/push-load';
+import { openPushFleet } from '../lib/push-load';
 import { startPushClient } from '@lapi/testing';
 import { cpuSecondsOf, machineTicks, peakRssMiB, rssMiB, stealPercent } from '../lib/proc-stats';
 import { eachTarget, environment, main, saveResult, targetsFromArgs } from '../lib/results';
@@ -72,6 +72,8 @@ export interface FleetSize {
 
 export interface PushSize {
   connections: number;
+  /** What held the streams: bench/lib/push-fleet.c, or Node.js worker threads where no C compiler is. */
+  load_tool?: 'native' | 'node-worker';
   /** The first replica (or the standalone) with every stream open on it and nothing happening: its RSS before and after, and CPU. */
   idle_process: string;
   idle_rss_before_mib: number;
@@ -295,7 +297,7 @@ async function measurePush(t: Target, jwts: string[], keys: string[], firstValue
   const settle = () => sleep(5000);
   await settle();
   const rssBefore = rssMiB([idle.pid])[0];
-  const fleet = await openPushStreamsInWorker(t.decisionUrls[0], streamKeys);
+  const fleet = await openPushFleet(t.decisionUrls[0], streamKeys);
   await settle();
   const rssAfter = rssMiB([idle.pid])[0];
   const idleCpuBefore = cpuSecondsOf([idle.pid]);
@@ -306,7 +308,7 @@ async function measurePush(t: Target, jwts: string[], keys: string[], firstValue
 
   // The same number spread over every replica, with decisions coming.
   const perUrl = t.decisionUrls.map((url, u) => streamKeys.filter((_, k) => k % t.decisionUrls.length === u));
-  const fleets = await Promise.all(perUrl.map((k, u) => openPushStreamsInWorker(t.decisionUrls[u], k)));
+  const fleets = await Promise.all(perUrl.map((k, u) => openPushFleet(t.decisionUrls[u], k)));
   const sample = sampleKeys.map((key, i) => startPushClient(() => t.decisionUrls[i % t.decisionUrls.length], key, { startup: false }));
   while (!sample.every((c) => c.lastEventId !== undefined)) await sleep(100);
   const injector = startInjector(t, jwts, firstValue);
@@ -336,6 +338,7 @@ async function measurePush(t: Target, jwts: string[], keys: string[], firstValue
   const closed = stats.reduce((a, f) => a + f.closed, 0);
   const result: PushSize = {
     connections: streamKeys.length + sample.length,
+    load_tool: fleets[0].tool,
     idle_process: idle.name,
     idle_rss_before_mib: rssBefore,
     idle_rss_after_mib: rssAfter,
