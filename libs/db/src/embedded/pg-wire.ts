@@ -15,34 +15,37 @@ export type ClientFrame =
   | { kind: 'cancel' }
   | { kind: 'message'; type: string; bytes: Buffer };
 
-/** Cuts complete frames off the front of `buf`; returns them and what is left. */
-export function readFrames(buf: Buffer, started: boolean): { frames: ClientFrame[]; rest: Buffer } {
+/** The size of the frame at `at`, or of its header while that is not all in `buf`. */
+function frameBytes(buf: Buffer, at: number, started: boolean): number {
+  if (!started) return buf.length - at < 8 ? 8 : buf.readInt32BE(at);
+  return buf.length - at < 5 ? 5 : 1 + buf.readInt32BE(at + 1);
+}
+
+/**
+ * Cuts complete frames off the front of `buf`; returns them, what is left, whether start-up is
+ * done, and how many bytes the next frame needs before it can be cut.
+ */
+function readFrames(buf: Buffer, started: boolean): { frames: ClientFrame[]; rest: Buffer; started: boolean; needed: number } {
   const frames: ClientFrame[] = [];
   let at = 0;
-  for (;;) {
-    if (!started) {
-      if (buf.length - at < 8) break;
-      const len = buf.readInt32BE(at);
-      if (buf.length - at < len) break;
-      const code = buf.readInt32BE(at + 4);
-      const bytes = buf.subarray(at, at + len);
-      at += len;
-      if (code === SSL_REQUEST || code === GSSENC_REQUEST) frames.push({ kind: 'ssl-request' });
-      else if (code === CANCEL_REQUEST) frames.push({ kind: 'cancel' });
-      else if (code === STARTUP_PROTOCOL) {
-        frames.push({ kind: 'startup', bytes: Buffer.from(bytes) });
-        started = true;
-      } else throw new Error(`unsupported start-up code ${code}`);
+  let len: number;
+  while (buf.length - at >= (len = frameBytes(buf, at, started))) {
+    const bytes = buf.subarray(at, at + len);
+    at += len;
+    if (started) {
+      // A view, not a copy: a socket's chunks are buffers of their own, never reused by Node.
+      frames.push({ kind: 'message', type: String.fromCharCode(bytes[0]), bytes });
       continue;
     }
-    if (buf.length - at < 5) break;
-    const len = 1 + buf.readInt32BE(at + 1);
-    if (buf.length - at < len) break;
-    // A view, not a copy: a socket's chunks are buffers of their own, never reused by Node.
-    frames.push({ kind: 'message', type: String.fromCharCode(buf[at]), bytes: buf.subarray(at, at + len) });
-    at += len;
+    const code = bytes.readInt32BE(4);
+    if (code === SSL_REQUEST || code === GSSENC_REQUEST) frames.push({ kind: 'ssl-request' });
+    else if (code === CANCEL_REQUEST) frames.push({ kind: 'cancel' });
+    else if (code === STARTUP_PROTOCOL) {
+      frames.push({ kind: 'startup', bytes: Buffer.from(bytes) });
+      started = true;
+    } else throw new Error(`unsupported start-up code ${code}`);
   }
-  return { frames, rest: at === 0 ? buf : buf.subarray(at) };
+  return { frames, rest: at === 0 ? buf : buf.subarray(at), started, needed: len };
 }
 
 /**
@@ -63,19 +66,13 @@ export class FrameReader {
     this.chunks.push(chunk);
     this.bytes += chunk.length;
     if (this.bytes < this.needed) return [];
-    const { frames, rest } = readFrames(this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.bytes), this.started);
-    if (frames.some((f) => f.kind === 'startup')) this.started = true;
-    this.chunks = rest.length > 0 ? [rest] : [];
-    this.bytes = rest.length;
-    this.needed = firstFrameBytes(rest, this.started);
-    return frames;
+    const read = readFrames(this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.bytes), this.started);
+    this.chunks = read.rest.length > 0 ? [read.rest] : [];
+    this.bytes = read.rest.length;
+    this.started = read.started;
+    this.needed = read.needed;
+    return read.frames;
   }
-}
-
-/** The size of the frame at the start of `buf`, or of its header while that is incomplete. */
-function firstFrameBytes(buf: Buffer, started: boolean): number {
-  if (!started) return buf.length < 8 ? 8 : buf.readInt32BE(0);
-  return buf.length < 5 ? 5 : 1 + buf.readInt32BE(1);
 }
 
 /**
