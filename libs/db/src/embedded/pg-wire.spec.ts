@@ -44,4 +44,14 @@ describe('FrameReader', () => {
     bad.writeInt32BE(12345, 4);
     expect(() => new FrameReader().push(bad)).toThrow(/unsupported start-up code 12345/);
   });
+
+  it('refuses a length shorter than its own header, before and after start-up, instead of looping on it', () => {
+    const shortStartup = startup();
+    shortStartup.writeInt32BE(4, 0);
+    expect(() => new FrameReader().push(shortStartup)).toThrow(/invalid start-up length 4/);
+    const reader = new FrameReader();
+    reader.push(startup());
+    const negative = Buffer.from([0x51, 0xff, 0xff, 0xff, 0xff]); // 'Q', length -1
+    expect(() => reader.push(negative)).toThrow(/invalid message length -1/);
+  });
 });

@@ -15,10 +15,22 @@ export type ClientFrame =
   | { kind: 'cancel' }
   | { kind: 'message'; type: string; bytes: Buffer };
 
-/** The size of the frame at `at`, or of its header while that is not all in `buf`. */
+/**
+ * The size of the frame at `at`, or of its header while that is not all in `buf`. A length
+ * shorter than the header it sits in is refused: the frame would never end (a message's -1 made
+ * the reader loop forever on the same bytes).
+ */
 function frameBytes(buf: Buffer, at: number, started: boolean): number {
-  if (!started) return buf.length - at < 8 ? 8 : buf.readInt32BE(at);
-  return buf.length - at < 5 ? 5 : 1 + buf.readInt32BE(at + 1);
+  if (!started) {
+    if (buf.length - at < 8) return 8;
+    const len = buf.readInt32BE(at);
+    if (len < 8) throw new Error(`invalid start-up length ${len}`);
+    return len;
+  }
+  if (buf.length - at < 5) return 5;
+  const len = buf.readInt32BE(at + 1);
+  if (len < 4) throw new Error(`invalid message length ${len}`);
+  return 1 + len;
 }
 
 /**
