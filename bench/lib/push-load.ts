@@ -81,7 +81,7 @@ export interface PushFleetStats {
  * openPushStreams in a worker thread: its reads then never hold up the harness's own event loop
  * (the agents' pushes and the sampled clients whose latency is measured).
  */
-export async function openPushStreamsInWorker(url: string, keys: string[]): Promise<{ stats(): Promise<PushFleetStats>; close(): Promise<void> }> {
+export async function openPushStreamsInWorker(url: string, keys: string[]): Promise<Omit<PushFleetHandle, 'tool'>> {
   const { Worker } = await import('node:worker_threads');
   const worker = new Worker(
     `require('ts-node/register/transpile-only');
@@ -139,8 +139,8 @@ function nativeTool(): string | undefined {
 
 /**
  * Opens one push stream per key on `url`, held by the native tool (push-fleet.c) where a C
- * compiler is at hand (unless BENCH_PUSH_TOOL=node), else by openPushStreamsInWorker. Resolves once every stream got its first
- * event or closed.
+ * compiler is at hand (unless BENCH_PUSH_TOOL=node), else by openPushStreamsInWorker. Resolves
+ * once every stream got its first event or closed.
  */
 export async function openPushFleet(url: string, keys: string[]): Promise<PushFleetHandle> {
   // BENCH_PUSH_TOOL=node: the Node.js workers, to compare the two.

@@ -134,5 +134,5 @@ interface ChunkView {
   last: boolean;
 }
 
-/** The buffer every reply is written into before it is copied out (see streamChunks). */
+/** The buffer every reply is written into before it is copied out (see views). */
 const scratch = Buffer.allocUnsafe(CHUNK_BYTES);
