@@ -1,5 +1,5 @@
 import { CapiSim } from '@lapi/capi-sim';
-import { buildServices, createTestDatabase, lapictlWith, newAlert, newDecision, pollUntil, RunningProcess, sql, startNats, startService, TestDatabase } from '@lapi/testing';
+import { lapictlWith, newAlert, newDecision, pollUntil, RunningProcess, sql, startService, startTestCluster, TestCluster } from '@lapi/testing';
 
 jest.setTimeout(180_000);
 
@@ -9,8 +9,8 @@ jest.setTimeout(180_000);
  * restart made while CAPI was down.
  */
 describe('manual deletions in the cluster: made on ingest, reported by the capi service', () => {
-  let db: TestDatabase;
-  let nats: RunningProcess;
+  let cluster: TestCluster;
+  let db: TestCluster['db'];
   let sim: CapiSim;
   let ingest: RunningProcess;
   let capi: RunningProcess | undefined;
@@ -18,21 +18,16 @@ describe('manual deletions in the cluster: made on ingest, reported by the capi 
   const lapictl = lapictlWith(() => env);
 
   beforeAll(async () => {
-    buildServices();
     sim = new CapiSim({ blocklistSize: 3, sharing: true });
     await sim.start();
-    db = await createTestDatabase();
-    nats = await startNats();
-    env = {
-      DATABASE_URL: db.url, NATS_URL: nats.url, LAPI_JWT_SECRET: 's'.repeat(40), LAPI_CAPI_URL: sim.url, LAPI_CAPI_PULL: 'false', LAPI_CAPI_SHARE_MANUAL_DECISIONS: 'true',
-    };
-    ingest = await startService('ingest', env);
+    // Ingest alone: the capi service is started by the test.
+    cluster = await startTestCluster({ registration: false, decisions: 0, env: { LAPI_CAPI_URL: sim.url, LAPI_CAPI_PULL: 'false', LAPI_CAPI_SHARE_MANUAL_DECISIONS: 'true' } });
+    ({ db, ingest, env } = cluster);
   });
   afterAll(async () => {
-    await Promise.all([ingest, capi].filter(Boolean).map((p) => p!.stop('SIGKILL')));
-    await nats?.stop('SIGKILL');
+    await capi?.stop('SIGKILL');
+    await cluster?.stop();
     await sim.close();
-    await db?.drop();
   });
 
   const json = { 'content-type': 'application/json' };

@@ -1,34 +1,23 @@
-import { buildServices, createTestDatabase, insertBouncer, lapictlWith, newAlert, newDecision, pollUntil, RunningProcess, startNats, startService, TestDatabase } from '@lapi/testing';
+import { insertBouncer, lapictlWith, newAlert, newDecision, pollUntil, RunningProcess, startTestCluster, TestCluster } from '@lapi/testing';
 
 jest.setTimeout(180_000);
 
-const SECRET = 's'.repeat(40);
-
 /** An address allowlisted after it was banned: the ban ends on every decisions replica, told through the bus. */
 describe('allowlists in a cluster: ingest and two decisions replicas on Postgres + NATS', () => {
-  let db: TestDatabase;
-  let nats: Awaited<ReturnType<typeof startNats>>;
+  let cluster: TestCluster;
+  let db: TestCluster['db'];
   let ingest: RunningProcess;
   let replicas: RunningProcess[];
   let token: string;
-  let env: Record<string, string>;
-  const lapictl = lapictlWith(() => env);
+  const lapictl = lapictlWith(() => cluster.env);
 
   beforeAll(async () => {
-    buildServices();
-    db = await createTestDatabase();
-    nats = await startNats();
-    env = { DATABASE_URL: db.url, NATS_URL: nats.url, LAPI_JWT_SECRET: SECRET };
-    [ingest, ...replicas] = await Promise.all([startService('ingest', env), startService('decisions', env), startService('decisions', env)]);
+    cluster = await startTestCluster({ registration: false });
+    ({ db, ingest, decisions: replicas } = cluster);
     await lapictl({}, 'machines', 'add', 'agent', '--password', 'agent-password-1');
-    const login = await fetch(`${ingest.url}/v1/watchers/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ machine_id: 'agent', password: 'agent-password-1' }) });
-    token = ((await login.json()) as { token: string }).token;
+    token = await cluster.login('agent', 'agent-password-1');
   });
-  afterAll(async () => {
-    await Promise.all([ingest, ...(replicas ?? [])].filter(Boolean).map((p) => p.stop('SIGKILL')));
-    await nats?.stop('SIGKILL');
-    await db?.drop();
-  });
+  afterAll(() => cluster?.stop());
 
   const served = async (replica: RunningProcess, key: string, ip: string) => {
     const res = await fetch(`${replica.url}/v1/decisions?ip=${ip}`, { headers: { 'x-api-key': key } });

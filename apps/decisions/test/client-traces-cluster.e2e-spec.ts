@@ -1,6 +1,5 @@
 import {
-  agent17Trace, agentRegistrationStep, bouncer17Trace, buildServices, createTestDatabase, insertBouncer, replayTrace, RunningProcess, serviceFor, sql, startNats,
-  startService, TestDatabase, TraceStep,
+  agent17Trace, agentRegistrationStep, bouncer17Trace, insertBouncer, replayTrace, RunningProcess, serviceFor, sql, startTestCluster, TestCluster, TraceStep,
 } from '@lapi/testing';
 // The libs that declare the traces' routes, loaded for the route table (what the edge routes by).
 import '@lapi/decisions';
@@ -17,30 +16,19 @@ const REG_TOKEN = 'r'.repeat(40);
  * to, and every answer must be upstream's, as there.
  */
 describe('CrowdSec 1.6/1.7 clients against the cluster services on Postgres', () => {
-  let db: TestDatabase;
-  let nats: RunningProcess;
+  let cluster: TestCluster;
+  let db: TestCluster['db'];
   let ingest: RunningProcess;
   let registration: RunningProcess;
   let replicas: RunningProcess[];
   let turn = 0;
 
   beforeAll(async () => {
-    buildServices();
-    db = await createTestDatabase();
-    nats = await startNats();
-    const env = { DATABASE_URL: db.url, NATS_URL: nats.url, LAPI_JWT_SECRET: 's'.repeat(40), LAPI_AUTO_REGISTRATION_TOKEN: REG_TOKEN, LAPI_AUTO_REGISTRATION_RANGES: '127.0.0.0/8' };
-    [ingest, registration, ...replicas] = await Promise.all([
-      startService('ingest', env),
-      startService('registration', env),
-      startService('decisions', env),
-      startService('decisions', env),
-    ]);
+    cluster = await startTestCluster({ registrationToken: REG_TOKEN });
+    ({ db, ingest, decisions: replicas } = cluster);
+    registration = cluster.registration!;
   });
-  afterAll(async () => {
-    await Promise.all([ingest, registration, ...(replicas ?? [])].filter(Boolean).map((p) => p.stop('SIGKILL')));
-    await nats?.stop('SIGKILL');
-    await db?.drop();
-  });
+  afterAll(() => cluster?.stop());
 
   /** As the edge routes: by the route table; a bouncer's polls land on the decisions replicas in turn. */
   const route = (step: TraceStep) => {

@@ -1,8 +1,7 @@
-import { buildServices, insertBouncer, newAlert, newDecision, OwnPostgres, pollUntil, RunningProcess, sql, startNats, startOwnPostgres, startService } from '@lapi/testing';
+import { insertBouncer, newAlert, newDecision, OwnPostgres, pollUntil, RunningProcess, sql, startOwnPostgres, startService, startTestCluster, TestCluster, TestNats } from '@lapi/testing';
 
 jest.setTimeout(180_000);
 
-const SECRET = 's'.repeat(40);
 const REG_TOKEN = 'r'.repeat(40);
 
 interface Poller {
@@ -64,7 +63,8 @@ function startPoller(urls: () => string[], key: string, intervalMs = 20): Poller
 describe('cluster: ingest, registration and two decisions replicas on Postgres + NATS', () => {
   // A Postgres of the suite's own: one test restarts it.
   let db: OwnPostgres;
-  let nats: Awaited<ReturnType<typeof startNats>>;
+  let cluster: TestCluster;
+  let nats: TestNats;
   let env: Record<string, string>;
   let ingest: RunningProcess;
   let registration: RunningProcess;
@@ -72,25 +72,16 @@ describe('cluster: ingest, registration and two decisions replicas on Postgres +
   let token: string;
 
   beforeAll(async () => {
-    buildServices();
     db = await startOwnPostgres();
-    nats = await startNats();
-    env = { DATABASE_URL: db.url, NATS_URL: nats.url, LAPI_JWT_SECRET: SECRET, LAPI_AUTO_REGISTRATION_TOKEN: REG_TOKEN, LAPI_AUTO_REGISTRATION_RANGES: '127.0.0.0/8' };
-    [ingest, registration, ...replicas] = await Promise.all([
-      startService('ingest', env),
-      startService('registration', env),
-      startService('decisions', env),
-      startService('decisions', env),
-    ]);
-    const reg = await fetch(`${registration.url}/v1/watchers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ machine_id: 'agent', password: 'pw', registration_token: REG_TOKEN }) });
-    expect(reg.status).toBe(202);
-    const login = await fetch(`${ingest.url}/v1/watchers/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ machine_id: 'agent', password: 'pw' }) });
-    token = ((await login.json()) as { token: string }).token;
+    cluster = await startTestCluster({ databaseUrl: db.url, registrationToken: REG_TOKEN });
+    ({ nats, env, ingest, decisions: replicas } = cluster);
+    registration = cluster.registration!;
+    await cluster.registerMachine('agent', 'pw');
+    token = await cluster.login('agent', 'pw');
   });
 
   afterAll(async () => {
-    await Promise.all([ingest, registration, ...(replicas ?? [])].filter(Boolean).map((p) => p.stop('SIGKILL')));
-    await nats?.stop('SIGKILL');
+    await cluster?.stop();
     await db?.stop();
   });
 

@@ -3,9 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import {
-  buildServices, createCscli, createTestDatabase, CustomBouncer, Edge, RunningProcess, startCustomBouncer, startEdge, startNats, startService, TestDatabase,
-} from '@lapi/testing';
+import { createCscli, CustomBouncer, Edge, startCustomBouncer, startTestCluster, TestCluster } from '@lapi/testing';
 
 jest.setTimeout(180_000);
 const execFileAsync = promisify(execFile);
@@ -13,33 +11,23 @@ const execFileAsync = promisify(execFile);
 /** The whole cluster behind Debian's nginx with deploy/nginx/lapi.conf, driven by the real clients through one URL. */
 describe('cluster behind the edge proxy, with the real CrowdSec clients', () => {
   const root = mkdtempSync(join(tmpdir(), 'lapi-edge-e2e-'));
-  let db: TestDatabase;
-  let nats: Awaited<ReturnType<typeof startNats>>;
-  let services: RunningProcess[] = [];
+  let cluster: TestCluster;
   let edge: Edge;
   let bouncers: CustomBouncer[] = [];
 
   beforeAll(async () => {
-    buildServices();
-    db = await createTestDatabase();
-    nats = await startNats();
-    const env = { DATABASE_URL: db.url, NATS_URL: nats.url, LAPI_JWT_SECRET: 'e'.repeat(40), LAPI_TRUSTED_PROXIES: '127.0.0.1/32' };
-    services = await Promise.all([startService('ingest', env), startService('registration', env), startService('decisions', env), startService('decisions', env)]);
-    const [ingest, registration, d1, d2] = services;
-    edge = await startEdge({ ingest: [ingest.port], registration: [registration.port], decisions: [d1.port, d2.port] });
+    cluster = await startTestCluster({ edge: true, env: { LAPI_JWT_SECRET: 'e'.repeat(40) } });
+    edge = cluster.edge!;
   });
 
   afterAll(async () => {
     await Promise.all(bouncers.map((b) => b.stop()));
-    await edge?.stop();
-    await Promise.all(services.map((s) => s.stop('SIGKILL')));
-    await nats?.stop('SIGKILL');
-    await db?.drop();
+    await cluster?.stop();
     rmSync(root, { recursive: true, force: true });
   });
 
   const lapictl = async (...args: string[]) =>
-    (await execFileAsync(process.execPath, [resolve(__dirname, '../../../scripts/lapictl.js'), ...args], { env: { ...process.env, DATABASE_URL: db.url, NATS_URL: nats.url } })).stdout.trim();
+    (await execFileAsync(process.execPath, [resolve(__dirname, '../../../scripts/lapictl.js'), ...args], { env: { ...process.env, DATABASE_URL: cluster.db.url, NATS_URL: cluster.nats.url } })).stdout.trim();
 
   it('cscli registers, is validated, adds a decision through the one URL; bouncers on each replica and on the edge apply it', async () => {
     const cscli = createCscli({ url: `${edge.url}/`, dir: join(root, 'cscli') });
@@ -47,7 +35,7 @@ describe('cluster behind the edge proxy, with the real CrowdSec clients', () => 
     await lapictl('machines', 'validate', 'edge-cscli');
     expect((await cscli.run(['lapi', 'status'])).code).toBe(0);
 
-    const [, , d1, d2] = services;
+    const [d1, d2] = cluster.decisions;
     const targets = [`${d1.url}/`, `${d2.url}/`, `${edge.url}/`];
     bouncers = await Promise.all(
       targets.map(async (url, i) => startCustomBouncer({ url, apiKey: await lapictl('-o', 'raw', 'bouncers', 'add', `fw-${i}`), dir: join(root, `bouncer-${i}`), updateFrequency: '1s' })),

@@ -1,8 +1,7 @@
-import { buildServices, createTestDatabase, insertBouncer, lapictlWith, newAlert, newDecision, pollUntil, RunningProcess, startNats, startService, startTcpProxy, TcpProxy, TestDatabase } from '@lapi/testing';
+import { insertBouncer, lapictlWith, newAlert, newDecision, pollUntil, RunningProcess, startService, startTcpProxy, startTestCluster, TcpProxy, TestCluster } from '@lapi/testing';
 
 jest.setTimeout(180_000);
 
-const SECRET = 's'.repeat(40);
 const AGENTS = 4;
 const BOUNCERS = 6;
 /** Each way, on the replica's link to Postgres only: its bus stays fast, so its index runs ahead of what the database tells it late. */
@@ -17,38 +16,34 @@ const LINK_DELAY_MS = 300;
  * 10,000 bouncers). Every bouncer gets every decision exactly once.
  */
 describe('a decisions replica on a slow database link, under agents, bouncers and lapictl', () => {
-  let db: TestDatabase;
-  let nats: Awaited<ReturnType<typeof startNats>>;
+  let cluster: TestCluster;
+  let db: TestCluster['db'];
   let proxy: TcpProxy;
   let ingest: RunningProcess;
   let replica: RunningProcess;
-  let env: Record<string, string>;
-  const lapictl = lapictlWith(() => env);
+  const lapictl = lapictlWith(() => cluster.env);
 
   beforeAll(async () => {
-    buildServices();
-    db = await createTestDatabase();
-    nats = await startNats();
+    // Ingest only: the one replica is started on the slow link below.
+    cluster = await startTestCluster({ registration: false, decisions: 0 });
+    ({ db, ingest } = cluster);
     const pg = new URL(db.url);
     proxy = await startTcpProxy(pg.hostname, Number(pg.port || 5432));
-    env = { DATABASE_URL: db.url, NATS_URL: nats.url, LAPI_JWT_SECRET: SECRET };
     const slow = new URL(db.url);
     slow.port = String(proxy.port);
-    [ingest, replica] = await Promise.all([startService('ingest', env), startService('decisions', { ...env, DATABASE_URL: slow.toString() })]);
+    replica = await startService('decisions', { ...cluster.env, DATABASE_URL: slow.toString() });
   });
   afterAll(async () => {
-    await Promise.all([ingest, replica].filter(Boolean).map((p) => p.stop('SIGKILL')));
+    await replica?.stop('SIGKILL');
     await proxy?.close();
-    await nats?.stop('SIGKILL');
-    await db?.drop();
+    await cluster?.stop();
   });
 
   async function agentTokens(): Promise<string[]> {
     const tokens: string[] = [];
     for (let i = 0; i < AGENTS; i++) {
       await lapictl({}, 'machines', 'add', `slow-agent-${i}`, '--password', 'agent-password-1');
-      const login = await fetch(`${ingest.url}/v1/watchers/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ machine_id: `slow-agent-${i}`, password: 'agent-password-1' }) });
-      tokens.push(((await login.json()) as { token: string }).token);
+      tokens.push(await cluster.login(`slow-agent-${i}`, 'agent-password-1'));
     }
     return tokens;
   }

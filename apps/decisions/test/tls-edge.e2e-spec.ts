@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   buildServices, ClientTlsFiles, enrollWithLapictl, lapictlWith, createCscli, createOpensslCa, createTestDatabase, CustomBouncer, Edge, httpsCall, OpensslCa, pollUntil, RunningProcess, sshBruteForceLog,
-  startAgentReplay, startCaProcess, startCustomBouncer, startEdge, startNats, startService, TestDatabase, writeCredentials,
+  startAgentReplay, startCaProcess, startCustomBouncer, startEdge, startNats, startService, startTestCluster, TestCluster, TestDatabase, writeCredentials,
 } from '@lapi/testing';
 
 jest.setTimeout(240_000);
@@ -22,9 +22,8 @@ describe('the cluster behind an edge terminating TLS, with certificates from an 
   const root = mkdtempSync(join(tmpdir(), 'lapi-tls-edge-'));
   let ca: OpensslCa;
   let other: OpensslCa;
-  let db: TestDatabase;
-  let nats: Awaited<ReturnType<typeof startNats>>;
-  let services: RunningProcess[] = [];
+  let cluster: TestCluster;
+  let db: TestCluster['db'];
   let edge: Edge;
   let bouncer: CustomBouncer | undefined;
   const files = (role: 'agent' | 'bouncer', cn: string, from = () => ca): ClientTlsFiles => {
@@ -43,28 +42,21 @@ describe('the cluster behind an edge terminating TLS, with certificates from an 
   };
 
   beforeAll(async () => {
-    buildServices();
     ca = createOpensslCa('Existing CA', join(root, 'ca'));
     other = createOpensslCa('Someone else', join(root, 'other'));
-    db = await createTestDatabase();
-    nats = await startNats();
-    // Plain HTTP behind the edge: the client CA to check the header against, the edge as the only trusted peer.
-    const env = { DATABASE_URL: db.url, NATS_URL: nats.url, LAPI_JWT_SECRET: 'g'.repeat(40), LAPI_TRUSTED_PROXIES: '127.0.0.1/32', LAPI_TLS_CLIENT_CA_FILE: ca.certPath };
-    services = await Promise.all([startService('ingest', env), startService('registration', env), startService('decisions', env), startService('decisions', env)]);
-    const [ingest, registration, d1, d2] = services;
     const server = ca.issue({ cn: 'edge', serverNames: ['IP:127.0.0.1', 'DNS:localhost'] });
-    edge = await startEdge(
-      { ingest: [ingest.port], registration: [registration.port], decisions: [d1.port, d2.port] },
-      { certPath: server.certPath, keyPath: server.keyPath, clientCaPath: ca.certPath, crlPath: ca.writeCrl() },
-    );
+    // Plain HTTP behind the edge (its only trusted peer): the client CA to check the header against.
+    cluster = await startTestCluster({
+      env: { LAPI_JWT_SECRET: 'g'.repeat(40), LAPI_TLS_CLIENT_CA_FILE: ca.certPath },
+      edge: { certPath: server.certPath, keyPath: server.keyPath, clientCaPath: ca.certPath, crlPath: ca.writeCrl() },
+    });
+    ({ db } = cluster);
+    edge = cluster.edge!;
   });
 
   afterAll(async () => {
     await bouncer?.stop();
-    await edge?.stop();
-    await Promise.all(services.map((s) => s.stop('SIGKILL')));
-    await nats?.stop('SIGKILL');
-    await db?.drop();
+    await cluster?.stop();
     rmSync(root, { recursive: true, force: true });
   });
 

@@ -18,3 +18,4 @@ export * from './k8s-manifests';
 export * from './netns';
 export * from './proc-memory';
 export * from './push-client';
+export * from './test-cluster';
