@@ -13,6 +13,8 @@ export interface PushClient {
   received: Map<string, number>;
   /** When each value first arrived (performance.now()). */
   arrivedAt: Map<string, number>;
+  /** When the connection each value first arrived on had opened (its 200): a value committed after that came by push, not by a reconnect's catch-up. */
+  connectedAt: Map<string, number>;
   /** The last event id seen: what a reconnect sends as Last-Event-ID. */
   readonly lastEventId: number | undefined;
   readonly connects: number;
@@ -39,6 +41,7 @@ export function startPushClient(url: () => string, key: string, opts: { startup?
   const client: PushClient = {
     received: new Map(),
     arrivedAt: new Map(),
+    connectedAt: new Map(),
     get lastEventId() {
       return lastEventId;
     },
@@ -55,10 +58,12 @@ export function startPushClient(url: () => string, key: string, opts: { startup?
       current?.destroy();
     },
   };
-  const take = (e: PushEvent) => {
+  const take = (e: PushEvent, connectedAt: number) => {
     for (const d of e.new) {
       client.received.set(d.value, (client.received.get(d.value) ?? 0) + 1);
-      if (!client.arrivedAt.has(d.value)) client.arrivedAt.set(d.value, e.at);
+      if (client.arrivedAt.has(d.value)) continue;
+      client.arrivedAt.set(d.value, e.at);
+      client.connectedAt.set(d.value, connectedAt);
     }
     client.onEvent?.(e);
   };
@@ -75,6 +80,7 @@ export function startPushClient(url: () => string, key: string, opts: { startup?
         res.resume();
         return;
       }
+      const connectedAt = performance.now();
       res.setEncoding('utf8');
       let buffer = '';
       res.on('data', (chunk: string) => {
@@ -93,7 +99,7 @@ export function startPushClient(url: () => string, key: string, opts: { startup?
           const body = JSON.parse(data) as { new: PushEvent['new'] | null; deleted: PushEvent['deleted'] | null };
           // The id counts once the whole event is in, as EventSource sets it.
           if (id !== undefined) lastEventId = id;
-          take({ id: id ?? -1, new: body.new ?? [], deleted: body.deleted ?? [], at: performance.now() });
+          take({ id: id ?? -1, new: body.new ?? [], deleted: body.deleted ?? [], at: performance.now() }, connectedAt);
         }
       });
     });
