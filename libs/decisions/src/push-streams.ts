@@ -1,12 +1,14 @@
 import { Injectable, Logger, BeforeApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { once } from 'node:events';
+import { setImmediate } from 'node:timers/promises';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { BouncerIdentity, badRequest, pushStreams } from '@lapi/common';
 import { AppConfig } from '@lapi/config';
 import { DecisionsRepository } from '@lapi/db';
 import { DecisionFilter } from '@lapi/decision-model';
+import { DecisionIndex } from './decision-index';
 import { DecisionJsonWriter } from './decision-json';
 import { DecisionsService } from './decisions.service';
 import { IndexSync } from './index-sync';
@@ -14,6 +16,8 @@ import { StreamCursors } from './stream-cursors';
 
 /** Changes closer together than this go out as one event: a round of writes to every stream costs a system call each. */
 const FLUSH_EVERY_MS = 25;
+/** Streams written between two looks at the index in a round (see flush). */
+const ROUND_SLICE = 500;
 /** How long a client waits before reconnecting (the `retry` field). */
 const RETRY_MS = 1000;
 const EVENT_END = Buffer.from('\n\n');
@@ -195,14 +199,30 @@ export class PushStreams implements OnModuleInit, BeforeApplicationShutdown {
     }, Math.max(0, this.lastFlush + FLUSH_EVERY_MS - Date.now()));
   }
 
-  /** One event per group of streams at the same cursor with the same filter, built once and written to each. */
+  /**
+   * A round: the streams in slices of ROUND_SLICE, each slice sent what the index holds when its
+   * turn comes. Between slices the event loop takes the bus's messages, so a change that commits
+   * while a round is under way reaches the streams not written yet in this round, not a round
+   * later: with thousands of streams a round lasts tens of milliseconds (a system call each).
+   */
   private async flush(): Promise<void> {
-    // One index for the whole round: a rebuilt one swapped in meanwhile may be behind `head`.
+    // One index for the whole round: a rebuilt one swapped in meanwhile may be behind the heads
+    // the earlier slices were sent; the next round takes it up.
     const index = this.sync.index;
+    const streams = [...this.streams];
+    for (let at = 0; at < streams.length; at += ROUND_SLICE) {
+      if (at > 0) await setImmediate();
+      if (this.sync.index !== index) return void (this.again = true);
+      await this.flushSlice(index, streams.slice(at, at + ROUND_SLICE));
+    }
+  }
+
+  /** One event per group of streams at the same cursor with the same filter, built once and written to each. */
+  private async flushSlice(index: DecisionIndex, streams: PushStream[]): Promise<void> {
     const head = index.head;
     const groups = new Map<string, PushStream[]>();
-    for (const s of this.streams) {
-      if (s.blocked || s.cursor >= head) continue;
+    for (const s of streams) {
+      if (s.blocked || s.cursor >= head || !this.streams.has(s)) continue;
       const key = `${s.cursor} ${s.filterKey}`;
       const group = groups.get(key);
       if (group) group.push(s);
