@@ -117,6 +117,8 @@ export async function openPushStreamsInWorker(url: string, keys: string[]): Prom
 export interface PushFleetHandle {
   /** Which tool holds the streams. */
   tool: 'native' | 'node-worker';
+  /** The native tool's process (the workers run inside the harness). */
+  pid?: number;
   stats(): Promise<PushFleetStats>;
   close(): Promise<void>;
 }
@@ -138,9 +140,10 @@ function nativeTool(): string | undefined {
 }
 
 /**
- * Opens one push stream per key on `url`, held by the native tool (push-fleet.c) where a C
- * compiler is at hand (unless BENCH_PUSH_TOOL=node), else by openPushStreamsInWorker. Resolves
- * once every stream got its first event or closed.
+ * Opens one push stream per key on `url`, held by the native tool (push-fleet.c, which reads its
+ * streams every 100 ms, PUSH_FLEET_READ_PAUSE_MS) where a C compiler is at hand (unless
+ * BENCH_PUSH_TOOL=node), else by openPushStreamsInWorker. Resolves once every stream got its
+ * first event or closed.
  */
 export async function openPushFleet(url: string, keys: string[]): Promise<PushFleetHandle> {
   // BENCH_PUSH_TOOL=node: the Node.js workers, to compare the two.
@@ -159,6 +162,7 @@ export async function openPushFleet(url: string, keys: string[]): Promise<PushFl
   await next().finally(() => rmSync(keysFile, { force: true }));
   return {
     tool: 'native',
+    pid: proc.pid,
     stats: async () => {
       proc.stdin!.write('stats\n');
       return next();

@@ -92,6 +92,8 @@ export interface PushSize {
   /** Sampled streams (full parse, reconnect with Last-Event-ID): missing and repeated decisions in all. */
   sample_missing: number;
   sample_repeated: number;
+  /** The native load tool's processes (push-fleet.c), beside the servers; undefined with the Node.js workers. */
+  load_tool_cpu_cores?: number;
   /** From a push's 201 (its commit is before it) to a sampled stream's event. */
   latency_p50_ms: number;
   latency_p99_ms: number;
@@ -313,11 +315,12 @@ async function measurePush(t: Target, jwts: string[], keys: string[], firstValue
   while (!sample.every((c) => c.lastEventId !== undefined)) await sleep(100);
   const injector = startInjector(t, jwts, firstValue);
   const pgPids = t.postgresDatabase ? await postgresBackends(t.postgresDatabase) : [];
-  const cpuBefore = cpuSecondsOf([...procs.map((p) => p.pid), ...pgPids]);
+  const toolPids = fleets.flatMap((f) => (f.pid === undefined ? [] : [f.pid]));
+  const cpuBefore = cpuSecondsOf([...procs.map((p) => p.pid), ...pgPids, ...toolPids]);
   const wallBefore = performance.now();
   await sleep(SETTINGS.push_measured_s * 1000);
   const pgAfter = t.postgresDatabase ? await postgresBackends(t.postgresDatabase) : [];
-  const cpuAfter = cpuSecondsOf([...procs.map((p) => p.pid), ...pgAfter]);
+  const cpuAfter = cpuSecondsOf([...procs.map((p) => p.pid), ...pgAfter, ...toolPids]);
   const wall = (performance.now() - wallBefore) / 1000;
   const load = loadavg().map((l) => round(l, 2));
   const { values, failedPushes } = await injector.stop();
@@ -346,6 +349,7 @@ async function measurePush(t: Target, jwts: string[], keys: string[], firstValue
     idle_cpu_cores: round(idleCpu, 3),
     cpu_cores: cpu,
     cpu_total_cores: round(Object.values(cpu).reduce((a, b) => a + b, 0), 3),
+    load_tool_cpu_cores: toolPids.length ? round(toolPids.reduce((a, pid) => a + used(pid), 0) / wall, 3) : undefined,
     decisions_added: values.length,
     failed_pushes: failedPushes,
     delivered,
