@@ -68,4 +68,9 @@ describe('the embedded database template', () => {
     expect(await shown(32 << 20)).toBe('32MB');
     expect(engineSettings({ cacheBytes: 2 << 20 }).shared_buffers).toBe('2048kB');
   });
+
+  it('makes new WAL segments without writing them full of zeros (PGlite copies such writes into JavaScript memory)', async () => {
+    const pgDir = join(root, 'pg');
+    expect(await withEngine(pgDir, undefined, async (db) => (await db.query<{ wal_init_zero: string }>('SHOW wal_init_zero')).rows[0].wal_init_zero)).toBe('off');
+  });
 });
