@@ -122,7 +122,7 @@ function fleet(): string {
     if (p) {
       pushRows.push([
         label(name, r), num(p.connections), `${p.idle_process}: ${num(p.idle_rss_before_mib)} → ${num(p.idle_rss_after_mib)} MiB, ${p.idle_kib_per_connection} KiB each, ${p.idle_cpu_cores.toFixed(2)} cores idle`,
-        `${cores(p.cpu_cores)}${p.load_tool_cpu_cores === undefined ? '' : `; load tool ${p.load_tool_cpu_cores.toFixed(2)}`}`, `${num(p.decisions_added)}`, `${num(p.delivered)} of ${num(p.expected)}; sample ${p.sample_missing} missing, ${p.sample_repeated} repeated; ${num(p.streams_closed)} streams closed`,
+        `${cores(p.cpu_cores)}${p.load_tool_cpu_cores === undefined ? '' : `; load tool ${p.load_tool_cpu_cores.toFixed(2)}${p.load_tool_nice ? ` (nice ${p.load_tool_nice})` : ''}`}`, `${num(p.decisions_added)}`, `${num(p.delivered)} of ${num(p.expected)}; sample ${p.sample_missing} missing, ${p.sample_repeated} repeated; ${num(p.streams_closed)} streams closed`,
         `${p.latency_p50_ms} ms`, `${p.latency_p99_ms} ms`, p.load_average.join(' '), `p99 < 100 ms: ${verdict(p.latency_p99_ms < 100)}; exactly once: ${verdict(p.delivered === p.expected && p.sample_missing === 0 && p.sample_repeated === 0)}`,
       ]);
     }
@@ -131,7 +131,7 @@ function fleet(): string {
 
 ${rows.length ? table(['server', 'bouncers', 'polls', 'CPU per process (cores)', 'CPU total', 'poll p50', 'poll p99', 'failed polls', 'decisions added', 'received', 'RSS (MiB)', 'load avg', 'targets'], rows) : ''}
 
-Push delivery (\`Accept: text/event-stream\`, README "Push delivery"): first every stream open on one process with nothing happening (its resident memory before and after: what an idle connection costs), then the same number spread over every replica for ${s.push_measured_s} s while ${s.alerts_per_s} alerts a second are pushed. The streams are held by bare sockets counting \`"value":\` in what arrives (bench/lib/push-fleet.c, reading each stream every 100 ms; its own CPU is shown as the load tool's); ${s.sample_bouncers} more are full clients (reconnecting with Last-Event-ID) for the exactly-once check and the latency, from each push's 201 to the event.
+Push delivery (\`Accept: text/event-stream\`, README "Push delivery"): first every stream open on one process with nothing happening (its resident memory before and after: what an idle connection costs), then the same number spread over every replica for ${s.push_measured_s} s while ${s.alerts_per_s} alerts a second are pushed. The streams are held by bare sockets counting \`"value":\` in what arrives (bench/lib/push-fleet.c, reading each stream every 100 ms; its own CPU is shown as the load tool's, with its nice value where it ran niced: it stands in for bouncers on other hosts, so it yields the cores to the servers); ${s.sample_bouncers} more are full clients (reconnecting with Last-Event-ID) for the exactly-once check and the latency, from each push's 201 to the event.
 
 ${pushRows.length ? table(['server', 'streams', 'idle', 'CPU per process under load (cores)', 'decisions added', 'delivered', 'latency p50', 'latency p99', 'load avg', 'targets'], pushRows) : '_not run_'}`;
 }

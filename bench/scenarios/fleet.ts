@@ -74,6 +74,8 @@ export interface PushSize {
   connections: number;
   /** What held the streams: bench/lib/push-fleet.c, or Node.js worker threads where no C compiler is. */
   load_tool?: 'native' | 'node-worker';
+  /** The native tool's nice value: above 0 it yields the cores to the servers it measures (bench/lib/push-load.ts). */
+  load_tool_nice?: number;
   /** The first replica (or the standalone) with every stream open on it and nothing happening: its RSS before and after, and CPU. */
   idle_process: string;
   idle_rss_before_mib: number;
@@ -342,6 +344,7 @@ async function measurePush(t: Target, jwts: string[], keys: string[], firstValue
   const result: PushSize = {
     connections: streamKeys.length + sample.length,
     load_tool: fleets[0].tool,
+    load_tool_nice: fleets[0].nice,
     idle_process: idle.name,
     idle_rss_before_mib: rssBefore,
     idle_rss_after_mib: rssAfter,
