@@ -128,7 +128,7 @@ export interface PushFleetHandle {
 /**
  * The native tool's nice value. It stands in for bouncers on other hosts, whose reads cost the
  * LAPI's host nothing; here it shares the two cores with the replicas it measures, and at their
- * priority their rounds of writes waited for it (10,050 streams: push p99 90-109 ms at nice 0,
+ * priority their rounds of writes waited for it (10,050 streams: push p99 90 and 100 ms at nice 0,
  * 71-74 ms at nice 10, bench/NOTES.md). Niced, it reads when the servers leave it time: its
  * counts are read in full before each report all the same, and the latency is measured by the
  * harness's own clients at normal priority. BENCH_PUSH_NICE=0 runs it at the servers' priority.
