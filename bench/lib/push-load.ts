@@ -131,9 +131,11 @@ export interface PushFleetHandle {
  * priority their rounds of writes waited for it (10,050 streams: push p99 90 and 100 ms at nice 0,
  * 71-74 ms at nice 10, bench/NOTES.md). Niced, it reads when the servers leave it time: its
  * counts are read in full before each report all the same, and the latency is measured by the
- * harness's own clients at normal priority. BENCH_PUSH_NICE=0 runs it at the servers' priority.
+ * harness's own clients at normal priority (wrk, which drives the polling fleet, measures its
+ * own latency, so it is not niced). BENCH_PUSH_NICE=0 runs it at the servers' priority.
  */
 const TOOL_NICE = Number(process.env.BENCH_PUSH_NICE ?? 10);
+if (!Number.isInteger(TOOL_NICE) || TOOL_NICE < 0 || TOOL_NICE > 19) throw new Error(`BENCH_PUSH_NICE must be a nice value from 0 to 19, not ${process.env.BENCH_PUSH_NICE}`);
 
 const NATIVE_SOURCE = join(__dirname, 'push-fleet.c');
 const NATIVE_BINARY = join(__dirname, '../results/tmp/push-fleet');
