@@ -10,6 +10,7 @@ import { cpuSeconds } from '../lib/proc-stats';
 import { eachTarget, environment, main, saveResult, targetsFromArgs } from '../lib/results';
 import { AGENT_HEADERS, Target } from '../lib/targets';
 import { round } from '../lib/wrk';
+import { percentile } from '../lib/percentile';
 
 const SETTINGS = { bouncers: 1000, poll_every_s: 10, decisions_per_s: 100, measured_s: 60 };
 const BATCHES_PER_S = 10;
@@ -83,7 +84,7 @@ export async function measureDeltaPolls(t: Target): Promise<PollsResult> {
   await sleep(1000);
   await round_(false);
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => round(latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)], 1);
+  const pct = (p: number) => round(percentile(latencies, p) ?? NaN, 1);
   const received = bouncers.map((b) => b.received);
   return {
     cpu_cores: round(cpu / wall, 3),

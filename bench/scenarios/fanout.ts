@@ -6,6 +6,7 @@
 import { AGENT_HEADERS, Target } from '../lib/targets';
 import { eachTarget, environment, main, saveResult } from '../lib/results';
 import { round } from '../lib/wrk';
+import { percentile } from '../lib/percentile';
 
 const SAMPLES = 200;
 
@@ -30,7 +31,7 @@ export async function measureFanout(t: Target): Promise<FanoutResult> {
     lags.push(Math.max(...seen) - answered);
   }
   lags.sort((a, b) => a - b);
-  const pct = (p: number) => round(lags[Math.min(lags.length - 1, Math.ceil((p / 100) * lags.length) - 1)], 2);
+  const pct = (p: number) => round(percentile(lags, p) ?? NaN, 2);
   return { samples: SAMPLES, replicas: t.decisionUrls.length, p50_ms: pct(50), p99_ms: pct(99), max_ms: round(lags[lags.length - 1], 2) };
 }
 

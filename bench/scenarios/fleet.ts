@@ -22,6 +22,7 @@ import { cpuSecondsOf, machineTicks, peakRssMiB, rssMiB, stealPercent } from '..
 import { eachTarget, environment, main, saveResult, targetsFromArgs } from '../lib/results';
 import { AGENT_HEADERS, inBatches, namedProcesses, Target } from '../lib/targets';
 import { round } from '../lib/wrk';
+import { percentile } from '../lib/percentile';
 
 const sizes = process.env.BENCH_FLEET_SIZES?.split(',').map(Number);
 /** Only the push streams (bouncers are still added, for their keys): `BENCH_FLEET_POLLS=0`. */
@@ -206,7 +207,7 @@ async function measureSize(t: Target, jwts: string[], keys: string[], firstValue
   const perSample = sample.map((b) => [...b.received].filter(([v]) => expected.has(v)).length);
   const polls = results.reduce((a, r) => a + r.requests, 0) + sampleLatencies.length;
   sampleLatencies.sort((a, b) => a - b);
-  const samplePct = (p: number) => sampleLatencies[Math.min(sampleLatencies.length - 1, Math.ceil((p / 100) * sampleLatencies.length) - 1)] ?? 0;
+  const samplePct = (p: number) => percentile(sampleLatencies, p) ?? 0;
   const size: FleetSize = {
     bouncers: keys.length,
     cpu_cores: cpu,
@@ -337,7 +338,7 @@ async function measurePush(t: Target, jwts: string[], keys: string[], firstValue
     if (at !== undefined) latencies.push(Math.max(0, at - injector.answeredAt.get(v)!));
   }
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => round(latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] ?? NaN, 1);
+  const pct = (p: number) => round(percentile(latencies, p) ?? NaN, 1);
   const stats = await Promise.all(fleets.map((f) => f.stats()));
   const delivered = stats.reduce((a, f) => a + f.values, 0);
   const closed = stats.reduce((a, f) => a + f.closed, 0);
