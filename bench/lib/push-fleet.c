@@ -9,9 +9,9 @@
  * (100 by default; 0 reads each event as it comes): each read then takes the events of about a
  * tenth of a second at once. At 10,000 streams and 20 changes a second, reading every event as it
  * came took 0.61-0.66 of the machine's two cores from the servers it measures; with the pause,
- * 0.43 (bench/NOTES.md). The counts are the
- * same: "stats" reads what every stream holds first. Latency is measured elsewhere (the bench's
- * sampled clients), never from this tool's reads.
+ * 0.43 (0.35 on a later machine, 0.19-0.22 there once push-load.ts niced it; bench/NOTES.md). The
+ * counts are the same: "stats" reads what every stream holds first. Latency is measured
+ * elsewhere (the bench's sampled clients), never from this tool's reads.
  *
  * Usage: push-fleet <host> <port> <keys file, one API key a line> [parallel connects]
  * Prints {"ready":true,...} once every stream got its first event or closed. Then reads commands
